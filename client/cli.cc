@@ -1,0 +1,522 @@
+// cli.cc: the `miniter` subcommands — argument checks, password and token
+// handling, one RPC each, and what gets printed.
+#include "client/cli.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <iostream>
+#include <iterator>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "client/command_line.h"
+#include "client/exit_codes.h"
+#include "client/miniter_client.h"
+#include "client/output.h"
+#include "client/password_prompt.h"
+#include "client/token_store.h"
+
+namespace miniter::client {
+namespace {
+
+constexpr char kDefaultServer[] = "127.0.0.1:50051";
+
+// State shared by one run of one subcommand.
+struct Context {
+  const CommandLine& cl;
+  const CliEnvironment& env;
+  std::string server;
+  MiniterClient client;
+  // Filled in by UseSavedToken(), for the hints after an error.
+  bool sent_token = false;
+};
+
+struct Command {
+  const char* name;
+  const char* synopsis;
+  const char* summary;
+  std::vector<std::string> flags;  // beyond the global ones
+  absl::Status (*run)(Context&);
+};
+
+const std::vector<std::string>& GlobalFlags() {
+  static const auto* const kFlags =
+      new std::vector<std::string>{"server", "json", "deadline"};
+  return *kFlags;
+}
+
+std::optional<std::string> GetEnv(const Context& c, const std::string& name) {
+  return c.env.getenv ? c.env.getenv(name) : std::nullopt;
+}
+
+absl::StatusOr<TokenStore> OpenTokenStore(const CliEnvironment& env) {
+  auto get = [&](const char* name) {
+    return env.getenv ? env.getenv(name) : std::nullopt;
+  };
+  absl::StatusOr<std::string> path =
+      TokenPathFromEnv(get("XDG_CONFIG_HOME"), get("HOME"));
+  if (!path.ok()) return LocalError(path.status());
+  return TokenStore(*std::move(path));
+}
+
+// Picks the token for calls that need one and tells the client about it.
+absl::Status UseSavedToken(Context& c) {
+  std::optional<std::string> env_token = GetEnv(c, "MINITER_TOKEN");
+  absl::StatusOr<TokenStore> store = OpenTokenStore(c.env);
+  if (!store.ok()) {
+    // No place for a token file is only a problem if we need the file.
+    if (env_token.has_value() && !env_token->empty()) {
+      c.client.set_access_token(*env_token);
+      c.sent_token = true;
+    }
+    return absl::OkStatus();
+  }
+  absl::StatusOr<ResolvedToken> token =
+      ResolveAccessToken(env_token, *store, c.server);
+  if (!token.ok()) return LocalError(token.status());
+  if (!token->warning.empty()) {
+    *c.env.err << "miniter: warning: " << token->warning << "\n";
+  }
+  c.sent_token = !token->access_token.empty();
+  c.client.set_access_token(std::move(token->access_token));
+  return absl::OkStatus();
+}
+
+// --password, else $MINITER_PASSWORD, else a no-echo prompt on a terminal,
+// else one line of stdin (for scripts: `printf %s "$pw" | miniter login`).
+absl::StatusOr<std::string> GetPassword(Context& c, bool confirm) {
+  if (c.cl.given.count("password")) return c.cl.password;
+  if (std::optional<std::string> env = GetEnv(c, "MINITER_PASSWORD");
+      env.has_value() && !env->empty()) {
+    return *env;
+  }
+  if (c.env.stdin_is_tty && c.env.prompt_password) {
+    absl::StatusOr<std::string> password = c.env.prompt_password("Password: ");
+    if (!password.ok()) return LocalError(password.status());
+    if (confirm) {
+      absl::StatusOr<std::string> again =
+          c.env.prompt_password("Repeat password: ");
+      if (!again.ok()) return LocalError(again.status());
+      if (*again != *password) {
+        return LocalError(
+            absl::InvalidArgumentError("the passwords do not match"));
+      }
+    }
+    return password;
+  }
+  std::string line;
+  if (c.env.in == nullptr || !std::getline(*c.env.in, line)) {
+    return UsageError(
+        "no password: pass --password, set MINITER_PASSWORD or give it on "
+        "stdin");
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+absl::Status Print(Context& c, const google::protobuf::Message& message,
+                   const std::string& text) {
+  if (c.cl.json) {
+    absl::StatusOr<std::string> json = ToJson(message);
+    if (!json.ok()) return LocalError(json.status());
+    *c.env.out << *json << "\n";
+  } else {
+    *c.env.out << text;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NoPositional(const Context& c) {
+  if (c.cl.args.empty()) return absl::OkStatus();
+  return UsageError(absl::StrCat("unexpected argument: ", c.cl.args.front()));
+}
+
+absl::Status RequireFlag(const Context& c, const std::string& name,
+                         const std::string& value) {
+  if (!value.empty()) return absl::OkStatus();
+  return UsageError(absl::StrCat(c.cl.command, " needs --", name));
+}
+
+// A user id from the one positional argument or --user_id, not both.
+// Zero means "none given" (the API treats 0 as absent).
+absl::StatusOr<uint64_t> UserIdArgument(const Context& c) {
+  if (c.cl.args.size() > 1) {
+    return UsageError(absl::StrCat("unexpected argument: ", c.cl.args[1]));
+  }
+  if (c.cl.args.empty()) return c.cl.user_id;
+  if (c.cl.given.count("user_id")) {
+    return UsageError("give the user id as an argument or --user_id, not both");
+  }
+  uint64_t id = 0;
+  if (!absl::SimpleAtoi(c.cl.args.front(), &id) || id == 0) {
+    return UsageError(
+        absl::StrCat("not a user id: ", c.cl.args.front()));
+  }
+  return id;
+}
+
+absl::Status RunSignUp(Context& c) {
+  if (absl::Status s = NoPositional(c); !s.ok()) return s;
+  if (absl::Status s = RequireFlag(c, "name", c.cl.name); !s.ok()) return s;
+  if (absl::Status s = RequireFlag(c, "email", c.cl.email); !s.ok()) return s;
+  absl::StatusOr<std::string> password = GetPassword(c, /*confirm=*/true);
+  if (!password.ok()) return password.status();
+
+  miniter::v1::SignUpRequest request;
+  request.set_name(c.cl.name);
+  request.set_email(c.cl.email);
+  request.set_password(*std::move(password));
+  request.set_profile(c.cl.profile);
+  absl::StatusOr<miniter::v1::SignUpResponse> response =
+      c.client.SignUp(request);
+  if (!response.ok()) return response.status();
+  return Print(c, *response, FormatSignUp(*response));
+}
+
+absl::Status RunLogin(Context& c) {
+  if (absl::Status s = NoPositional(c); !s.ok()) return s;
+  if (absl::Status s = RequireFlag(c, "email", c.cl.email); !s.ok()) return s;
+  // Fail before asking for the password if the token cannot be kept.
+  absl::StatusOr<TokenStore> store = OpenTokenStore(c.env);
+  if (!store.ok()) return store.status();
+  absl::StatusOr<std::string> password = GetPassword(c, /*confirm=*/false);
+  if (!password.ok()) return password.status();
+
+  miniter::v1::LoginRequest request;
+  request.set_email(c.cl.email);
+  request.set_password(*std::move(password));
+  absl::StatusOr<miniter::v1::LoginResponse> response = c.client.Login(request);
+  if (!response.ok()) return response.status();
+
+  StoredToken token;
+  token.server = c.server;
+  token.access_token = response->access_token();
+  token.user_id = response->user_id();
+  if (response->has_expires_at()) {
+    token.expires_at = absl::FromUnixSeconds(response->expires_at().seconds());
+  }
+  if (absl::Status s = store->Save(token); !s.ok()) {
+    return LocalError(absl::Status(
+        s.code(), absl::StrCat("logged in, but the token could not be saved: ",
+                               s.message())));
+  }
+
+  if (c.cl.json) {
+    // The token is already in the file; JSON output is often logged or
+    // pasted, so it carries the token only when asked for explicitly.
+    miniter::v1::LoginResponse shown = *response;
+    if (!c.cl.print_token) shown.clear_access_token();
+    return Print(c, shown, "");
+  }
+  if (c.cl.print_token) {
+    // stdout gets the bare token (for `export MINITER_TOKEN=$(...)`); the
+    // human-readable line goes to stderr so it does not end up in the value.
+    *c.env.err << FormatLogin(*response, store->path());
+    *c.env.out << response->access_token() << "\n";
+    return absl::OkStatus();
+  }
+  *c.env.out << FormatLogin(*response, store->path());
+  return absl::OkStatus();
+}
+
+absl::Status RunTweet(Context& c) {
+  std::string text;
+  if (c.cl.given.count("text")) {
+    if (!c.cl.args.empty()) {
+      return UsageError("give the text as arguments or --text, not both");
+    }
+    text = c.cl.text;
+  } else if (c.cl.args.size() == 1 && c.cl.args.front() == "-") {
+    if (c.env.in == nullptr) {
+      return UsageError("no stdin to read the tweet from");
+    }
+    text.assign(std::istreambuf_iterator<char>(*c.env.in),
+                std::istreambuf_iterator<char>());
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+  } else if (!c.cl.args.empty()) {
+    // Like echo: `miniter tweet hello world` tweets "hello world".
+    text = absl::StrJoin(c.cl.args, " ");
+  } else {
+    return UsageError("tweet needs text: miniter tweet \"hello\"");
+  }
+  if (absl::Status s = UseSavedToken(c); !s.ok()) return s;
+
+  miniter::v1::TweetRequest request;
+  request.set_text(text);
+  absl::StatusOr<miniter::v1::TweetResponse> response = c.client.Tweet(request);
+  if (!response.ok()) return response.status();
+  return Print(c, *response, FormatTweet(*response));
+}
+
+absl::Status RunFollow(Context& c) {
+  absl::StatusOr<uint64_t> id = UserIdArgument(c);
+  if (!id.ok()) return id.status();
+  if (*id == 0) return UsageError("follow needs a user id: miniter follow 42");
+  if (absl::Status s = UseSavedToken(c); !s.ok()) return s;
+
+  miniter::v1::FollowRequest request;
+  request.set_user_id(*id);
+  absl::StatusOr<miniter::v1::FollowResponse> response =
+      c.client.Follow(request);
+  if (!response.ok()) return response.status();
+  return Print(c, *response, absl::StrCat("following user ", *id, "\n"));
+}
+
+absl::Status RunUnfollow(Context& c) {
+  absl::StatusOr<uint64_t> id = UserIdArgument(c);
+  if (!id.ok()) return id.status();
+  if (*id == 0) {
+    return UsageError("unfollow needs a user id: miniter unfollow 42");
+  }
+  if (absl::Status s = UseSavedToken(c); !s.ok()) return s;
+
+  miniter::v1::UnfollowRequest request;
+  request.set_user_id(*id);
+  absl::StatusOr<miniter::v1::UnfollowResponse> response =
+      c.client.Unfollow(request);
+  if (!response.ok()) return response.status();
+  return Print(c, *response,
+               absl::StrCat("no longer following user ", *id, "\n"));
+}
+
+absl::Status RunTimeline(Context& c) {
+  absl::StatusOr<uint64_t> id = UserIdArgument(c);
+  if (!id.ok()) return id.status();
+  if (absl::Status s = UseSavedToken(c); !s.ok()) return s;
+
+  miniter::v1::TimelineRequest request;
+  request.set_user_id(*id);
+  request.set_page_size(c.cl.page_size);
+  request.set_page_token(c.cl.page_token);
+  absl::StatusOr<miniter::v1::TimelineResponse> response =
+      c.client.Timeline(request);
+  if (!response.ok()) return response.status();
+  const std::string server_flag =
+      c.cl.given.count("server") ? c.server : std::string();
+  return Print(c, *response, FormatTimeline(request, *response, server_flag));
+}
+
+absl::Status RunLogout(Context& c) {
+  if (absl::Status s = NoPositional(c); !s.ok()) return s;
+  absl::StatusOr<TokenStore> store = OpenTokenStore(c.env);
+  if (!store.ok()) return store.status();
+  absl::Status removed = store->Remove();
+  if (absl::IsNotFound(removed)) {
+    *c.env.out << "not logged in (no token at " << store->path() << ")\n";
+  } else if (!removed.ok()) {
+    return LocalError(removed);
+  } else {
+    // There is no revocation RPC: forgetting the token is all we can do.
+    *c.env.out << "logged out: deleted " << store->path()
+               << " (the token itself stays valid until it expires)\n";
+  }
+  if (std::optional<std::string> env = GetEnv(c, "MINITER_TOKEN");
+      env.has_value() && !env->empty()) {
+    *c.env.err << "miniter: warning: MINITER_TOKEN is set and is still used\n";
+  }
+  return absl::OkStatus();
+}
+
+const std::vector<Command>& Commands() {
+  static const auto* const kCommands = new std::vector<Command>{
+      {"signup",
+       "signup --name=<name> --email=<email> [--profile=<text>] "
+       "[--password=<pw>]",
+       "create an account (does not log in)",
+       {"name", "email", "profile", "password"},
+       &RunSignUp},
+      {"login", "login --email=<email> [--password=<pw>] [--print_token]",
+       "log in and save the token for later commands",
+       {"email", "password", "print_token"},
+       &RunLogin},
+      {"tweet", "tweet <text...> | --text=<text> | -",
+       "post a tweet (\"-\" reads the text from stdin)",
+       {"text"},
+       &RunTweet},
+      {"follow", "follow <user_id> | --user_id=<n>", "follow a user",
+       {"user_id"},
+       &RunFollow},
+      {"unfollow", "unfollow <user_id> | --user_id=<n>",
+       "stop following a user",
+       {"user_id"},
+       &RunUnfollow},
+      {"timeline",
+       "timeline [<user_id> | --user_id=<n>] [--page_size=<n>] "
+       "[--page_token=<t>]",
+       "read a timeline, newest first (default: your own)",
+       {"user_id", "page_size", "page_token"},
+       &RunTimeline},
+      {"logout", "logout", "delete the saved token", {}, &RunLogout},
+  };
+  return *kCommands;
+}
+
+const Command* FindCommand(const std::string& name) {
+  for (const Command& command : Commands()) {
+    if (name == command.name) return &command;
+  }
+  return nullptr;
+}
+
+std::string Usage() {
+  std::string out =
+      "miniter: a command-line client for the miniter service.\n\n"
+      "Usage: miniter [--server=host:port] [--json] [--deadline=seconds] "
+      "<command> [args]\n\nCommands:\n";
+  for (const Command& command : Commands()) {
+    absl::StrAppend(&out, "  miniter ", command.synopsis, "\n      ",
+                    command.summary, "\n");
+  }
+  absl::StrAppend(&out, "  miniter help [command]\n      show this text\n\n",
+                  "Flags:\n",
+                  DescribeFlags({"server", "json", "deadline", "name", "email",
+                                 "password", "profile", "text", "user_id",
+                                 "page_size", "page_token", "print_token"}));
+  absl::StrAppend(
+      &out,
+      "\nEnvironment:\n"
+      "  MINITER_SERVER    default for --server\n"
+      "  MINITER_TOKEN     access token to send instead of the saved one\n"
+      "  MINITER_PASSWORD  password for signup/login without --password\n"
+      "  XDG_CONFIG_HOME   token file: $XDG_CONFIG_HOME/miniter/token\n"
+      "                    (else ~/.config/miniter/token), mode 0600, with\n"
+      "                    the server it came from; it goes to that one only\n"
+      "\n"
+      "The password comes from --password, else $MINITER_PASSWORD, else a\n"
+      "prompt without echo on a terminal, else one line of stdin.\n"
+      "login --json leaves the token out unless --print_token is given.\n\n"
+      "Exit status: 0 ok, 1 local failure (token file, terminal),\n"
+      "2 request rejected, 3 not authenticated, 4 unavailable or timed out\n"
+      "(retry), 5 server error, 64 usage error.\n");
+  return out;
+}
+
+std::string CommandUsage(const Command& command) {
+  std::vector<std::string> flags = command.flags;
+  flags.insert(flags.end(), GlobalFlags().begin(), GlobalFlags().end());
+  return absl::StrCat("Usage: miniter ", command.synopsis, "\n", "  ",
+                      command.summary, "\n\nFlags:\n", DescribeFlags(flags));
+}
+
+int UsageFailure(const CliEnvironment& env, const absl::Status& status,
+                 const Command* command) {
+  *env.err << FormatError(status) << "\n";
+  if (command != nullptr) {
+    *env.err << "usage: miniter " << command->synopsis << "\n";
+  }
+  *env.err << "Run 'miniter help' for more.\n";
+  return kExitUsage;
+}
+
+absl::Status CheckFlagsAllowed(const CommandLine& cl, const Command& command) {
+  for (const std::string& flag : cl.given) {
+    bool allowed = false;
+    for (const std::string& name : GlobalFlags()) allowed |= name == flag;
+    for (const std::string& name : command.flags) allowed |= name == flag;
+    if (!allowed) {
+      return UsageError(
+          absl::StrCat(command.name, " does not take --", flag));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Extra advice after an error, for the cases where the fix is on our side.
+void PrintHint(const Context& c, const absl::Status& status) {
+  if (status.code() == absl::StatusCode::kUnauthenticated &&
+      c.cl.command != "login") {
+    *c.env.err << (c.sent_token
+                       ? "miniter: hint: the token may have expired; run "
+                         "`miniter login` again\n"
+                       : "miniter: hint: not logged in; run `miniter login "
+                         "--email=...` first\n");
+  } else if (status.code() == absl::StatusCode::kUnavailable ||
+             status.code() == absl::StatusCode::kDeadlineExceeded) {
+    *c.env.err << "miniter: hint: is the server at " << c.server
+               << " up? (set --server or MINITER_SERVER)\n";
+  }
+}
+
+}  // namespace
+
+CliEnvironment ProcessEnvironment() {
+  CliEnvironment env;
+  env.in = &std::cin;
+  env.out = &std::cout;
+  env.err = &std::cerr;
+  env.getenv = [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+  env.stdin_is_tty = isatty(STDIN_FILENO) == 1;
+  env.prompt_password = &PromptPasswordNoEcho;
+  return env;
+}
+
+int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
+  absl::StatusOr<CommandLine> cl = ParseCommandLine(args);
+  if (!cl.ok()) return UsageFailure(env, cl.status(), nullptr);
+
+  if (cl->command.empty()) {
+    *env.err << Usage();
+    return kExitUsage;
+  }
+  if (cl->command == "help") {
+    if (cl->args.empty()) {
+      *env.out << Usage();
+      return kExitOk;
+    }
+    const Command* command = FindCommand(cl->args.front());
+    if (command == nullptr || cl->args.size() > 1) {
+      return UsageFailure(
+          env, UsageError(absl::StrCat("no such command: ", cl->args.front())),
+          nullptr);
+    }
+    *env.out << CommandUsage(*command);
+    return kExitOk;
+  }
+
+  const Command* command = FindCommand(cl->command);
+  if (command == nullptr) {
+    return UsageFailure(
+        env, UsageError(absl::StrCat("unknown command: ", cl->command)),
+        nullptr);
+  }
+  if (absl::Status s = CheckFlagsAllowed(*cl, *command); !s.ok()) {
+    return UsageFailure(env, s, command);
+  }
+  if (!(cl->deadline_seconds > 0) || !std::isfinite(cl->deadline_seconds)) {
+    return UsageFailure(env, UsageError("--deadline must be a positive number"),
+                        command);
+  }
+
+  std::string server = cl->server;
+  if (!cl->given.count("server")) {
+    std::optional<std::string> from_env =
+        env.getenv ? env.getenv("MINITER_SERVER") : std::nullopt;
+    server = from_env.has_value() && !from_env->empty() ? *from_env
+                                                        : kDefaultServer;
+  }
+  if (server.empty()) {
+    return UsageFailure(env, UsageError("--server must not be empty"), command);
+  }
+
+  ClientOptions options;
+  options.deadline = absl::Seconds(cl->deadline_seconds);
+  Context context{*cl, env, server, MiniterClient::Connect(server, options)};
+  absl::Status status = command->run(context);
+  if (status.ok()) return kExitOk;
+  if (IsUsageError(status)) return UsageFailure(env, status, command);
+  // The message is the server's own text; defuse any terminal escapes in it.
+  *env.err << SanitizeForTerminal(FormatError(status), false) << "\n";
+  PrintHint(context, status);
+  return ExitCodeFor(status);
+}
+
+}  // namespace miniter::client

@@ -1,0 +1,152 @@
+// output.cc: the CLI's human-readable and JSON output.
+#include "client/output.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace miniter::client {
+namespace {
+
+absl::Time ToAbslTime(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixSeconds(timestamp.seconds()) +
+         absl::Nanoseconds(timestamp.nanos());
+}
+
+bool IsShellSafe(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+         c == '-' || c == '_' || c == '.' || c == '/' || c == ':' ||
+         c == '=' || c == '+' || c == ',' || c == '@' || c == '%';
+}
+
+}  // namespace
+
+std::string FormatTimestamp(const google::protobuf::Timestamp& timestamp) {
+  if (timestamp.seconds() == 0 && timestamp.nanos() == 0) return "-";
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", ToAbslTime(timestamp),
+                          absl::UTCTimeZone());
+}
+
+std::string SanitizeForTerminal(absl::string_view text, bool keep_newlines) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '\n' && keep_newlines) {
+      out.push_back('\n');
+    } else if (c < 0x20 && c != '\t') {
+      absl::StrAppendFormat(&out, "\\x%02x", c);
+    } else if (c == 0x7f) {
+      out.append("\\x7f");
+    } else if (c == 0xc2 && i + 1 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      // U+0080..U+009F in UTF-8: C1 controls, e.g. U+009B (CSI) starts an
+      // escape sequence on some terminals just like ESC [ does.
+      absl::StrAppendFormat(&out, "\\u%04x",
+                            static_cast<unsigned char>(text[i + 1]));
+      ++i;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
+std::string ShellQuote(absl::string_view word) {
+  if (!word.empty() &&
+      std::all_of(word.begin(), word.end(), IsShellSafe)) {
+    return std::string(word);
+  }
+  std::string out = "'";
+  for (char c : word) {
+    if (c == '\'') {
+      out.append("'\\''");
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('\'');
+  return out;
+}
+
+std::string FormatUser(const miniter::v1::User& user) {
+  return absl::StrCat("user ", user.id(), " \"",
+                      SanitizeForTerminal(user.name(), false), "\" <",
+                      SanitizeForTerminal(user.email(), false), ">");
+}
+
+std::string FormatSignUp(const miniter::v1::SignUpResponse& response) {
+  return absl::StrCat("signed up: ", FormatUser(response.user()), "\n");
+}
+
+std::string FormatLogin(const miniter::v1::LoginResponse& response,
+                        absl::string_view token_path) {
+  std::string out = absl::StrCat("logged in as user ", response.user_id(),
+                                 "; token saved to ", token_path);
+  if (response.has_expires_at()) {
+    absl::StrAppend(&out, " (expires ", FormatTimestamp(response.expires_at()),
+                    ")");
+  }
+  out.push_back('\n');
+  return out;
+}
+
+std::string FormatTweet(const miniter::v1::TweetResponse& response) {
+  return absl::StrCat("tweeted #", response.tweet().id(), " at ",
+                      FormatTimestamp(response.tweet().created_at()), "\n");
+}
+
+std::string FormatTimeline(const miniter::v1::TimelineRequest& request,
+                           const miniter::v1::TimelineResponse& response,
+                           absl::string_view server_flag) {
+  std::string out;
+  if (response.tweets().empty()) {
+    out = request.page_token().empty() ? "(no tweets)\n" : "(no more tweets)\n";
+  }
+  for (const miniter::v1::Tweet& tweet : response.tweets()) {
+    absl::StrAppend(&out, "#", tweet.id(), "  ",
+                    SanitizeForTerminal(tweet.author_name(), false),
+                    " (user ", tweet.author_id(), ")  ",
+                    FormatTimestamp(tweet.created_at()), "\n");
+    for (absl::string_view line : absl::StrSplit(
+             SanitizeForTerminal(tweet.text(), true), '\n')) {
+      absl::StrAppend(&out, "    ", line, "\n");
+    }
+  }
+  if (!response.next_page_token().empty()) {
+    absl::StrAppend(&out, "next page: miniter timeline");
+    if (!server_flag.empty()) {
+      absl::StrAppend(&out, " --server=", ShellQuote(server_flag));
+    }
+    if (request.user_id() != 0) {
+      absl::StrAppend(&out, " --user_id=", request.user_id());
+    }
+    if (request.page_size() != 0) {
+      absl::StrAppend(&out, " --page_size=", request.page_size());
+    }
+    absl::StrAppend(&out, " --page_token=",
+                    ShellQuote(response.next_page_token()), "\n");
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  google::protobuf::util::Status status =
+      google::protobuf::util::MessageToJsonString(message, &json, options);
+  if (!status.ok()) {
+    return absl::InternalError(
+        absl::StrCat("cannot print as JSON: ", status.ToString()));
+  }
+  return json;
+}
+
+}  // namespace miniter::client

@@ -1,0 +1,61 @@
+// output.h: what the CLI prints for each response, as plain functions so the
+// wording can be tested without a server.
+#ifndef MINITER_CLIENT_OUTPUT_H_
+#define MINITER_CLIENT_OUTPUT_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "miniter/v1/miniter.pb.h"
+
+namespace miniter::client {
+
+// "2026-11-26 12:00:01 UTC"; "-" when the timestamp is unset.
+std::string FormatTimestamp(const google::protobuf::Timestamp& timestamp);
+
+// Makes text written by other users safe to print on a terminal: control
+// characters (C0, DEL, C1) are shown as \xNN / \u00NN escapes instead of
+// being interpreted (think ESC sequences that retitle the window or hide
+// text). Newlines survive only when `keep_newlines`.
+std::string SanitizeForTerminal(absl::string_view text, bool keep_newlines);
+
+// Quotes `word` for a POSIX shell when it needs quoting, so a printed
+// command can be pasted back.
+std::string ShellQuote(absl::string_view word);
+
+// user 3 "Ann" <ann@example.com>
+std::string FormatUser(const miniter::v1::User& user);
+
+// signed up: user 3 "Ann" <ann@example.com>
+std::string FormatSignUp(const miniter::v1::SignUpResponse& response);
+
+// logged in as user 3; token saved to PATH (expires 2026-11-27 12:00:00 UTC)
+// Never contains the token itself.
+std::string FormatLogin(const miniter::v1::LoginResponse& response,
+                        absl::string_view token_path);
+
+// tweeted #12 at 2026-11-26 12:00:01 UTC
+std::string FormatTweet(const miniter::v1::TweetResponse& response);
+
+// One block per tweet, newest first:
+//   #12  Ann (user 3)  2026-11-26 12:00:01 UTC
+//       first line of the text
+//       second line
+// then, when there are older tweets, the command that fetches them:
+//   next page: miniter timeline --user_id=3 --page_token=...
+// `server_flag` is repeated in that command when not empty (pass the
+// --server value only when the user gave one).
+std::string FormatTimeline(const miniter::v1::TimelineRequest& request,
+                           const miniter::v1::TimelineResponse& response,
+                           absl::string_view server_flag);
+
+// The message as one line of JSON with the .proto field names
+// (access_token, next_page_token), as grpcurl shows them.
+absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message);
+
+}  // namespace miniter::client
+
+#endif  // MINITER_CLIENT_OUTPUT_H_

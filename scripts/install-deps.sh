@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# install-deps.sh: installs everything miniter needs to build, test and run
+# on Debian 12 (packages from the Debian archive, grpcurl from the Go module
+# proxy). Safe to run again: when everything is there it only checks.
+#
+#   scripts/install-deps.sh [--no-grpcurl]
+#
+# --no-grpcurl (or MINITER_NO_GRPCURL=1) skips grpcurl, which only the
+# "try it" examples of scripts/run.sh and tests/integration/grpcurl_smoke_test
+# use; nothing else needs it, so a failure to get it is a warning.
+set -euo pipefail
+
+packages=(
+  # Build tools.
+  cmake ninja-build pkg-config g++ git ca-certificates openssl
+  # Libraries the top-level CMakeLists.txt finds.
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libmysqlcppconn-dev libabsl-dev libsodium-dev libutf8proc-dev libjwt-dev
+  # Tests; python3 also reads JSON in grpcurl_smoke_test and run.sh's examples.
+  libgtest-dev libgmock-dev googletest python3
+  # The private database instances that scripts/mariadb.sh starts.
+  mariadb-server mariadb-client
+)
+grpcurl_module=github.com/fullstorydev/grpcurl/cmd/grpcurl
+grpcurl_version=v1.9.3
+# grpcurl v1.9.3's go.mod says "go 1.21"; older Go cannot build it.
+grpcurl_min_go_minor=21
+# When the Go on this machine is older (Debian 12's golang-go is 1.19), a
+# newer Go is fetched as a module from the Go module proxy, the same way
+# Go >= 1.21 switches toolchains by itself (GOTOOLCHAIN).
+fallback_toolchain=go1.22.12
+
+want_grpcurl=1
+[[ ${MINITER_NO_GRPCURL:-0} == 1 ]] && want_grpcurl=0
+for arg in "$@"; do
+  case "$arg" in
+    --no-grpcurl) want_grpcurl=0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "install-deps.sh: unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
+
+say() { echo "install-deps: $*"; }
+fail() { echo "install-deps: ERROR: $*" >&2; exit 1; }
+
+# Root installs directly; anyone else needs sudo, asked for only when there is
+# something to install.
+sudo_cmd=()
+need_root() {
+  if [[ $EUID -ne 0 && ${#sudo_cmd[@]} -eq 0 ]]; then
+    command -v sudo >/dev/null || fail "not root and sudo is missing; run as root"
+    sudo_cmd=(sudo)
+  fi
+}
+
+is_installed() {
+  [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]
+}
+
+# apt output goes to a log so that success stays one line; on failure the
+# whole log is shown, because that is when someone needs to read it.
+apt_log=$(mktemp -t miniter-apt.XXXXXX)
+policy_rc_created=0
+cleanup() {
+  rm -f "$apt_log"
+  if [[ $policy_rc_created == 1 ]]; then
+    "${sudo_cmd[@]}" rm -f /usr/sbin/policy-rc.d
+  fi
+}
+trap cleanup EXIT
+
+apt_install() {
+  need_root
+  # Installing mariadb-server would start (and enable) the system MariaDB.
+  # miniter never uses it (scripts/mariadb.sh runs private instances), so a
+  # policy-rc.d that denies service starts is in place during the install,
+  # unless the machine already has one of its own (which is then left alone).
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\n# Temporary, from miniter scripts/install-deps.sh.\nexit 101\n' \
+      | "${sudo_cmd[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+    "${sudo_cmd[@]}" chmod 0755 /usr/sbin/policy-rc.d
+    policy_rc_created=1
+  fi
+  say "apt-get update"
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update >"$apt_log" 2>&1 \
+    || { cat "$apt_log" >&2; fail "apt-get update failed (output above)"; }
+  say "apt-get install $*"
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y \
+      --no-install-recommends "$@" >"$apt_log" 2>&1 \
+    || { cat "$apt_log" >&2; fail "apt-get install failed (output above)"; }
+  if [[ $policy_rc_created == 1 ]]; then
+    "${sudo_cmd[@]}" rm -f /usr/sbin/policy-rc.d
+    policy_rc_created=0
+  fi
+}
+
+missing=()
+for p in "${packages[@]}"; do
+  is_installed "$p" || missing+=("$p")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  apt_install "${missing[@]}"
+  for p in "${missing[@]}"; do
+    is_installed "$p" || fail "package $p is still not installed after apt-get install"
+  done
+fi
+
+[[ $want_grpcurl == 1 ]] || exit 0
+
+# ---- grpcurl --------------------------------------------------------------
+
+grpcurl_reports_version() {  # BINARY: true when it is the pinned version
+  [[ -x "$1" ]] && [[ $("$1" -version 2>&1) == "grpcurl $grpcurl_version" ]]
+}
+
+# /usr/local/bin when we may write there (root), else the user's own bin.
+if [[ -w /usr/local/bin ]]; then
+  bin_dir=/usr/local/bin
+else
+  bin_dir=$HOME/.local/bin
+fi
+on_path=$(command -v grpcurl || true)
+
+path_hint() {
+  case ":$PATH:" in
+    *":$bin_dir:"*) ;;
+    *) say "note: $bin_dir is not on PATH; add it: export PATH=\"$bin_dir:\$PATH\"" ;;
+  esac
+  if [[ -n $on_path && $on_path != "$bin_dir/grpcurl" ]] && ! grpcurl_reports_version "$on_path"; then
+    say "note: 'grpcurl' on PATH is $on_path (not $grpcurl_version); $bin_dir/grpcurl is the pinned one"
+  fi
+}
+
+if grpcurl_reports_version "$bin_dir/grpcurl"; then
+  path_hint
+  exit 0
+fi
+if [[ -n $on_path ]] && grpcurl_reports_version "$on_path"; then
+  exit 0
+fi
+
+# grpcurl is only needed for the examples and one smoke test, so from here on
+# a problem is reported loudly but does not fail the setup.
+skip_grpcurl() {
+  echo "install-deps: WARNING: grpcurl $grpcurl_version not installed: $*" >&2
+  echo "install-deps: WARNING: miniter builds and runs without it; only the grpcurl examples and grpcurl_smoke_test need it." >&2
+  exit 0
+}
+
+go_bin=$(command -v go || true)
+if [[ -z $go_bin && -x /usr/local/go/bin/go ]]; then
+  go_bin=/usr/local/go/bin/go  # the upstream tarball's place, often off PATH
+fi
+if [[ -z $go_bin ]]; then
+  apt_install golang-go
+  go_bin=$(command -v go) || skip_grpcurl "golang-go installed but 'go' not found"
+fi
+
+go_version=$("$go_bin" env GOVERSION 2>/dev/null) || go_version=unknown
+go_minor=$(sed -nE 's/^go1\.([0-9]+).*/\1/p' <<<"$go_version")
+if [[ -z $go_minor || $go_minor -lt $grpcurl_min_go_minor ]]; then
+  say "Go is $go_version, grpcurl needs go1.$grpcurl_min_go_minor+; fetching $fallback_toolchain from the Go module proxy"
+  case "$(uname -m)" in
+    x86_64) go_arch=amd64 ;;
+    aarch64|arm64) go_arch=arm64 ;;
+    *) skip_grpcurl "Go $go_version is too old and no newer Go is known for $(uname -m)" ;;
+  esac
+  toolchain_module=golang.org/toolchain@v0.0.1-$fallback_toolchain.linux-$go_arch
+  # Run from an empty directory so that no go.mod around us is involved.
+  empty_dir=$(mktemp -d -t miniter-go.XXXXXX)
+  toolchain_dir=$(cd "$empty_dir" && GOFLAGS= GO111MODULE=on \
+                    "$go_bin" mod download -json "$toolchain_module" 2>/dev/null \
+                    | sed -nE 's/^[[:space:]]*"Dir": "(.*)",?$/\1/p') || true
+  rmdir "$empty_dir"
+  [[ -n $toolchain_dir && -f $toolchain_dir/bin/go ]] \
+    || skip_grpcurl "Go $go_version is too old (need go1.$grpcurl_min_go_minor+) and fetching $toolchain_module failed"
+  # Module zips do not keep executable bits; Go's own toolchain switch sets
+  # them the same way.
+  chmod +x "$toolchain_dir"/bin/* "$toolchain_dir"/pkg/tool/*/* 2>/dev/null || true
+  go_bin=$toolchain_dir/bin/go
+fi
+
+mkdir -p "$bin_dir"
+say "go install grpcurl $grpcurl_version into $bin_dir"
+go_log=$(mktemp -t miniter-go.XXXXXX)
+# GOFLAGS is cleared because a user's flags are meant for their own modules.
+# -X main.version: `go install` alone leaves grpcurl reporting "dev build",
+# and the version check above needs the real one.
+if GOBIN=$bin_dir GOTOOLCHAIN=local GOFLAGS= "$go_bin" install \
+     -ldflags "-X main.version=$grpcurl_version" \
+     "$grpcurl_module@$grpcurl_version" >"$go_log" 2>&1; then
+  rm -f "$go_log"
+else
+  cat "$go_log" >&2
+  rm -f "$go_log"
+  skip_grpcurl "go install failed (output above)"
+fi
+grpcurl_reports_version "$bin_dir/grpcurl" \
+  || skip_grpcurl "$bin_dir/grpcurl does not report $grpcurl_version"
+path_hint

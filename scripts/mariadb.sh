@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# mariadb.sh: starts and stops a private MariaDB for miniter, in a directory
+# of its own (datadir, socket, pid, log), never the machine's system instance.
+#
+#   scripts/mariadb.sh start STATE_DIR [PORT]   start (initialising if new);
+#                                              prints the database URL
+#   scripts/mariadb.sh stop STATE_DIR           stop it cleanly
+#   scripts/mariadb.sh url STATE_DIR            print the URL again
+#
+# It listens on 127.0.0.1:PORT (default 13306) and on a Unix socket. It keeps
+# its data in STATE_DIR/data, so a later start finds the same data. A user
+# "miniter" with a random password (STATE_DIR/miniter-password, mode 0600)
+# owns database "miniter"; STATE_DIR/database_url holds the full URL.
+set -euo pipefail
+
+usage() { sed -n '2,14p' "$0" >&2; exit 2; }
+[[ $# -ge 2 ]] || usage
+command_name=$1
+state_dir=$(mkdir -p "$2" && cd "$2" && pwd)
+port=${3:-13306}
+data_dir="$state_dir/data"
+# Unix socket paths are limited to ~107 bytes, so the socket lives under a
+# short per-state-dir path in /tmp when the state dir's own path is long.
+socket_path="$state_dir/mysqld.sock"
+if (( ${#socket_path} > 100 )); then
+  socket_path="/tmp/miniter-$(printf '%s' "$state_dir" | md5sum | cut -c1-12).sock"
+fi
+pid_file="$state_dir/mysqld.pid"
+log_file="$state_dir/mysqld.log"
+password_file="$state_dir/miniter-password"
+url_file="$state_dir/database_url"
+
+is_running() {
+  [[ -f "$pid_file" ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null
+}
+
+root_sql() {
+  mariadb --no-defaults --protocol=socket --socket="$socket_path" -uroot -e "$1"
+}
+
+start() {
+  if is_running; then
+    cat "$url_file"
+    return
+  fi
+  if [[ ! -d "$data_dir/mysql" ]]; then
+    mkdir -p "$data_dir"
+    mariadb-install-db --no-defaults --datadir="$data_dir" --user="$(id -un)" \
+      --auth-root-authentication-method=socket --skip-test-db \
+      >"$state_dir/install.log" 2>&1 \
+      || { cat "$state_dir/install.log" >&2; exit 1; }
+  fi
+  # Settings are spelled out (--no-defaults): utf8mb4 everywhere, InnoDB
+  # flushing its log at every commit, and nothing read from /etc/mysql.
+  mariadbd --no-defaults --user="$(id -un)" \
+    --datadir="$data_dir" --socket="$socket_path" --pid-file="$pid_file" \
+    --log-error="$log_file" --bind-address=127.0.0.1 --port="$port" \
+    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+    --innodb-flush-log-at-trx-commit=1 --sync-binlog=1 \
+    --innodb-buffer-pool-size=256M --max-connections=500 \
+    --skip-name-resolve >/dev/null 2>&1 &
+  for _ in $(seq 1 300); do
+    if mariadb-admin --no-defaults --protocol=socket --socket="$socket_path" \
+         -uroot ping >/dev/null 2>&1; then
+      break
+    fi
+    if ! kill -0 $! 2>/dev/null; then
+      echo "mariadb.sh: mariadbd exited; see $log_file" >&2
+      tail -n 20 "$log_file" >&2 || true
+      exit 1
+    fi
+    sleep 0.1
+  done
+  if [[ ! -s "$password_file" ]]; then
+    (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$password_file")
+  fi
+  local password
+  password=$(cat "$password_file")
+  root_sql "CREATE DATABASE IF NOT EXISTS miniter
+              CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+            CREATE USER IF NOT EXISTS 'miniter'@'127.0.0.1' IDENTIFIED BY '$password';
+            CREATE USER IF NOT EXISTS 'miniter'@'localhost' IDENTIFIED BY '$password';
+            GRANT ALL PRIVILEGES ON miniter.* TO 'miniter'@'127.0.0.1';
+            GRANT ALL PRIVILEGES ON miniter.* TO 'miniter'@'localhost';"
+  (umask 077; echo "mysql://miniter:$password@127.0.0.1:$port/miniter" >"$url_file")
+  cat "$url_file"
+}
+
+stop() {
+  if is_running; then
+    local pid
+    pid=$(cat "$pid_file")
+    kill -TERM "$pid"
+    for _ in $(seq 1 600); do
+      kill -0 "$pid" 2>/dev/null || return 0
+      sleep 0.1
+    done
+    echo "mariadb.sh: mariadbd $pid did not stop in 60 s" >&2
+    exit 1
+  fi
+}
+
+case "$command_name" in
+  start) start ;;
+  stop) stop ;;
+  url) cat "$url_file" ;;
+  *) usage ;;
+esac

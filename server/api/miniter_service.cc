@@ -1,0 +1,135 @@
+// miniter_service.cc: proto <-> rules translation for each RPC.
+#include "server/api/miniter_service.h"
+
+#include <string>
+#include <utility>
+
+#include "google/protobuf/timestamp.pb.h"
+
+
+namespace miniter::api {
+namespace {
+
+
+void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
+  const absl::Duration since_epoch = time - absl::UnixEpoch();
+  const int64_t seconds = absl::ToInt64Seconds(since_epoch);
+  out->set_seconds(seconds);
+  out->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(
+      since_epoch - absl::Seconds(seconds))));
+}
+
+void ToProto(const storage::UserRecord& user, miniter::v1::User* out) {
+  out->set_id(user.id);
+  out->set_name(user.name);
+  out->set_email(user.email);
+  out->set_profile(user.profile);
+  SetTimestamp(user.created_at, out->mutable_created_at());
+}
+
+void ToProto(const storage::TweetRecord& tweet, miniter::v1::Tweet* out) {
+  out->set_id(tweet.id);
+  out->set_author_id(tweet.author_id);
+  out->set_author_name(tweet.author_name);
+  out->set_text(tweet.text);
+  SetTimestamp(tweet.created_at, out->mutable_created_at());
+}
+
+}  // namespace
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  if (status.code() == absl::StatusCode::kUnknown) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, "internal error");
+  }
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()));
+}
+
+MiniterService::MiniterService(std::shared_ptr<rules::MiniterRules> rules)
+    : rules_(std::move(rules)) {}
+
+absl::StatusOr<storage::UserId> MiniterService::Caller(
+    const grpc::ServerContext& context) const {
+  const auto& metadata = context.client_metadata();
+  const auto found = metadata.find("authorization");
+  if (found == metadata.end()) return rules_->Authenticate("");
+  // More than one authorization value is ambiguous; refuse it rather than
+  // pick one.
+  if (metadata.count("authorization") > 1) {
+    return absl::UnauthenticatedError(
+        "send exactly one authorization metadata entry");
+  }
+  return rules_->Authenticate(
+      absl::string_view(found->second.data(), found->second.size()));
+}
+
+grpc::Status MiniterService::SignUp(grpc::ServerContext* context,
+                                    const miniter::v1::SignUpRequest* request,
+                                    miniter::v1::SignUpResponse* response) {
+  absl::StatusOr<storage::UserRecord> user = rules_->SignUp(
+      {request->name(), request->email(), request->password(),
+       request->profile()});
+  if (!user.ok()) return ToGrpcStatus(user.status());
+  ToProto(*user, response->mutable_user());
+  return grpc::Status::OK;
+}
+
+grpc::Status MiniterService::Login(grpc::ServerContext* context,
+                                   const miniter::v1::LoginRequest* request,
+                                   miniter::v1::LoginResponse* response) {
+  absl::StatusOr<rules::LoginResult> login =
+      rules_->Login(request->email(), request->password());
+  if (!login.ok()) return ToGrpcStatus(login.status());
+  response->set_access_token(login->token.token);
+  SetTimestamp(login->token.expires_at, response->mutable_expires_at());
+  response->set_user_id(login->user_id);
+  return grpc::Status::OK;
+}
+
+grpc::Status MiniterService::Tweet(grpc::ServerContext* context,
+                                   const miniter::v1::TweetRequest* request,
+                                   miniter::v1::TweetResponse* response) {
+  absl::StatusOr<storage::UserId> caller = Caller(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<storage::TweetRecord> tweet =
+      rules_->PostTweet(*caller, request->text());
+  if (!tweet.ok()) return ToGrpcStatus(tweet.status());
+  ToProto(*tweet, response->mutable_tweet());
+  return grpc::Status::OK;
+}
+
+grpc::Status MiniterService::Follow(grpc::ServerContext* context,
+                                    const miniter::v1::FollowRequest* request,
+                                    miniter::v1::FollowResponse* response) {
+  absl::StatusOr<storage::UserId> caller = Caller(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return ToGrpcStatus(rules_->Follow(*caller, request->user_id()));
+}
+
+grpc::Status MiniterService::Unfollow(
+    grpc::ServerContext* context, const miniter::v1::UnfollowRequest* request,
+    miniter::v1::UnfollowResponse* response) {
+  absl::StatusOr<storage::UserId> caller = Caller(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return ToGrpcStatus(rules_->Unfollow(*caller, request->user_id()));
+}
+
+grpc::Status MiniterService::Timeline(
+    grpc::ServerContext* context, const miniter::v1::TimelineRequest* request,
+    miniter::v1::TimelineResponse* response) {
+  absl::StatusOr<storage::UserId> caller = Caller(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<rules::TimelinePage> page =
+      rules_->ReadTimeline(*caller, request->user_id(), request->page_size(),
+                           request->page_token());
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  response->mutable_tweets()->Reserve(static_cast<int>(page->tweets.size()));
+  for (const storage::TweetRecord& tweet : page->tweets) {
+    ToProto(tweet, response->add_tweets());
+  }
+  response->set_next_page_token(std::move(page->next_page_token));
+  return grpc::Status::OK;
+}
+
+}  // namespace miniter::api

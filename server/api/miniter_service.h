@@ -1,0 +1,58 @@
+// miniter_service.h: the gRPC adapter: miniter.v1.Miniter requests in,
+// calls to MiniterRules, responses and status codes out.
+//
+// Nothing here decides anything; it translates. Rules live in
+// server/rules/, storage behind server/storage/.
+#ifndef MINITER_SERVER_API_MINITER_SERVICE_H_
+#define MINITER_SERVER_API_MINITER_SERVICE_H_
+
+#include <memory>
+
+#include "absl/status/status.h"
+#include "grpcpp/grpcpp.h"
+#include "miniter/v1/miniter.grpc.pb.h"
+#include "server/rules/miniter_rules.h"
+
+namespace miniter::api {
+
+// absl and gRPC share status code numbers, so the mapping keeps code and
+// message. UNKNOWN (which says nothing useful to a caller) becomes
+// INTERNAL.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// Thread-safe: the sync gRPC server calls it from many threads.
+class MiniterService final : public miniter::v1::Miniter::Service {
+ public:
+  explicit MiniterService(std::shared_ptr<rules::MiniterRules> rules);
+
+  grpc::Status SignUp(grpc::ServerContext* context,
+                      const miniter::v1::SignUpRequest* request,
+                      miniter::v1::SignUpResponse* response) override;
+  grpc::Status Login(grpc::ServerContext* context,
+                     const miniter::v1::LoginRequest* request,
+                     miniter::v1::LoginResponse* response) override;
+  grpc::Status Tweet(grpc::ServerContext* context,
+                     const miniter::v1::TweetRequest* request,
+                     miniter::v1::TweetResponse* response) override;
+  grpc::Status Follow(grpc::ServerContext* context,
+                      const miniter::v1::FollowRequest* request,
+                      miniter::v1::FollowResponse* response) override;
+  grpc::Status Unfollow(grpc::ServerContext* context,
+                        const miniter::v1::UnfollowRequest* request,
+                        miniter::v1::UnfollowResponse* response) override;
+  grpc::Status Timeline(grpc::ServerContext* context,
+                        const miniter::v1::TimelineRequest* request,
+                        miniter::v1::TimelineResponse* response) override;
+
+ private:
+  // The authenticated caller of this call, from its "authorization"
+  // metadata.
+  absl::StatusOr<storage::UserId> Caller(
+      const grpc::ServerContext& context) const;
+
+  std::shared_ptr<rules::MiniterRules> rules_;
+};
+
+}  // namespace miniter::api
+
+#endif  // MINITER_SERVER_API_MINITER_SERVICE_H_

@@ -1,0 +1,152 @@
+// miniter_server.cc: start-up order, health watching and graceful shutdown.
+#include "server/app/miniter_server.h"
+
+#include <iostream>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "grpc/health/v1/health.pb.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "server/app/log.h"
+#include "server/storage/mysql/mysql_storage.h"
+
+namespace miniter::app {
+namespace {
+
+constexpr char kServiceName[] = "miniter.v1.Miniter";
+
+// Retries `attempt` until it stops returning UNAVAILABLE or `wait` runs out,
+// so that a server started alongside its database does not give up while
+// the database is still starting.
+template <typename T, typename Attempt>
+absl::StatusOr<T> RetryWhileUnavailable(absl::Duration wait,
+                                        Attempt attempt) {
+  const absl::Time give_up = absl::Now() + wait;
+  bool logged = false;
+  while (true) {
+    absl::StatusOr<T> result = attempt();
+    if (!absl::IsUnavailable(result.status()) || absl::Now() >= give_up) {
+      return result;
+    }
+    if (!logged) {
+      LogLine("waiting for the database to answer...");
+      logged = true;
+    }
+    absl::SleepFor(absl::Milliseconds(500));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
+    const ServerOptions& options) {
+  std::unique_ptr<MiniterServer> server(new MiniterServer());
+  server->options_ = options;
+
+  absl::StatusOr<std::unique_ptr<rules::TokenService>> tokens =
+      rules::TokenService::Create(options.token_secret,
+                                  options.token_lifetime);
+  if (!tokens.ok()) return tokens.status();
+
+  absl::StatusOr<storage::MySqlStorage> storage =
+      storage::OpenMySqlStorage(options.database);
+  if (!storage.ok()) return storage.status();
+  server->database_target_ = storage->target;
+  server->database_health_ = storage->health;
+
+  if (options.apply_migrations) {
+    absl::StatusOr<std::vector<int>> applied =
+        RetryWhileUnavailable<std::vector<int>>(options.database_wait, [&] {
+          return storage::ApplyMigrations(options.database);
+        });
+    if (!applied.ok()) return applied.status();
+    for (int version : *applied) {
+      LogLine(absl::StrCat("applied database migration ", version));
+    }
+  }
+  absl::StatusOr<std::vector<std::string>> durability =
+      RetryWhileUnavailable<std::vector<std::string>>(
+          options.database_wait,
+          [&] { return storage::CheckDurability(options.database); });
+  if (!durability.ok()) return durability.status();
+  for (const std::string& warning : *durability) {
+    LogLine(absl::StrCat("WARNING: ", warning));
+  }
+
+  rules::MiniterRules::Dependencies dependencies;
+  dependencies.users = storage->users;
+  dependencies.tweets = storage->tweets;
+  dependencies.follows = storage->follows;
+  dependencies.password_hasher =
+      std::make_shared<rules::PasswordHasher>(options.password_hashing);
+  dependencies.tokens = std::shared_ptr<const rules::TokenService>(
+      std::move(*tokens));
+  server->service_ = std::make_unique<api::MiniterService>(
+      std::make_shared<rules::MiniterRules>(std::move(dependencies)));
+
+  // gRPC's built-in health service does not register its descriptors;
+  // touching ours links them in, so reflection can describe it.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen_address,
+                           grpc::InsecureServerCredentials(), &server->port_);
+  builder.RegisterService(server->service_.get());
+  builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || server->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "could not listen on ", options.listen_address,
+        " (address in use, or not an address of this machine?)"));
+  }
+  server->WatchDatabaseHealthOnce();
+  server->health_watcher_ = std::thread([s = server.get()] {
+    s->WatchDatabaseHealth();
+  });
+  return server;
+}
+
+void MiniterServer::WatchDatabaseHealthOnce() {
+  const bool serving = database_health_->Ping().ok();
+  if (serving != serving_) {
+    if (!first_health_check_) {
+      LogLine(serving ? "database reachable again: health SERVING"
+                      : "database unreachable: health NOT_SERVING");
+    }
+    serving_ = serving;
+  }
+  first_health_check_ = false;
+  grpc::HealthCheckServiceInterface* health =
+      server_->GetHealthCheckService();
+  health->SetServingStatus(serving);
+  health->SetServingStatus(kServiceName, serving);
+}
+
+void MiniterServer::WatchDatabaseHealth() {
+  while (!stop_health_watch_.WaitForNotificationWithTimeout(
+      absl::Seconds(1))) {
+    WatchDatabaseHealthOnce();
+  }
+}
+
+void MiniterServer::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  stop_health_watch_.Notify();
+  if (health_watcher_.joinable()) health_watcher_.join();
+  // Health first, so load balancers stop routing here while in-flight calls
+  // finish. Shutdown() on the health service also freezes it at NOT_SERVING.
+  server_->GetHealthCheckService()->Shutdown();
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
+  server_->Wait();
+}
+
+MiniterServer::~MiniterServer() {
+  if (server_ != nullptr) Shutdown();
+}
+
+}  // namespace miniter::app

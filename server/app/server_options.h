@@ -1,0 +1,43 @@
+// server_options.h: everything an operator can configure, and where each
+// setting comes from (flag, else environment variable, else default).
+#ifndef MINITER_SERVER_APP_SERVER_OPTIONS_H_
+#define MINITER_SERVER_APP_SERVER_OPTIONS_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/rules/password_hasher.h"
+#include "server/storage/mysql/mysql_storage.h"
+
+namespace miniter::app {
+
+struct ServerOptions {
+  // host:port to listen on; port 0 picks a free port (tests).
+  std::string listen_address = "127.0.0.1:50051";
+  storage::MySqlOptions database;
+  // At least 32 bytes; every server of one deployment shares it.
+  std::string token_secret;
+  absl::Duration token_lifetime = absl::Hours(24);
+  // How long in-flight calls may run on after SIGTERM before cancellation.
+  absl::Duration shutdown_grace = absl::Seconds(10);
+  // Requests above this size get RESOURCE_EXHAUSTED before any handler
+  // runs. The largest valid request (a SignUp with a 2000-character
+  // profile) is far below it.
+  int max_receive_message_bytes = 64 * 1024;
+  // Apply sql/migrations at start (off for a read-only deployment check).
+  bool apply_migrations = true;
+  // How long start-up waits for the database to answer.
+  absl::Duration database_wait = absl::Seconds(30);
+  rules::PasswordHasherOptions password_hashing;
+};
+
+// Builds options from the command-line flags defined in server_options.cc
+// (call after absl::ParseCommandLine), falling back to MINITER_* environment
+// variables, then to defaults. INVALID_ARGUMENT names a missing or bad
+// setting.
+absl::StatusOr<ServerOptions> ServerOptionsFromFlags();
+
+}  // namespace miniter::app
+
+#endif  // MINITER_SERVER_APP_SERVER_OPTIONS_H_

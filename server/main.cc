@@ -1,0 +1,56 @@
+// main.cc: miniter-server: parse flags, start the server, wait for SIGINT or
+// SIGTERM, shut down gracefully. All the work is in server/app/.
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "server/app/log.h"
+#include "server/app/miniter_server.h"
+#include "server/app/server_options.h"
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "miniter-server: the miniter gRPC service.\n"
+      "Every flag falls back to a MINITER_* environment variable; see "
+      "README.md.");
+  absl::ParseCommandLine(argc, argv);
+
+  // Block the stop signals in every thread (gRPC's included, which inherit
+  // this mask) so that sigwait below is the only place they are handled.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  absl::StatusOr<miniter::app::ServerOptions> options =
+      miniter::app::ServerOptionsFromFlags();
+  if (!options.ok()) {
+    std::fprintf(stderr, "miniter-server: %s\n",
+                 std::string(options.status().message()).c_str());
+    return 2;
+  }
+  absl::StatusOr<std::unique_ptr<miniter::app::MiniterServer>> server =
+      miniter::app::MiniterServer::Start(*options);
+  if (!server.ok()) {
+    std::fprintf(stderr, "miniter-server: cannot start: %s\n",
+                 server.status().ToString().c_str());
+    return 1;
+  }
+  miniter::app::LogLine(absl::StrCat(
+      "serving miniter.v1.Miniter on ", options->listen_address, " (port ",
+      (*server)->port(), "), database ", (*server)->database_target()));
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  miniter::app::LogLine(absl::StrCat(
+      "got ", signal_number == SIGINT ? "SIGINT" : "SIGTERM",
+      ": health NOT_SERVING, finishing in-flight calls (up to ",
+      absl::FormatDuration(options->shutdown_grace), ")"));
+  (*server)->Shutdown();
+  miniter::app::LogLine("stopped");
+  return 0;
+}

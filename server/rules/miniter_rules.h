@@ -1,0 +1,105 @@
+// miniter_rules.h: what miniter does, independent of gRPC and of SQL.
+//
+// The gRPC adapter turns requests into calls here; this layer validates,
+// authenticates, hashes, pages, and talks to storage only through the
+// interfaces in server/storage/. Every method returns a Status whose code
+// and message are fit to show to the caller.
+#ifndef MINITER_SERVER_RULES_MINITER_RULES_H_
+#define MINITER_SERVER_RULES_MINITER_RULES_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/rules/password_hasher.h"
+#include "server/rules/token_service.h"
+#include "server/storage/follow_store.h"
+#include "server/storage/records.h"
+#include "server/storage/tweet_store.h"
+#include "server/storage/user_store.h"
+
+namespace miniter::rules {
+
+inline constexpr int kDefaultTimelinePageSize = 20;
+inline constexpr int kMaxTimelinePageSize = 100;
+
+struct SignUpInput {
+  std::string name;
+  std::string email;
+  std::string password;
+  std::string profile;
+};
+
+struct LoginResult {
+  storage::UserId user_id = 0;
+  IssuedToken token;
+};
+
+struct TimelinePage {
+  std::vector<storage::TweetRecord> tweets;
+  // Empty when there are no older tweets.
+  std::string next_page_token;
+};
+
+// Thread-safe when its dependencies are.
+class MiniterRules {
+ public:
+  struct Dependencies {
+    std::shared_ptr<storage::UserStore> users;
+    std::shared_ptr<storage::TweetStore> tweets;
+    std::shared_ptr<storage::FollowStore> follows;
+    std::shared_ptr<PasswordHasher> password_hasher;
+    std::shared_ptr<const TokenService> tokens;
+    // Injected so tests can move time (token expiry).
+    std::function<absl::Time()> clock = [] { return absl::Now(); };
+  };
+
+  explicit MiniterRules(Dependencies dependencies);
+
+  // Validates and creates an account. INVALID_ARGUMENT naming the bad
+  // field; ALREADY_EXISTS when the e-mail is taken (ignoring case).
+  absl::StatusOr<storage::UserRecord> SignUp(const SignUpInput& input);
+
+  // UNAUTHENTICATED, with one message for both, when the e-mail is unknown
+  // or the password wrong; both take about the same time.
+  absl::StatusOr<LoginResult> Login(absl::string_view email,
+                                    absl::string_view password);
+
+  // The caller named by an "authorization" header value ("Bearer <token>").
+  // UNAUTHENTICATED when it is missing, malformed, forged or expired.
+  absl::StatusOr<storage::UserId> Authenticate(
+      absl::string_view authorization) const;
+
+  absl::StatusOr<storage::TweetRecord> PostTweet(storage::UserId caller,
+                                                 absl::string_view text);
+
+  // INVALID_ARGUMENT for user id 0 or the caller's own id; NOT_FOUND for an
+  // unknown user; OK (no change) when already following.
+  absl::Status Follow(storage::UserId caller, storage::UserId target);
+
+  // As Follow; OK (no change) when not following.
+  absl::Status Unfollow(storage::UserId caller, storage::UserId target);
+
+  // `target` 0 means the caller. `page_size` 0 means the default; outside
+  // 1..100 is INVALID_ARGUMENT, as is a page token not made for `target`.
+  absl::StatusOr<TimelinePage> ReadTimeline(storage::UserId caller,
+                                            storage::UserId target,
+                                            int page_size,
+                                            absl::string_view page_token);
+
+ private:
+  absl::Status CheckFollowTarget(storage::UserId caller,
+                                 storage::UserId target,
+                                 absl::string_view action) const;
+
+  Dependencies deps_;
+};
+
+}  // namespace miniter::rules
+
+#endif  // MINITER_SERVER_RULES_MINITER_RULES_H_

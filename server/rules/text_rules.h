@@ -1,0 +1,73 @@
+// text_rules.h: the validation rules for user-supplied text (tweets, names,
+// e-mail addresses, passwords, profiles), Unicode-aware.
+//
+// Lengths are counted in Unicode code points after NFC normalization, which
+// is what a person counts as characters for almost every script (a Hangul
+// syllable or an emoji is one) and what MariaDB's utf8mb4 VARCHAR(n) counts.
+#ifndef MINITER_SERVER_RULES_TEXT_RULES_H_
+#define MINITER_SERVER_RULES_TEXT_RULES_H_
+
+#include <cstddef>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/statusor.h"
+
+namespace miniter::rules {
+
+inline constexpr std::size_t kMaxTweetCodePoints = 300;
+inline constexpr std::size_t kMaxNameCodePoints = 255;
+inline constexpr std::size_t kMaxProfileCodePoints = 2000;
+inline constexpr std::size_t kMinPasswordCodePoints = 8;
+// Argon2 takes any length, but an unbounded password is a cheap way to make
+// the server hash megabytes; 1024 is far beyond any passphrase.
+inline constexpr std::size_t kMaxPasswordCodePoints = 1024;
+// RFC 5321 limits a forward path to 256 octets including the brackets.
+inline constexpr std::size_t kMaxEmailBytes = 254;
+
+// Returns `text` in Unicode Normalization Form C. INVALID_ARGUMENT (naming
+// `field`) when `text` is not valid UTF-8.
+absl::StatusOr<std::string> NormalizeNfc(absl::string_view text,
+                                         absl::string_view field);
+
+// Number of code points in valid UTF-8 `text`.
+std::size_t CountCodePoints(absl::string_view text);
+
+// True when every code point of valid UTF-8 `text` is white space (Unicode
+// categories Zs, Zl, Zp, and the ASCII/Latin-1 controls that act as space),
+// including when `text` is empty.
+bool IsBlank(absl::string_view text);
+
+// The NFC form of a tweet: 1 to 300 code points, not blank, no control
+// characters other than line breaks and tabs. INVALID_ARGUMENT otherwise.
+absl::StatusOr<std::string> ValidateTweetText(absl::string_view text);
+
+// The NFC form of a display name: 1 to 255 code points, not blank, no
+// control characters.
+absl::StatusOr<std::string> ValidateName(absl::string_view name);
+
+// The NFC form of a profile: at most 2000 code points.
+absl::StatusOr<std::string> ValidateProfile(absl::string_view profile);
+
+// OK for a password of 8 to 1024 code points. The password is never
+// normalized or trimmed: it is hashed exactly as sent.
+absl::Status ValidatePassword(absl::string_view password);
+
+// A checked e-mail address and the key that makes it unique.
+struct EmailAddress {
+  // As given (NFC), shown back to the user.
+  std::string display;
+  // Case-folded (full Unicode case folding) NFC form: two addresses that
+  // differ only in letter case have the same key.
+  std::string key;
+};
+
+// Checks that `email` looks like local-part@domain: at most 254 bytes, one
+// '@', a local part of 1 to 64 bytes, a domain of dot-separated labels with
+// at least one dot, no white space or control characters. Deliverability is
+// not checked. INVALID_ARGUMENT otherwise.
+absl::StatusOr<EmailAddress> ValidateEmail(absl::string_view email);
+
+}  // namespace miniter::rules
+
+#endif  // MINITER_SERVER_RULES_TEXT_RULES_H_

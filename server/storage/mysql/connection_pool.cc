@@ -1,0 +1,91 @@
+// connection_pool.cc: lazily opened, fixed-size connection pool.
+#include "server/storage/mysql/connection_pool.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace miniter::storage::mysql {
+namespace {
+
+// An idle connection older than this is pinged before use: servers close
+// sessions idle past wait_timeout, and a NAT may drop them sooner.
+constexpr absl::Duration kCheckIdleAfter = absl::Seconds(30);
+
+}  // namespace
+
+ConnectionPool::ConnectionPool(Opener opener, int max_size)
+    : opener_(std::move(opener)), max_size_(std::max(1, max_size)) {}
+
+absl::StatusOr<ConnectionLease> ConnectionPool::Acquire(absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  std::unique_ptr<PooledConnection> connection;
+  {
+    absl::MutexLock lock(&mu_);
+    while (idle_.empty() && open_ >= max_size_) {
+      const bool timed_out = slot_freed_.WaitWithDeadline(&mu_, deadline);
+      if (timed_out && idle_.empty() && open_ >= max_size_) {
+        return absl::ResourceExhaustedError(
+            absl::StrCat("server busy: no database connection free within ",
+                         absl::ToInt64Milliseconds(timeout), "ms"));
+      }
+    }
+    if (!idle_.empty()) {
+      connection = std::move(idle_.back());
+      idle_.pop_back();
+    } else {
+      ++open_;  // reserve the slot; the connection is opened below
+    }
+  }
+  // The slot stays ours from here on: a stale connection is replaced in it.
+  if (connection != nullptr &&
+      absl::Now() - connection->last_used() > kCheckIdleAfter &&
+      !connection->IsAlive()) {
+    connection.reset();
+  }
+  if (connection == nullptr) {
+    absl::StatusOr<std::unique_ptr<PooledConnection>> opened = opener_();
+    if (!opened.ok()) {
+      absl::MutexLock lock(&mu_);
+      --open_;
+      slot_freed_.Signal();
+      return opened.status();
+    }
+    connection = *std::move(opened);
+  }
+  return ConnectionLease(this, std::move(connection));
+}
+
+void ConnectionPool::Release(std::unique_ptr<PooledConnection> connection,
+                             bool broken) {
+  std::vector<std::unique_ptr<PooledConnection>> to_close;
+  {
+    absl::MutexLock lock(&mu_);
+    if (broken) {
+      to_close.swap(idle_);
+      to_close.push_back(std::move(connection));
+      open_ -= static_cast<int>(to_close.size());
+      slot_freed_.SignalAll();
+    } else {
+      connection->set_last_used(absl::Now());
+      idle_.push_back(std::move(connection));
+      slot_freed_.Signal();
+    }
+  }
+  // Closing talks to the server: done after the lock is released.
+  to_close.clear();
+}
+
+int ConnectionPool::open_count() const {
+  absl::MutexLock lock(&mu_);
+  return open_;
+}
+
+int ConnectionPool::idle_count() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(idle_.size());
+}
+
+}  // namespace miniter::storage::mysql

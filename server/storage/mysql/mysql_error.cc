@@ -1,0 +1,122 @@
+// mysql_error.cc: MySQL/MariaDB error -> absl::Status (see mysql_error.h).
+#include "server/storage/mysql/mysql_error.h"
+
+#include <cstdio>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace miniter::storage::mysql {
+namespace {
+
+// Server error numbers (mysqld_error.h / MariaDB's) and client ones
+// (errmsg.h), named here so the mapping below reads as a table.
+constexpr int kDupEntry = 1062;
+constexpr int kDupEntryWithKeyName = 1586;
+constexpr int kNoReferencedRow = 1452;       // child row's parent missing
+constexpr int kLockWaitTimeout = 1205;
+constexpr int kDeadlock = 1213;
+constexpr int kStatementTimeout = 1969;      // MariaDB max_statement_time
+constexpr int kMaxExecutionTime = 3024;      // MySQL max_execution_time
+constexpr int kQueryInterrupted = 1317;
+constexpr int kTooManyConnections = 1040;
+constexpr int kDbAccessDenied = 1044;
+constexpr int kAccessDenied = 1045;
+constexpr int kUnknownDatabase = 1049;
+constexpr int kServerShutdown = 1053;
+constexpr int kConnectionKilled = 1927;
+constexpr int kCrConnectionError = 2002;     // socket
+constexpr int kCrConnHostError = 2003;       // TCP
+constexpr int kCrUnknownHost = 2005;
+constexpr int kCrServerGoneError = 2006;
+constexpr int kCrServerLost = 2013;
+constexpr int kCrServerLostExtended = 2055;
+
+bool IsConnectionErrorCode(int code) {
+  switch (code) {
+    case kCrConnectionError:
+    case kCrConnHostError:
+    case kCrUnknownHost:
+    case kCrServerGoneError:
+    case kCrServerLost:
+    case kCrServerLostExtended:
+    case kConnectionKilled:
+    case kServerShutdown:
+      return true;
+    default:
+      // The rest of the client range 2000-2999 (e.g. 2026 TLS, 2048
+      // protocol mismatch) also means the session is unusable.
+      return code >= 2000 && code < 3000;
+  }
+}
+
+}  // namespace
+
+bool IsConnectionError(int error_code, absl::string_view sql_state,
+                       absl::string_view message) {
+  if (IsConnectionErrorCode(error_code)) return true;
+  if (absl::StartsWith(sql_state, "08")) return true;
+  // Connector/C++ raises these itself with code 0 and no SQLSTATE once it
+  // has noticed the connection is gone.
+  // (This Abseil has no StrContainsIgnoreCase.)
+  const std::string lower = absl::AsciiStrToLower(message);
+  return absl::StrContains(lower, "gone away") ||
+         absl::StrContains(lower, "lost connection") ||
+         absl::StrContains(lower, "connection has been closed") ||
+         absl::StrContains(lower, "can't connect");
+}
+
+absl::Status MapSqlError(int error_code, absl::string_view sql_state,
+                         absl::string_view message, absl::string_view operation) {
+  absl::Status status;
+  switch (error_code) {
+    case kDupEntry:
+    case kDupEntryWithKeyName:
+      // Expected in normal operation; the store adds a precise message.
+      return absl::AlreadyExistsError("already exists");
+    case kNoReferencedRow:
+      return absl::NotFoundError("user not found");
+    case kLockWaitTimeout:
+    case kDeadlock:
+      status = absl::AbortedError("database conflict; try again");
+      break;
+    case kStatementTimeout:
+    case kMaxExecutionTime:
+      status = absl::DeadlineExceededError("database did not answer in time");
+      break;
+    case kQueryInterrupted:
+    case kTooManyConnections:
+    case kDbAccessDenied:
+    case kAccessDenied:
+    case kUnknownDatabase:
+      status = absl::UnavailableError("database unavailable");
+      break;
+    default:
+      if (sql_state == "40001") {
+        status = absl::AbortedError("database conflict; try again");
+      } else if (IsConnectionError(error_code, sql_state, message)) {
+        status = absl::UnavailableError("database unavailable");
+      } else {
+        status = absl::InternalError("internal storage error");
+      }
+  }
+  LogStorageError(absl::StrCat(operation, ": error ", error_code, " (SQLSTATE ",
+                               sql_state.empty() ? "none" : sql_state, "): ",
+                               message, " -> ",
+                               absl::StatusCodeToString(status.code())));
+  return status;
+}
+
+void LogStorageError(absl::string_view line) {
+  // Newlines from server messages would split the record in log collectors.
+  std::string record = absl::StrCat("[storage] ", line);
+  for (char& c : record) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  record.push_back('\n');
+  std::fwrite(record.data(), 1, record.size(), stderr);
+}
+
+}  // namespace miniter::storage::mysql

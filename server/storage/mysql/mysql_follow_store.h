@@ -1,0 +1,29 @@
+// mysql_follow_store.h: FollowStore on MySQL/MariaDB (table follows).
+#ifndef MINITER_SERVER_STORAGE_MYSQL_MYSQL_FOLLOW_STORE_H_
+#define MINITER_SERVER_STORAGE_MYSQL_MYSQL_FOLLOW_STORE_H_
+
+#include <memory>
+
+#include "absl/time/time.h"
+#include "server/storage/follow_store.h"
+#include "server/storage/mysql/connection_pool.h"
+
+namespace miniter::storage::mysql {
+
+// Thread-safe; see FollowStore for the contract.
+class MySqlFollowStore : public FollowStore {
+ public:
+  MySqlFollowStore(std::shared_ptr<ConnectionPool> pool,
+                   absl::Duration acquire_timeout);
+
+  absl::Status Follow(UserId follower, UserId followee) override;
+  absl::Status Unfollow(UserId follower, UserId followee) override;
+
+ private:
+  std::shared_ptr<ConnectionPool> pool_;
+  absl::Duration acquire_timeout_;
+};
+
+}  // namespace miniter::storage::mysql
+
+#endif  // MINITER_SERVER_STORAGE_MYSQL_MYSQL_FOLLOW_STORE_H_

@@ -1,0 +1,66 @@
+// mysql_storage.h: the entry point to miniter's MySQL/MariaDB storage.
+//
+// Everything that speaks SQL lives under server/storage/mysql/. The rest of
+// the server sees only the interfaces in server/storage/, built here.
+#ifndef MINITER_SERVER_STORAGE_MYSQL_MYSQL_STORAGE_H_
+#define MINITER_SERVER_STORAGE_MYSQL_MYSQL_STORAGE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/storage/database_health.h"
+#include "server/storage/follow_store.h"
+#include "server/storage/tweet_store.h"
+#include "server/storage/user_store.h"
+
+namespace miniter::storage {
+
+struct MySqlOptions {
+  // mysql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?socket=/path/to.sock]
+  // (percent-encoding allowed in USER and PASSWORD).
+  std::string database_url;
+  // Most connections held open at once; also the most concurrent queries.
+  int pool_size = 16;
+  // How long a request waits for a free connection before
+  // RESOURCE_EXHAUSTED.
+  absl::Duration acquire_timeout = absl::Seconds(2);
+  // TCP/socket connect timeout for a new connection.
+  absl::Duration connect_timeout = absl::Seconds(3);
+  // Read/write timeout on an open connection (a hung database ends in
+  // UNAVAILABLE instead of a thread stuck forever).
+  absl::Duration io_timeout = absl::Seconds(10);
+};
+
+// The stores, all sharing one connection pool.
+struct MySqlStorage {
+  std::shared_ptr<UserStore> users;
+  std::shared_ptr<TweetStore> tweets;
+  std::shared_ptr<FollowStore> follows;
+  std::shared_ptr<DatabaseHealth> health;
+  // "host:port/database" or "socket /path/database": printable, no password.
+  std::string target;
+};
+
+// Parses the URL and builds the pool. Connects lazily: succeeds even while
+// the database is down (calls then fail UNAVAILABLE until it returns).
+// INVALID_ARGUMENT for a malformed URL.
+absl::StatusOr<MySqlStorage> OpenMySqlStorage(const MySqlOptions& options);
+
+// Applies the migrations in sql/migrations that the database has not seen
+// yet, each exactly once, in order, recorded in table schema_migrations.
+// Safe to run from several servers at once (a named lock serialises them).
+// Returns the versions applied now. UNAVAILABLE when the database is down.
+absl::StatusOr<std::vector<int>> ApplyMigrations(const MySqlOptions& options);
+
+// Reads the durability settings of the server and returns one warning per
+// weakened setting (innodb_flush_log_at_trx_commit != 1, and sync_binlog
+// != 1 when the binary log is on). Empty when writes are durable.
+absl::StatusOr<std::vector<std::string>> CheckDurability(
+    const MySqlOptions& options);
+
+}  // namespace miniter::storage
+
+#endif  // MINITER_SERVER_STORAGE_MYSQL_MYSQL_STORAGE_H_

@@ -1,0 +1,33 @@
+// mysql_tweet_store.h: TweetStore on MySQL/MariaDB (tables tweets, follows).
+#ifndef MINITER_SERVER_STORAGE_MYSQL_MYSQL_TWEET_STORE_H_
+#define MINITER_SERVER_STORAGE_MYSQL_MYSQL_TWEET_STORE_H_
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "server/storage/mysql/connection_pool.h"
+#include "server/storage/tweet_store.h"
+
+namespace miniter::storage::mysql {
+
+// Thread-safe; see TweetStore for the contract.
+class MySqlTweetStore : public TweetStore {
+ public:
+  MySqlTweetStore(std::shared_ptr<ConnectionPool> pool,
+                  absl::Duration acquire_timeout);
+
+  absl::StatusOr<TweetRecord> CreateTweet(UserId author_id,
+                                          std::string_view text) override;
+  absl::StatusOr<std::vector<TweetRecord>> ReadTimelinePage(
+      const TimelinePageQuery& query) override;
+
+ private:
+  std::shared_ptr<ConnectionPool> pool_;
+  absl::Duration acquire_timeout_;
+};
+
+}  // namespace miniter::storage::mysql
+
+#endif  // MINITER_SERVER_STORAGE_MYSQL_MYSQL_TWEET_STORE_H_

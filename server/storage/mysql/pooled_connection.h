@@ -1,0 +1,79 @@
+// pooled_connection.h: one open MySQL/MariaDB session, set up the way every
+// store expects it, with its prepared statements cached for reuse.
+#ifndef MINITER_SERVER_STORAGE_MYSQL_POOLED_CONNECTION_H_
+#define MINITER_SERVER_STORAGE_MYSQL_POOLED_CONNECTION_H_
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/storage/mysql/database_url.h"
+
+// Forward declarations keep Connector/C++ headers (and their include path)
+// out of everything that includes this one, tests included.
+namespace sql {
+class Connection;
+class PreparedStatement;
+}  // namespace sql
+
+namespace miniter::storage::mysql {
+
+// Where and how to connect.
+struct ConnectionSettings {
+  DatabaseUrl url;
+  absl::Duration connect_timeout = absl::Seconds(3);
+  absl::Duration io_timeout = absl::Seconds(10);
+};
+
+// Not thread-safe: one thread at a time holds it through a ConnectionLease.
+// The methods that talk to the server throw sql::SQLException; callers run
+// them inside RunWithRetry (query_runner.h), which turns that into a status.
+class PooledConnection {
+ public:
+  explicit PooledConnection(std::unique_ptr<sql::Connection> connection);
+  // No session behind it: only for tests of the pool, which never query.
+  PooledConnection();
+  ~PooledConnection();
+  PooledConnection(const PooledConnection&) = delete;
+  PooledConnection& operator=(const PooledConnection&) = delete;
+
+  // The statement for `sql_text`, prepared on this connection on first use
+  // and reused afterwards (parameters are rebound by the caller).
+  sql::PreparedStatement& Prepare(const std::string& sql_text);
+
+  // Runs a statement that takes no parameters and returns no rows (SET,
+  // DDL), unprepared.
+  void Execute(const std::string& sql_text);
+
+  sql::Connection& connection() { return *connection_; }
+
+  // A round trip to the server; false if it failed. Never throws.
+  bool IsAlive();
+
+  absl::Time last_used() const { return last_used_; }
+  void set_last_used(absl::Time t) { last_used_ = t; }
+
+ private:
+  // statements_ comes after connection_ so it is destroyed first: a
+  // statement must be closed while its connection is still open.
+  std::unique_ptr<sql::Connection> connection_;
+  std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>>
+      statements_;
+  absl::Time last_used_ = absl::InfinitePast();
+};
+
+// Opens and sets up a new session: utf8mb4 with utf8mb4_bin, UTC time zone,
+// strict sql_mode, READ COMMITTED, autocommit, no automatic reconnect.
+// UNAVAILABLE (logged) when the server cannot be reached or refuses us.
+absl::StatusOr<std::unique_ptr<PooledConnection>> OpenPooledConnection(
+    const ConnectionSettings& settings);
+
+// Calls the driver's threadInit() once per calling thread (and threadEnd()
+// at thread exit), as Connector/C++ asks of threads that use it.
+void EnsureDriverThreadInit();
+
+}  // namespace miniter::storage::mysql
+
+#endif  // MINITER_SERVER_STORAGE_MYSQL_POOLED_CONNECTION_H_

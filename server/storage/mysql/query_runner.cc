@@ -1,0 +1,55 @@
+// query_runner.cc: lease, run, map exceptions, retry conflicts.
+#include "server/storage/mysql/query_runner.h"
+
+#include <exception>
+
+#include <cppconn/exception.h>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "server/storage/mysql/mysql_error.h"
+
+namespace miniter::storage::mysql {
+namespace {
+
+constexpr int kMaxRetries = 3;
+
+}  // namespace
+
+absl::Status RunWithRetry(ConnectionPool& pool, absl::Duration acquire_timeout,
+                          absl::string_view operation,
+                          absl::FunctionRef<absl::Status(PooledConnection&)> body) {
+  EnsureDriverThreadInit();
+  absl::Status status;
+  for (int attempt = 0; attempt <= kMaxRetries; ++attempt) {
+    if (attempt > 0) {
+      // Conflicting transactions that retry in lockstep conflict again; a
+      // few randomised milliseconds separate them.
+      thread_local absl::BitGen bitgen;
+      absl::SleepFor(absl::Milliseconds(
+          absl::Uniform(bitgen, 2 * attempt, 10 * attempt)));
+    }
+    absl::StatusOr<ConnectionLease> lease = pool.Acquire(acquire_timeout);
+    if (!lease.ok()) return lease.status();
+    try {
+      status = body(**lease);
+    } catch (const sql::SQLException& e) {
+      status = MapSqlError(e.getErrorCode(), e.getSQLState(), e.what(),
+                           operation);
+      if (IsConnectionError(e.getErrorCode(), e.getSQLState(), e.what()) ||
+          status.code() == absl::StatusCode::kDeadlineExceeded) {
+        lease->MarkBroken();
+      }
+    } catch (const std::exception& e) {
+      // Not expected from Connector/C++, but its state is then unknown.
+      LogStorageError(absl::StrCat(operation, ": ", e.what()));
+      lease->MarkBroken();
+      status = absl::InternalError("internal storage error");
+    }
+    if (status.code() != absl::StatusCode::kAborted) return status;
+  }
+  return status;
+}
+
+}  // namespace miniter::storage::mysql

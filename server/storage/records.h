@@ -1,0 +1,64 @@
+// records.h: the plain data that crosses the storage interfaces.
+//
+// These types know nothing of protobuf or SQL; the rules layer fills and
+// reads them, storage implementations persist them.
+#ifndef MINITER_SERVER_STORAGE_RECORDS_H_
+#define MINITER_SERVER_STORAGE_RECORDS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace miniter::storage {
+
+using UserId = std::uint64_t;
+using TweetId = std::uint64_t;
+
+// A user as stored, without credentials.
+struct UserRecord {
+  UserId id = 0;
+  std::string name;
+  std::string email;
+  std::string profile;
+  absl::Time created_at;
+};
+
+// What SignUp hands to storage. Every field is already validated.
+struct NewUser {
+  std::string name;
+  // The address as the user typed it (shown back to them).
+  std::string email;
+  // The case-folded address; storage keeps it unique.
+  std::string email_key;
+  // An Argon2id string from crypto_pwhash_str (never the password).
+  std::string password_hash;
+  std::string profile;
+};
+
+// What Login needs to check a password.
+struct UserCredentials {
+  UserId user_id = 0;
+  std::string password_hash;
+};
+
+// A tweet as stored, with its author's current display name.
+struct TweetRecord {
+  TweetId id = 0;
+  UserId author_id = 0;
+  std::string author_name;
+  std::string text;
+  absl::Time created_at;
+};
+
+// One page of a timeline: tweets by `user_id` and by the accounts it
+// follows, with id < `before_tweet_id` (0 means no bound), newest first.
+struct TimelinePageQuery {
+  UserId user_id = 0;
+  TweetId before_tweet_id = 0;
+  int limit = 0;
+};
+
+}  // namespace miniter::storage
+
+#endif  // MINITER_SERVER_STORAGE_RECORDS_H_

@@ -1,0 +1,35 @@
+// tweet_store.h: the storage interface for tweets and timelines.
+#ifndef MINITER_SERVER_STORAGE_TWEET_STORE_H_
+#define MINITER_SERVER_STORAGE_TWEET_STORE_H_
+
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "server/storage/records.h"
+
+namespace miniter::storage {
+
+// Persists tweets and reads timelines. Implementations are thread-safe.
+// Errors beyond those listed: as for UserStore.
+class TweetStore {
+ public:
+  virtual ~TweetStore() = default;
+
+  // Stores a tweet by `author_id` (who must exist) and returns it; the
+  // returned record's author_name is filled. The write is durable when this
+  // returns OK. NOT_FOUND when the author does not exist.
+  virtual absl::StatusOr<TweetRecord> CreateTweet(UserId author_id,
+                                                  std::string_view text) = 0;
+
+  // Returns up to `query.limit` tweets written by `query.user_id` or by an
+  // account it follows, with id below `query.before_tweet_id` when that is
+  // non-zero, ordered by id descending, each tweet once.
+  // NOT_FOUND when `query.user_id` does not exist.
+  virtual absl::StatusOr<std::vector<TweetRecord>> ReadTimelinePage(
+      const TimelinePageQuery& query) = 0;
+};
+
+}  // namespace miniter::storage
+
+#endif  // MINITER_SERVER_STORAGE_TWEET_STORE_H_

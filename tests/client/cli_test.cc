@@ -1,0 +1,199 @@
+// cli_test.cc: whole `miniter` commands against an in-process fake server,
+// with the token file in a temporary XDG_CONFIG_HOME.
+#include "client/cli.h"
+
+#include <map>
+#include <sstream>
+
+#include "client/token_store.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/client/fake_miniter_service.h"
+#include "tests/client/temp_dir.h"
+
+namespace miniter::client {
+namespace {
+
+using ::miniter::client::testing::FakeMiniterServer;
+using ::miniter::client::testing::TempDir;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.started());
+    ASSERT_FALSE(config_.path().empty());
+    vars_["XDG_CONFIG_HOME"] = config_.path();
+    vars_["MINITER_SERVER"] = server_.address();
+  }
+
+  // Runs `miniter args...` with `input` on stdin; output lands in out_/err_.
+  int Run(std::vector<std::string> args, const std::string& input = "") {
+    out_.str("");
+    err_.str("");
+    std::istringstream in(input);
+    CliEnvironment env;
+    env.in = &in;
+    env.out = &out_;
+    env.err = &err_;
+    env.getenv = [this](const std::string& name) -> std::optional<std::string> {
+      auto it = vars_.find(name);
+      if (it == vars_.end()) return std::nullopt;
+      return it->second;
+    };
+    return RunCli(args, env);
+  }
+
+  std::string TokenPath() const { return config_.path() + "/miniter/token"; }
+
+  FakeMiniterServer server_;
+  TempDir config_;
+  std::map<std::string, std::string> vars_;
+  std::ostringstream out_;
+  std::ostringstream err_;
+};
+
+TEST_F(CliTest, LoginSavesTokenAndLaterCommandsSendIt) {
+  ASSERT_EQ(Run({"login", "--email=ann@example.com"}, "pw-from-stdin\n"), 0)
+      << err_.str();
+  EXPECT_EQ(server_.service().last_password(), "pw-from-stdin");
+  EXPECT_THAT(out_.str(), HasSubstr("logged in as user 3; token saved to " +
+                                    TokenPath() +
+                                    " (expires 2026-11-27 12:00:00 UTC)"));
+  EXPECT_THAT(out_.str() + err_.str(), Not(HasSubstr("tok-for")));
+  EXPECT_THAT(out_.str() + err_.str(), Not(HasSubstr("pw-from-stdin")));
+
+  ASSERT_EQ(Run({"tweet", "hello", "world"}), 0) << err_.str();
+  EXPECT_EQ(server_.service().last_tweet_text(), "hello world");
+  EXPECT_EQ(server_.service().last_authorization(),
+            "Bearer tok-for-ann@example.com");
+  EXPECT_EQ(out_.str(), "tweeted #12 at 2026-11-26 12:00:01 UTC\n");
+
+  ASSERT_EQ(Run({"logout"}), 0);
+  EXPECT_THAT(out_.str(), HasSubstr("logged out"));
+  ASSERT_EQ(Run({"follow", "42"}), 0);
+  EXPECT_EQ(server_.service().last_authorization(), "");
+}
+
+TEST_F(CliTest, PasswordFromEnvironmentAndFlag) {
+  vars_["MINITER_PASSWORD"] = "from-env";
+  ASSERT_EQ(Run({"login", "--email=a@b.c"}), 0) << err_.str();
+  EXPECT_EQ(server_.service().last_password(), "from-env");
+  ASSERT_EQ(Run({"login", "--email=a@b.c", "--password=from-flag"}), 0);
+  EXPECT_EQ(server_.service().last_password(), "from-flag");
+}
+
+TEST_F(CliTest, PromptsOnATerminalAndConfirmsOnSignUp) {
+  std::vector<std::string> prompts;
+  out_.str("");
+  std::istringstream in;
+  CliEnvironment env;
+  env.in = &in;
+  env.out = &out_;
+  env.err = &err_;
+  env.getenv = [this](const std::string& name) -> std::optional<std::string> {
+    auto it = vars_.find(name);
+    if (it == vars_.end()) return std::nullopt;
+    return it->second;
+  };
+  env.stdin_is_tty = true;
+  env.prompt_password = [&](const std::string& prompt) {
+    prompts.push_back(prompt);
+    return absl::StatusOr<std::string>("typed-secret");
+  };
+  ASSERT_EQ(RunCli({"signup", "--name=Ann", "--email=ann@example.com"}, env), 0)
+      << err_.str();
+  EXPECT_EQ(prompts.size(), 2u);
+  EXPECT_EQ(server_.service().last_password(), "typed-secret");
+  EXPECT_EQ(out_.str(), "signed up: user 3 \"Ann\" <ann@example.com>\n");
+}
+
+TEST_F(CliTest, LoginJsonHidesTokenUnlessAsked) {
+  ASSERT_EQ(Run({"login", "--json", "--email=a@b.c"}, "pw\n"), 0);
+  EXPECT_THAT(out_.str(), HasSubstr("\"user_id\":\"3\""));
+  EXPECT_THAT(out_.str(), Not(HasSubstr("tok-for")));
+
+  ASSERT_EQ(Run({"login", "--json", "--print-token", "--email=a@b.c"}, "pw\n"),
+            0);
+  EXPECT_THAT(out_.str(), HasSubstr("\"access_token\":\"tok-for-a@b.c\""));
+
+  ASSERT_EQ(Run({"login", "--print_token", "--email=a@b.c"}, "pw\n"), 0);
+  EXPECT_EQ(out_.str(), "tok-for-a@b.c\n");
+}
+
+TEST_F(CliTest, TokenFromAnotherServerIsNotSent) {
+  ASSERT_EQ(Run({"login", "--email=a@b.c"}, "pw\n"), 0);
+  // Same fake, reached under a different name: the token's recorded server
+  // no longer matches, so it must stay home.
+  std::string other = "localhost:" + server_.address().substr(10);
+  ASSERT_EQ(Run({"--server", other, "timeline"}), 0) << err_.str();
+  EXPECT_EQ(server_.service().last_authorization(), "");
+  EXPECT_THAT(err_.str(), HasSubstr("warning: the saved token was issued by"));
+
+  vars_["MINITER_TOKEN"] = "env-token";
+  ASSERT_EQ(Run({"--server", other, "timeline"}), 0);
+  EXPECT_EQ(server_.service().last_authorization(), "Bearer env-token");
+}
+
+TEST_F(CliTest, TimelinePrintsTweetsAndNextPage) {
+  ASSERT_EQ(Run({"timeline", "3", "--page_size=1"}), 0) << err_.str();
+  EXPECT_EQ(server_.service().last_timeline_request().user_id(), 3u);
+  EXPECT_EQ(server_.service().last_timeline_request().page_size(), 1);
+  EXPECT_EQ(out_.str(),
+            "#12  Ann (user 3)  2026-11-26 12:00:01 UTC\n"
+            "    hello\n"
+            "next page: miniter timeline --user_id=3 --page_size=1 "
+            "--page_token=next-12\n");
+}
+
+TEST_F(CliTest, ServerErrorsGoToStderrWithExitCode) {
+  server_.service().set_error(
+      grpc::Status(grpc::StatusCode::ALREADY_EXISTS, "e-mail already taken"));
+  EXPECT_EQ(
+      Run({"signup", "--name=A", "--email=a@b.c", "--password=pw12345678"}),
+      2);
+  EXPECT_EQ(out_.str(), "");
+  EXPECT_THAT(err_.str(),
+              HasSubstr("miniter: ALREADY_EXISTS: e-mail already taken\n"));
+  EXPECT_THAT(err_.str(), Not(HasSubstr("pw12345678")));
+
+  server_.service().set_error(
+      grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "missing token"));
+  EXPECT_EQ(Run({"tweet", "x"}), 3);
+  EXPECT_THAT(err_.str(), HasSubstr("miniter: UNAUTHENTICATED: missing token"));
+  EXPECT_THAT(err_.str(), HasSubstr("not logged in"));
+}
+
+TEST_F(CliTest, UsageErrors) {
+  EXPECT_EQ(Run({}), 64);
+  EXPECT_EQ(Run({"frobnicate"}), 64);
+  EXPECT_THAT(err_.str(), HasSubstr("unknown command: frobnicate"));
+  EXPECT_EQ(Run({"tweet"}), 64);
+  EXPECT_EQ(Run({"tweet", "--name=x", "hi"}), 64);
+  EXPECT_THAT(err_.str(), HasSubstr("tweet does not take --name"));
+  EXPECT_EQ(Run({"follow", "abc"}), 64);
+  EXPECT_EQ(Run({"follow", "1", "--user_id=2"}), 64);
+  EXPECT_EQ(Run({"signup", "--email=a@b.c", "--password=x"}), 64);
+  EXPECT_EQ(Run({"login", "--email=a@b.c"}, ""), 64);  // no password anywhere
+  EXPECT_EQ(Run({"timeline", "--deadline=0"}), 64);
+  EXPECT_EQ(server_.service().calls(), 0);
+}
+
+TEST_F(CliTest, HelpGoesToStdout) {
+  EXPECT_EQ(Run({"help"}), 0);
+  EXPECT_THAT(out_.str(), HasSubstr("miniter timeline"));
+  EXPECT_THAT(out_.str(), HasSubstr("--page_size=<n>"));
+  EXPECT_EQ(Run({"tweet", "--help"}), 0);
+  EXPECT_THAT(out_.str(), HasSubstr("Usage: miniter tweet"));
+}
+
+TEST_F(CliTest, TweetTextFromStdinAndJsonOutput) {
+  ASSERT_EQ(Run({"--json", "tweet", "-"}, "line one\nline two\n"), 0)
+      << err_.str();
+  EXPECT_EQ(server_.service().last_tweet_text(), "line one\nline two");
+  EXPECT_THAT(out_.str(), HasSubstr("\"tweet\":{\"id\":\"12\""));
+}
+
+}  // namespace
+}  // namespace miniter::client

@@ -1,0 +1,172 @@
+// fake_miniter_service.h: an in-process stand-in for the miniter server, so
+// client tests can check what goes over the wire without a database.
+#ifndef MINITER_TESTS_CLIENT_FAKE_MINITER_SERVICE_H_
+#define MINITER_TESTS_CLIENT_FAKE_MINITER_SERVICE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/grpcpp.h"
+#include "miniter/v1/miniter.grpc.pb.h"
+
+namespace miniter::client::testing {
+
+// Answers every RPC with canned data, or with `error` when it is set, and
+// remembers the last request's authorization header and messages.
+class FakeMiniterService final : public miniter::v1::Miniter::Service {
+ public:
+  // Returned by every RPC when not OK.
+  void set_error(grpc::Status error) {
+    absl::MutexLock lock(&mu_);
+    error_ = std::move(error);
+  }
+  std::string last_authorization() {
+    absl::MutexLock lock(&mu_);
+    return last_authorization_;
+  }
+  std::string last_password() {
+    absl::MutexLock lock(&mu_);
+    return last_password_;
+  }
+  miniter::v1::TimelineRequest last_timeline_request() {
+    absl::MutexLock lock(&mu_);
+    return last_timeline_request_;
+  }
+  std::string last_tweet_text() {
+    absl::MutexLock lock(&mu_);
+    return last_tweet_text_;
+  }
+  int calls() {
+    absl::MutexLock lock(&mu_);
+    return calls_;
+  }
+
+  grpc::Status SignUp(grpc::ServerContext* context,
+                      const miniter::v1::SignUpRequest* request,
+                      miniter::v1::SignUpResponse* response) override {
+    grpc::Status status = Record(context);
+    {
+      absl::MutexLock lock(&mu_);
+      last_password_ = request->password();
+    }
+    if (!status.ok()) return status;
+    response->mutable_user()->set_id(3);
+    response->mutable_user()->set_name(request->name());
+    response->mutable_user()->set_email(request->email());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Login(grpc::ServerContext* context,
+                     const miniter::v1::LoginRequest* request,
+                     miniter::v1::LoginResponse* response) override {
+    grpc::Status status = Record(context);
+    {
+      absl::MutexLock lock(&mu_);
+      last_password_ = request->password();
+    }
+    if (!status.ok()) return status;
+    response->set_access_token("tok-for-" + request->email());
+    response->set_user_id(3);
+    // 2026-11-27 12:00:00 UTC
+    response->mutable_expires_at()->set_seconds(1795780800);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Tweet(grpc::ServerContext* context,
+                     const miniter::v1::TweetRequest* request,
+                     miniter::v1::TweetResponse* response) override {
+    grpc::Status status = Record(context);
+    {
+      absl::MutexLock lock(&mu_);
+      last_tweet_text_ = request->text();
+    }
+    if (!status.ok()) return status;
+    response->mutable_tweet()->set_id(12);
+    response->mutable_tweet()->set_author_id(3);
+    response->mutable_tweet()->set_text(request->text());
+    response->mutable_tweet()->mutable_created_at()->set_seconds(1795694401);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Follow(grpc::ServerContext* context,
+                      const miniter::v1::FollowRequest* request,
+                      miniter::v1::FollowResponse* response) override {
+    return Record(context);
+  }
+
+  grpc::Status Unfollow(grpc::ServerContext* context,
+                        const miniter::v1::UnfollowRequest* request,
+                        miniter::v1::UnfollowResponse* response) override {
+    return Record(context);
+  }
+
+  grpc::Status Timeline(grpc::ServerContext* context,
+                        const miniter::v1::TimelineRequest* request,
+                        miniter::v1::TimelineResponse* response) override {
+    grpc::Status status = Record(context);
+    {
+      absl::MutexLock lock(&mu_);
+      last_timeline_request_ = *request;
+    }
+    if (!status.ok()) return status;
+    miniter::v1::Tweet* tweet = response->add_tweets();
+    tweet->set_id(12);
+    tweet->set_author_id(3);
+    tweet->set_author_name("Ann");
+    tweet->set_text("hello");
+    tweet->mutable_created_at()->set_seconds(1795694401);
+    response->set_next_page_token("next-12");
+    return grpc::Status::OK;
+  }
+
+ private:
+  grpc::Status Record(grpc::ServerContext* context) {
+    absl::MutexLock lock(&mu_);
+    ++calls_;
+    last_authorization_.clear();
+    auto it = context->client_metadata().find("authorization");
+    if (it != context->client_metadata().end()) {
+      last_authorization_.assign(it->second.data(), it->second.size());
+    }
+    return error_;
+  }
+
+  absl::Mutex mu_;
+  grpc::Status error_ ABSL_GUARDED_BY(mu_);
+  std::string last_authorization_ ABSL_GUARDED_BY(mu_);
+  std::string last_password_ ABSL_GUARDED_BY(mu_);
+  std::string last_tweet_text_ ABSL_GUARDED_BY(mu_);
+  miniter::v1::TimelineRequest last_timeline_request_ ABSL_GUARDED_BY(mu_);
+  int calls_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// The fake, served on a free port of 127.0.0.1 for the test's lifetime.
+class FakeMiniterServer {
+ public:
+  FakeMiniterServer() {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port_);
+    builder.RegisterService(&service_);
+    server_ = builder.BuildAndStart();
+  }
+  ~FakeMiniterServer() {
+    if (server_) server_->Shutdown();
+  }
+
+  bool started() const { return server_ != nullptr && port_ != 0; }
+  std::string address() const {
+    return "127.0.0.1:" + std::to_string(port_);
+  }
+  FakeMiniterService& service() { return service_; }
+
+ private:
+  FakeMiniterService service_;
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+}  // namespace miniter::client::testing
+
+#endif  // MINITER_TESTS_CLIENT_FAKE_MINITER_SERVICE_H_

@@ -1,0 +1,69 @@
+// miniter_client_test.cc: MiniterClient against an in-process fake server —
+// the bearer metadata, error propagation and the deadline.
+#include "client/miniter_client.h"
+
+#include "gtest/gtest.h"
+#include "tests/client/fake_miniter_service.h"
+
+namespace miniter::client {
+namespace {
+
+using ::miniter::client::testing::FakeMiniterServer;
+
+TEST(MiniterClientTest, SendsBearerTokenWhenSet) {
+  FakeMiniterServer server;
+  ASSERT_TRUE(server.started());
+  ClientOptions options;
+  options.access_token = "abc.def";
+  MiniterClient client = MiniterClient::Connect(server.address(), options);
+
+  absl::StatusOr<miniter::v1::TweetResponse> tweet = client.Tweet({});
+  ASSERT_TRUE(tweet.ok()) << tweet.status();
+  EXPECT_EQ(tweet->tweet().id(), 12u);
+  EXPECT_EQ(server.service().last_authorization(), "Bearer abc.def");
+}
+
+TEST(MiniterClientTest, SendsNoAuthorizationWithoutToken) {
+  FakeMiniterServer server;
+  ASSERT_TRUE(server.started());
+  MiniterClient client = MiniterClient::Connect(server.address());
+  miniter::v1::LoginRequest request;
+  request.set_email("ann@example.com");
+  absl::StatusOr<miniter::v1::LoginResponse> login = client.Login(request);
+  ASSERT_TRUE(login.ok()) << login.status();
+  EXPECT_EQ(login->access_token(), "tok-for-ann@example.com");
+  EXPECT_EQ(server.service().last_authorization(), "");
+
+  // A token set later is used by later calls.
+  client.set_access_token(login->access_token());
+  ASSERT_TRUE(client.Timeline({}).ok());
+  EXPECT_EQ(server.service().last_authorization(),
+            "Bearer tok-for-ann@example.com");
+}
+
+TEST(MiniterClientTest, PropagatesServerErrorsWithTheirMessage) {
+  FakeMiniterServer server;
+  ASSERT_TRUE(server.started());
+  server.service().set_error(
+      grpc::Status(grpc::StatusCode::ALREADY_EXISTS, "e-mail already taken"));
+  MiniterClient client = MiniterClient::Connect(server.address());
+  absl::StatusOr<miniter::v1::SignUpResponse> response = client.SignUp({});
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(response.status().message(), "e-mail already taken");
+}
+
+TEST(MiniterClientTest, UnreachableServerIsUnavailableOrDeadline) {
+  // Port 1 on loopback: nothing listens there in a test sandbox.
+  ClientOptions options;
+  options.deadline = absl::Seconds(2);
+  MiniterClient client = MiniterClient::Connect("127.0.0.1:1", options);
+  absl::Time start = absl::Now();
+  absl::StatusCode code = client.Timeline({}).status().code();
+  EXPECT_TRUE(code == absl::StatusCode::kUnavailable ||
+              code == absl::StatusCode::kDeadlineExceeded)
+      << absl::StatusCodeToString(code);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+}
+
+}  // namespace
+}  // namespace miniter::client

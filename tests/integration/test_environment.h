@@ -1,0 +1,54 @@
+// test_environment.h: what the integration tests share: the test database's
+// URL, an in-process miniter server on a free port, a stub factory, and
+// helpers that sign up and log in fresh users with unique e-mails.
+#ifndef MINITER_TESTS_INTEGRATION_TEST_ENVIRONMENT_H_
+#define MINITER_TESTS_INTEGRATION_TEST_ENVIRONMENT_H_
+
+#include <memory>
+#include <string>
+
+#include "grpcpp/grpcpp.h"
+#include "miniter/v1/miniter.grpc.pb.h"
+#include "server/app/miniter_server.h"
+#include "server/app/server_options.h"
+
+namespace miniter::testing {
+
+// The test database URL: $MINITER_TEST_DATABASE_URL, else the contents of
+// the file named by $MINITER_TEST_DATABASE_URL_FILE (written by the ctest
+// fixture that starts MariaDB). Aborts the test binary when neither is set.
+std::string TestDatabaseUrl();
+
+// The secret every test server signs tokens with.
+inline constexpr char kTestTokenSecret[] =
+    "integration-test-secret-0123456789abcdef";
+
+// Options for an in-process server on 127.0.0.1:0 against `database_url`.
+app::ServerOptions TestServerOptions(const std::string& database_url);
+
+// A stub for a server listening on 127.0.0.1:`port`.
+std::unique_ptr<miniter::v1::Miniter::Stub> StubForPort(int port);
+
+// A context with a 10 s deadline and, if `token` is not empty, the bearer
+// metadata.
+std::unique_ptr<grpc::ClientContext> Context(const std::string& token = "");
+
+// A fresh, unique e-mail address ("<prefix>.<random>@example.com").
+std::string UniqueEmail(const std::string& prefix);
+
+// A signed-up and logged-in user.
+struct TestUser {
+  std::uint64_t id = 0;
+  std::string name;
+  std::string email;
+  std::string password;
+  std::string token;
+};
+
+// Signs up (name, unique e-mail) and logs in; fails the test on error.
+TestUser SignUpAndLogin(miniter::v1::Miniter::Stub& stub,
+                        const std::string& name);
+
+}  // namespace miniter::testing
+
+#endif  // MINITER_TESTS_INTEGRATION_TEST_ENVIRONMENT_H_

@@ -1,0 +1,118 @@
+// miniter_service_test.cc: the gRPC adapter over a real in-process channel
+// with mocked storage: status mapping, bearer metadata, proto conversion.
+#include "server/api/miniter_service.h"
+
+#include <memory>
+
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "server/storage/mocks/mock_stores.h"
+
+namespace miniter::api {
+namespace {
+
+using ::testing::_;
+using ::testing::NiceMock;
+using ::testing::Return;
+
+TEST(ToGrpcStatusTest, KeepsCodeAndMessage) {
+  grpc::Status status = ToGrpcStatus(absl::NotFoundError("no user has id 9"));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(), "no user has id 9");
+  EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok());
+  EXPECT_EQ(ToGrpcStatus(absl::UnavailableError("x")).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(ToGrpcStatus(absl::ResourceExhaustedError("x")).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+TEST(ToGrpcStatusTest, UnknownBecomesInternal) {
+  EXPECT_EQ(ToGrpcStatus(absl::UnknownError("?")).error_code(),
+            grpc::StatusCode::INTERNAL);
+}
+
+class MiniterServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tokens_ = *rules::TokenService::Create(std::string(32, 'k'), absl::Hours(1));
+    rules::MiniterRules::Dependencies deps;
+    deps.users = users_;
+    deps.tweets = tweets_;
+    deps.follows = follows_;
+    rules::PasswordHasherOptions cheap;
+    cheap.ops_limit = 1;
+    cheap.mem_limit_bytes = 8192;
+    deps.password_hasher = std::make_shared<rules::PasswordHasher>(cheap);
+    deps.tokens = tokens_;
+    service_ = std::make_unique<MiniterService>(
+        std::make_shared<rules::MiniterRules>(std::move(deps)));
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(port, 0);
+    stub_ = miniter::v1::Miniter::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(port),
+        grpc::InsecureChannelCredentials()));
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  std::shared_ptr<NiceMock<storage::MockUserStore>> users_ =
+      std::make_shared<NiceMock<storage::MockUserStore>>();
+  std::shared_ptr<NiceMock<storage::MockTweetStore>> tweets_ =
+      std::make_shared<NiceMock<storage::MockTweetStore>>();
+  std::shared_ptr<NiceMock<storage::MockFollowStore>> follows_ =
+      std::make_shared<NiceMock<storage::MockFollowStore>>();
+  std::shared_ptr<const rules::TokenService> tokens_;
+  std::unique_ptr<MiniterService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<miniter::v1::Miniter::Stub> stub_;
+};
+
+TEST_F(MiniterServiceTest, TweetWithoutTokenIsUnauthenticated) {
+  grpc::ClientContext context;
+  miniter::v1::TweetRequest request;
+  request.set_text("hello");
+  miniter::v1::TweetResponse response;
+  grpc::Status status = stub_->Tweet(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("authorization"));
+}
+
+TEST_F(MiniterServiceTest, TweetActsAsTheTokenOwnerAndConvertsTheReply) {
+  EXPECT_CALL(*tweets_, CreateTweet(42, std::string_view("hello")))
+      .WillOnce(Return(storage::TweetRecord{
+          7, 42, "Ann", "hello",
+          absl::FromUnixSeconds(1'800'000'000) + absl::Microseconds(5)}));
+  grpc::ClientContext context;
+  context.AddMetadata("authorization",
+                      "Bearer " + tokens_->Issue(42, absl::Now())->token);
+  miniter::v1::TweetRequest request;
+  request.set_text("hello");
+  miniter::v1::TweetResponse response;
+  grpc::Status status = stub_->Tweet(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.tweet().id(), 7u);
+  EXPECT_EQ(response.tweet().author_id(), 42u);
+  EXPECT_EQ(response.tweet().created_at().seconds(), 1'800'000'000);
+  EXPECT_EQ(response.tweet().created_at().nanos(), 5000);
+}
+
+TEST_F(MiniterServiceTest, StorageOutageIsUnavailable) {
+  EXPECT_CALL(*follows_, Follow(42, 43))
+      .WillOnce(Return(absl::UnavailableError("database unavailable")));
+  grpc::ClientContext context;
+  context.AddMetadata("authorization",
+                      "Bearer " + tokens_->Issue(42, absl::Now())->token);
+  miniter::v1::FollowRequest request;
+  request.set_user_id(43);
+  miniter::v1::FollowResponse response;
+  EXPECT_EQ(stub_->Follow(&context, request, &response).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+}
+
+}  // namespace
+}  // namespace miniter::api
