@@ -98,10 +98,12 @@ elif [[ -x $HOME/.local/bin/grpcurl ]]; then
 else
   grpcurl=""
 fi
+# grpcurl (v1.9.3, checked) prints JSON with the proto field names
+# (access_token), not the lowerCamelCase of the canonical JSON mapping.
 if command -v python3 >/dev/null; then
-  token_filter="python3 -c 'import json,sys;print(json.load(sys.stdin)[\"accessToken\"])'"
+  token_filter="python3 -c 'import json,sys;print(json.load(sys.stdin)[\"access_token\"])'"
 else
-  token_filter="sed -n 's/.*\"accessToken\": \"\\([^\"]*\\)\".*/\\1/p'"
+  token_filter="sed -n 's/.*\"access_token\": \"\\([^\"]*\\)\".*/\\1/p'"
 fi
 ann_login='{"email":"ann@example.com","password":"correct horse battery"}'
 

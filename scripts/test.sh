@@ -16,9 +16,10 @@ bash scripts/build.sh build
 
 status=0
 ctest --test-dir build --output-on-failure -j2 "$@" || status=$?
+selection=${*:+ ($*)}
 if [[ $status == 0 ]]; then
-  echo "test.sh: PASSED (ctest --test-dir build $*)"
+  echo "test.sh: PASSED${selection}"
 else
-  echo "test.sh: FAILED with exit code $status (ctest --test-dir build $*); details above" >&2
+  echo "test.sh: FAILED${selection}: ctest exit code $status; failures above" >&2
 fi
 exit "$status"
