@@ -7,7 +7,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "server/app/log.h"
+#include "server/common/log.h"
 #include "server/app/miniter_server.h"
 #include "server/app/server_options.h"
 
@@ -40,17 +40,17 @@ int main(int argc, char** argv) {
                  server.status().ToString().c_str());
     return 1;
   }
-  miniter::app::LogLine(absl::StrCat(
+  miniter::common::LogLine(absl::StrCat(
       "serving miniter.v1.Miniter on ", options->listen_address, " (port ",
       (*server)->port(), "), database ", (*server)->database_target()));
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  miniter::app::LogLine(absl::StrCat(
+  miniter::common::LogLine(absl::StrCat(
       "got ", signal_number == SIGINT ? "SIGINT" : "SIGTERM",
       ": health NOT_SERVING, finishing in-flight calls (up to ",
       absl::FormatDuration(options->shutdown_grace), ")"));
   (*server)->Shutdown();
-  miniter::app::LogLine("stopped");
+  miniter::common::LogLine("stopped");
   return 0;
 }

@@ -10,11 +10,14 @@
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
-#include "server/app/log.h"
+#include "server/api/request_decoding_interceptor.h"
+#include "server/common/log.h"
 #include "server/storage/mysql/mysql_storage.h"
 
 namespace miniter::app {
 namespace {
+
+using common::LogLine;
 
 constexpr char kServiceName[] = "miniter.v1.Miniter";
 
@@ -62,10 +65,8 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
         RetryWhileUnavailable<std::vector<int>>(options.database_wait, [&] {
           return storage::ApplyMigrations(options.database);
         });
+    // The storage layer logs each migration it applies.
     if (!applied.ok()) return applied.status();
-    for (int version : *applied) {
-      LogLine(absl::StrCat("applied database migration ", version));
-    }
   }
   absl::StatusOr<std::vector<std::string>> durability =
       RetryWhileUnavailable<std::vector<std::string>>(
@@ -97,6 +98,12 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
                            grpc::InsecureServerCredentials(), &server->port_);
   builder.RegisterService(server->service_.get());
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(
+      std::make_unique<api::RequestDecodingInterceptorFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat(

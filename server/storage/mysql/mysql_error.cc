@@ -1,7 +1,8 @@
 // mysql_error.cc: MySQL/MariaDB error -> absl::Status (see mysql_error.h).
 #include "server/storage/mysql/mysql_error.h"
 
-#include <cstdio>
+#include "server/common/log.h"
+
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -102,21 +103,15 @@ absl::Status MapSqlError(int error_code, absl::string_view sql_state,
         status = absl::InternalError("internal storage error");
       }
   }
-  LogStorageError(absl::StrCat(operation, ": error ", error_code, " (SQLSTATE ",
+  LogStorageLine(absl::StrCat(operation, ": error ", error_code, " (SQLSTATE ",
                                sql_state.empty() ? "none" : sql_state, "): ",
                                message, " -> ",
                                absl::StatusCodeToString(status.code())));
   return status;
 }
 
-void LogStorageError(absl::string_view line) {
-  // Newlines from server messages would split the record in log collectors.
-  std::string record = absl::StrCat("[storage] ", line);
-  for (char& c : record) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  record.push_back('\n');
-  std::fwrite(record.data(), 1, record.size(), stderr);
+void LogStorageLine(absl::string_view line) {
+  common::LogLine(absl::StrCat("storage: ", line));
 }
 
 }  // namespace miniter::storage::mysql

@@ -23,7 +23,7 @@ namespace miniter::storage::mysql {
 //   anything else                      -> INTERNAL
 // The returned message is fixed English and never contains `message` (it may
 // quote SQL or data); UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED and INTERNAL
-// are logged to stderr with the detail, prefixed "[storage] `operation`".
+// are logged to stderr with the detail, prefixed "storage: `operation`".
 absl::Status MapSqlError(int error_code, absl::string_view sql_state,
                          absl::string_view message, absl::string_view operation);
 
@@ -35,8 +35,8 @@ absl::Status MapSqlError(int error_code, absl::string_view sql_state,
 bool IsConnectionError(int error_code, absl::string_view sql_state,
                        absl::string_view message);
 
-// Writes "[storage] <line>" to stderr as one write. Never pass passwords.
-void LogStorageError(absl::string_view line);
+// Logs "storage: <line>" (server/common/log.h). Never pass passwords.
+void LogStorageLine(absl::string_view line);
 
 }  // namespace miniter::storage::mysql
 

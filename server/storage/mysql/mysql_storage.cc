@@ -88,7 +88,7 @@ absl::Status WithOwnConnection(
     return mysql::MapSqlError(e.getErrorCode(), e.getSQLState(), e.what(),
                               operation);
   } catch (const std::exception& e) {
-    mysql::LogStorageError(absl::StrCat(operation, ": ", e.what()));
+    mysql::LogStorageLine(absl::StrCat(operation, ": ", e.what()));
     return absl::InternalError("internal storage error");
   }
 }
@@ -133,16 +133,16 @@ absl::Status ApplyPendingMigrations(PooledConnection& connection,
                                                e.what(), step);
       if (absl::IsInternal(status)) {
         return absl::InternalError(
-            absl::StrCat(step, " failed; see the [storage] log line"));
+            absl::StrCat(step, " failed; see the storage log line"));
       }
       return status;
     }
-    mysql::LogStorageError(absl::StrCat("applied ", step));
+    mysql::LogStorageLine(absl::StrCat("applied ", step));
     applied_now.push_back(migration.version);
   }
   if (!applied.empty() && applied.rbegin()->first > newest_known) {
     // Normal during a rolling upgrade: a newer server already migrated.
-    mysql::LogStorageError(absl::StrCat(
+    mysql::LogStorageLine(absl::StrCat(
         "database has schema version ", applied.rbegin()->first,
         ", newer than this build's ", newest_known));
   }

@@ -149,7 +149,7 @@ absl::StatusOr<std::unique_ptr<PooledConnection>> OpenPooledConnection(
     }
     return status;
   } catch (const std::exception& e) {
-    LogStorageError(absl::StrCat("connect to ", DescribeDatabaseTarget(url),
+    LogStorageLine(absl::StrCat("connect to ", DescribeDatabaseTarget(url),
                                  ": ", e.what()));
     return absl::UnavailableError("database unavailable");
   }

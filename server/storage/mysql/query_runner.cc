@@ -43,7 +43,7 @@ absl::Status RunWithRetry(ConnectionPool& pool, absl::Duration acquire_timeout,
       }
     } catch (const std::exception& e) {
       // Not expected from Connector/C++, but its state is then unknown.
-      LogStorageError(absl::StrCat(operation, ": ", e.what()));
+      LogStorageLine(absl::StrCat(operation, ": ", e.what()));
       lease->MarkBroken();
       status = absl::InternalError("internal storage error");
     }
