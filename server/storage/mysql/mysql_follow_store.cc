@@ -22,7 +22,6 @@ constexpr const char* kInsertFollow =
     "ON DUPLICATE KEY UPDATE follower_id = follower_id";
 constexpr const char* kDeleteFollow =
     "DELETE FROM follows WHERE follower_id = ? AND followee_id = ?";
-constexpr const char* kSelectUserExists = "SELECT 1 FROM users WHERE id = ?";
 
 }  // namespace
 
@@ -51,11 +50,7 @@ absl::Status MySqlFollowStore::Unfollow(UserId follower, UserId followee) {
         remove.setUInt64(2, followee);
         if (remove.executeUpdate() > 0) return absl::OkStatus();
         // Nothing to delete is fine unless the followee does not exist.
-        sql::PreparedStatement& exists = connection.Prepare(kSelectUserExists);
-        exists.setUInt64(1, followee);
-        std::unique_ptr<sql::ResultSet> rows(exists.executeQuery());
-        if (!rows->next()) return absl::NotFoundError("user not found");
-        return absl::OkStatus();
+        return CheckUserExistsOn(connection, followee);
       });
 }
 

@@ -41,7 +41,6 @@ constexpr const char* kSelectTimelinePage =
     " JOIN tweets t ON t.user_id = a.user_id AND t.id < ?"
     " JOIN users u ON u.id = t.user_id"
     " ORDER BY t.id DESC LIMIT ?";
-constexpr const char* kSelectUserExists = "SELECT 1 FROM users WHERE id = ?";
 
 TweetRecord ReadTweetRow(sql::ResultSet& rows) {
   TweetRecord tweet;
@@ -105,11 +104,7 @@ absl::StatusOr<std::vector<TweetRecord>> MySqlTweetStore::ReadTimelinePage(
         if (!tweets.empty()) return absl::OkStatus();
         // Only an empty page can hide an unknown user (a user sees their
         // own tweets), so only then is existence checked.
-        sql::PreparedStatement& exists = connection.Prepare(kSelectUserExists);
-        exists.setUInt64(1, query.user_id);
-        std::unique_ptr<sql::ResultSet> rows(exists.executeQuery());
-        if (!rows->next()) return absl::NotFoundError("user not found");
-        return absl::OkStatus();
+        return CheckUserExistsOn(connection, query.user_id);
       });
   if (!status.ok()) return status;
   return tweets;

@@ -25,7 +25,6 @@ constexpr const char* kSelectInsertedUser =
     " FROM users WHERE id = LAST_INSERT_ID()";
 constexpr const char* kSelectCredentials =
     "SELECT id, password_hash FROM users WHERE email_key = ?";
-constexpr const char* kSelectUserExists = "SELECT 1 FROM users WHERE id = ?";
 
 }  // namespace
 
@@ -88,16 +87,8 @@ absl::StatusOr<UserCredentials> MySqlUserStore::FindCredentialsByEmailKey(
 
 absl::Status MySqlUserStore::CheckUserExists(UserId id) {
   return RunWithRetry(*pool_, acquire_timeout_, "CheckUserExists",
-                      [&](PooledConnection& connection) -> absl::Status {
-                        sql::PreparedStatement& select =
-                            connection.Prepare(kSelectUserExists);
-                        select.setUInt64(1, id);
-                        std::unique_ptr<sql::ResultSet> rows(
-                            select.executeQuery());
-                        if (!rows->next()) {
-                          return absl::NotFoundError("user not found");
-                        }
-                        return absl::OkStatus();
+                      [&](PooledConnection& connection) {
+                        return CheckUserExistsOn(connection, id);
                       });
 }
 

@@ -2,8 +2,11 @@
 #include "server/storage/mysql/query_runner.h"
 
 #include <exception>
+#include <memory>
 
 #include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
@@ -50,6 +53,16 @@ absl::Status RunWithRetry(ConnectionPool& pool, absl::Duration acquire_timeout,
     if (status.code() != absl::StatusCode::kAborted) return status;
   }
   return status;
+}
+
+absl::Status CheckUserExistsOn(PooledConnection& connection,
+                               std::uint64_t id) {
+  sql::PreparedStatement& select =
+      connection.Prepare("SELECT 1 FROM users WHERE id = ?");
+  select.setUInt64(1, id);
+  std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+  if (!rows->next()) return absl::NotFoundError("user not found");
+  return absl::OkStatus();
 }
 
 }  // namespace miniter::storage::mysql

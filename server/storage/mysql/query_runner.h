@@ -27,6 +27,12 @@ absl::Status RunWithRetry(ConnectionPool& pool, absl::Duration acquire_timeout,
                           absl::string_view operation,
                           absl::FunctionRef<absl::Status(PooledConnection&)> body);
 
+// OK when user `id` exists, NOT_FOUND otherwise. Shared by the stores whose
+// writes or reads must tell "no rows" from "no such user". Runs inside a
+// RunWithRetry body (it may throw sql::SQLException like any query there).
+absl::Status CheckUserExistsOn(PooledConnection& connection,
+                               std::uint64_t id);
+
 // The SQL expression that reads DATETIME(6) column `column` as microseconds
 // since the Unix epoch (exact, and independent of the session time zone).
 #define MINITER_SQL_UNIX_MICROS(column) \
