@@ -16,8 +16,9 @@ packages=(
   # Libraries the top-level CMakeLists.txt finds.
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libmysqlcppconn-dev libabsl-dev libsodium-dev libutf8proc-dev libjwt-dev
-  # Tests; python3 also reads JSON in grpcurl_smoke_test and run.sh's examples.
-  libgtest-dev libgmock-dev googletest python3
+  # Tests; python3 also reads JSON in grpcurl_smoke_test and run.sh's examples,
+  # and python3-venv gives the Python client suite its own virtualenv.
+  libgtest-dev libgmock-dev googletest python3 python3-venv
   # The private database instances that scripts/mariadb.sh starts.
   mariadb-server mariadb-client
 )
