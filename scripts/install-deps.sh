@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # install-deps.sh: installs everything miniter needs to build, test and run
-# on Debian 12 (packages from the Debian archive, grpcurl from the Go module
-# proxy). Safe to run again: when everything is there it only checks.
+# on Debian 12: packages from the Debian archive, a Go >= 1.22 (fetched
+# through the Go module proxy when Debian's is older) and grpcurl. Safe to
+# run again: when everything is there it only checks.
 #
-#   scripts/install-deps.sh [--no-grpcurl]
+#   scripts/install-deps.sh [--no-go]
 #
-# --no-grpcurl (or MINITER_NO_GRPCURL=1) skips grpcurl, which only the
-# "try it" examples of scripts/run.sh and tests/integration/grpcurl_smoke_test
-# use; nothing else needs it, so a failure to get it is a warning.
+# --no-go (or MINITER_NO_GO=1) skips Go and grpcurl, which only the grpcurl
+# examples and the Go, grpcurl and proto test suites need.
 set -euo pipefail
 
 packages=(
@@ -24,18 +24,19 @@ packages=(
 )
 grpcurl_module=github.com/fullstorydev/grpcurl/cmd/grpcurl
 grpcurl_version=v1.9.3
-# grpcurl v1.9.3's go.mod says "go 1.21"; older Go cannot build it.
-grpcurl_min_go_minor=21
+# The Go client module (clients/go/go.mod) says "go 1.22.0"; grpcurl needs
+# 1.21. Older Go (Debian 12's golang-go is 1.19) cannot build either.
+min_go_minor=22
 # When the Go on this machine is older (Debian 12's golang-go is 1.19), a
 # newer Go is fetched as a module from the Go module proxy, the same way
 # Go >= 1.21 switches toolchains by itself (GOTOOLCHAIN).
 fallback_toolchain=go1.22.12
 
-want_grpcurl=1
-[[ ${MINITER_NO_GRPCURL:-0} == 1 ]] && want_grpcurl=0
+want_go=1
+[[ ${MINITER_NO_GO:-0} == 1 ]] && want_go=0
 for arg in "$@"; do
   case "$arg" in
-    --no-grpcurl) want_grpcurl=0 ;;
+    --no-go) want_go=0 ;;
     -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
@@ -106,13 +107,9 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   done
 fi
 
-[[ $want_grpcurl == 1 ]] || exit 0
+[[ $want_go == 1 ]] || exit 0
 
-# ---- grpcurl --------------------------------------------------------------
-
-grpcurl_reports_version() {  # BINARY: true when it is the pinned version
-  [[ -x "$1" ]] && [[ $("$1" -version 2>&1) == "grpcurl $grpcurl_version" ]]
-}
+# ---- Go (for grpcurl, the Go client suite and the proto tools) -------------
 
 # /usr/local/bin when we may write there (root), else the user's own bin.
 if [[ -w /usr/local/bin ]]; then
@@ -120,32 +117,14 @@ if [[ -w /usr/local/bin ]]; then
 else
   bin_dir=$HOME/.local/bin
 fi
-on_path=$(command -v grpcurl || true)
+mkdir -p "$bin_dir"
+case ":$PATH:" in
+  *":$bin_dir:"*) ;;
+  *) say "note: $bin_dir is not on PATH; add it: export PATH=\"$bin_dir:\$PATH\"" ;;
+esac
 
-path_hint() {
-  case ":$PATH:" in
-    *":$bin_dir:"*) ;;
-    *) say "note: $bin_dir is not on PATH; add it: export PATH=\"$bin_dir:\$PATH\"" ;;
-  esac
-  if [[ -n $on_path && $on_path != "$bin_dir/grpcurl" ]] && ! grpcurl_reports_version "$on_path"; then
-    say "note: 'grpcurl' on PATH is $on_path (not $grpcurl_version); $bin_dir/grpcurl is the pinned one"
-  fi
-}
-
-if grpcurl_reports_version "$bin_dir/grpcurl"; then
-  path_hint
-  exit 0
-fi
-if [[ -n $on_path ]] && grpcurl_reports_version "$on_path"; then
-  exit 0
-fi
-
-# grpcurl is only needed for the examples and one smoke test, so from here on
-# a problem is reported loudly but does not fail the setup.
-skip_grpcurl() {
-  echo "install-deps: WARNING: grpcurl $grpcurl_version not installed: $*" >&2
-  echo "install-deps: WARNING: miniter builds and runs without it; only the grpcurl examples and grpcurl_smoke_test need it." >&2
-  exit 0
+go_minor_of() {  # GO_BINARY: prints the minor version (22 for go1.22.12)
+  "$1" env GOVERSION 2>/dev/null | sed -nE 's/^go1\.([0-9]+).*/\1/p'
 }
 
 go_bin=$(command -v go || true)
@@ -154,48 +133,56 @@ if [[ -z $go_bin && -x /usr/local/go/bin/go ]]; then
 fi
 if [[ -z $go_bin ]]; then
   apt_install golang-go
-  go_bin=$(command -v go) || skip_grpcurl "golang-go installed but 'go' not found"
+  go_bin=$(command -v go) || fail "golang-go installed but 'go' not found"
 fi
-
-go_version=$("$go_bin" env GOVERSION 2>/dev/null) || go_version=unknown
-go_minor=$(sed -nE 's/^go1\.([0-9]+).*/\1/p' <<<"$go_version")
-if [[ -z $go_minor || $go_minor -lt $grpcurl_min_go_minor ]]; then
-  say "Go is $go_version, grpcurl needs go1.$grpcurl_min_go_minor+; fetching $fallback_toolchain from the Go module proxy"
+go_minor=$(go_minor_of "$go_bin")
+if [[ -z $go_minor || $go_minor -lt $min_go_minor ]]; then
+  say "Go on this machine is too old (need go1.$min_go_minor+); fetching $fallback_toolchain from the Go module proxy"
   case "$(uname -m)" in
     x86_64) go_arch=amd64 ;;
     aarch64|arm64) go_arch=arm64 ;;
-    *) skip_grpcurl "Go $go_version is too old and no newer Go is known for $(uname -m)" ;;
+    *) fail "no newer Go is known for $(uname -m)" ;;
   esac
   toolchain_module=golang.org/toolchain@v0.0.1-$fallback_toolchain.linux-$go_arch
   # Run from an empty directory so that no go.mod around us is involved.
   empty_dir=$(mktemp -d -t miniter-go.XXXXXX)
-  toolchain_dir=$(cd "$empty_dir" && GOFLAGS= GO111MODULE=on \
+  toolchain_dir=$(cd "$empty_dir" && GOFLAGS= GO111MODULE=on GOTOOLCHAIN=local \
                     "$go_bin" mod download -json "$toolchain_module" 2>/dev/null \
                     | sed -nE 's/^[[:space:]]*"Dir": "(.*)",?$/\1/p') || true
   rmdir "$empty_dir"
   [[ -n $toolchain_dir && -f $toolchain_dir/bin/go ]] \
-    || skip_grpcurl "Go $go_version is too old (need go1.$grpcurl_min_go_minor+) and fetching $toolchain_module failed"
+    || fail "fetching $toolchain_module failed"
   # Module zips do not keep executable bits; Go's own toolchain switch sets
   # them the same way.
   chmod +x "$toolchain_dir"/bin/* "$toolchain_dir"/pkg/tool/*/* 2>/dev/null || true
-  go_bin=$toolchain_dir/bin/go
+  # A stable name on PATH, ahead of Debian's /usr/bin/go, so that later
+  # steps (CMake, the client suites) find the same Go.
+  ln -sf "$toolchain_dir/bin/go" "$bin_dir/go"
+  ln -sf "$toolchain_dir/bin/gofmt" "$bin_dir/gofmt"
+  go_bin=$bin_dir/go
+  say "go is now $("$go_bin" env GOVERSION) at $go_bin"
 fi
 
-mkdir -p "$bin_dir"
-say "go install grpcurl $grpcurl_version into $bin_dir"
-go_log=$(mktemp -t miniter-go.XXXXXX)
-# GOFLAGS is cleared because a user's flags are meant for their own modules.
-# -X main.version: `go install` alone leaves grpcurl reporting "dev build",
-# and the version check above needs the real one.
-if GOBIN=$bin_dir GOTOOLCHAIN=local GOFLAGS= "$go_bin" install \
-     -ldflags "-X main.version=$grpcurl_version" \
-     "$grpcurl_module@$grpcurl_version" >"$go_log" 2>&1; then
+# ---- grpcurl ----------------------------------------------------------------
+
+grpcurl_reports_version() {  # BINARY: true when it is the pinned version
+  [[ -x "$1" ]] && [[ $("$1" -version 2>&1) == "grpcurl $grpcurl_version" ]]
+}
+if ! grpcurl_reports_version "$bin_dir/grpcurl"; then
+  say "go install grpcurl $grpcurl_version into $bin_dir"
+  go_log=$(mktemp -t miniter-go.XXXXXX)
+  # GOFLAGS is cleared because a user's flags are meant for their own
+  # modules. -X main.version: `go install` alone leaves grpcurl reporting
+  # "dev build", and the version check above needs the real one.
+  GOBIN=$bin_dir GOTOOLCHAIN=local GOFLAGS= "$go_bin" install \
+      -ldflags "-X main.version=$grpcurl_version" \
+      "$grpcurl_module@$grpcurl_version" >"$go_log" 2>&1 \
+    || { cat "$go_log" >&2; rm -f "$go_log"; fail "go install grpcurl failed (output above)"; }
   rm -f "$go_log"
-else
-  cat "$go_log" >&2
-  rm -f "$go_log"
-  skip_grpcurl "go install failed (output above)"
+  grpcurl_reports_version "$bin_dir/grpcurl" \
+    || fail "$bin_dir/grpcurl does not report $grpcurl_version"
 fi
-grpcurl_reports_version "$bin_dir/grpcurl" \
-  || skip_grpcurl "$bin_dir/grpcurl does not report $grpcurl_version"
-path_hint
+on_path=$(command -v grpcurl || true)
+if [[ -n $on_path && $on_path != "$bin_dir/grpcurl" ]] && ! grpcurl_reports_version "$on_path"; then
+  say "note: 'grpcurl' on PATH is $on_path (not $grpcurl_version); $bin_dir/grpcurl is the pinned one"
+fi
