@@ -16,7 +16,7 @@ packages=(
   # Libraries the top-level CMakeLists.txt finds.
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libmysqlcppconn-dev libabsl-dev libsodium-dev libutf8proc-dev libjwt-dev
-  # Tests; python3 also reads JSON in grpcurl_smoke_test and run.sh's examples,
+  # Tests; python3 also reads JSON in the grpcurl tests and run.sh's examples,
   # and python3-venv gives the Python client suite its own virtualenv.
   libgtest-dev libgmock-dev googletest python3 python3-venv
   # The private database instances that scripts/mariadb.sh starts.
@@ -26,11 +26,13 @@ grpcurl_module=github.com/fullstorydev/grpcurl/cmd/grpcurl
 grpcurl_version=v1.9.3
 # The Go client module (clients/go/go.mod) says "go 1.22.0"; grpcurl needs
 # 1.21. Older Go (Debian 12's golang-go is 1.19) cannot build either.
+# The fallback is the Go that buf (tests/proto) needs, so a fresh machine
+# fetches one toolchain, not two.
 min_go_minor=22
 # When the Go on this machine is older (Debian 12's golang-go is 1.19), a
 # newer Go is fetched as a module from the Go module proxy, the same way
 # Go >= 1.21 switches toolchains by itself (GOTOOLCHAIN).
-fallback_toolchain=go1.22.12
+fallback_toolchain=go1.26.7
 
 want_go=1
 [[ ${MINITER_NO_GO:-0} == 1 ]] && want_go=0
