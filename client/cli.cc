@@ -16,7 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "client/command_line.h"
 #include "client/exit_codes.h"
-#include "client/miniter_client.h"
+#include "miniter/client/miniter_client.h"
 #include "client/output.h"
 #include "client/password_prompt.h"
 #include "client/token_store.h"
@@ -46,7 +46,8 @@ struct Command {
 
 const std::vector<std::string>& GlobalFlags() {
   static const auto* const kFlags =
-      new std::vector<std::string>{"server", "json", "deadline"};
+      new std::vector<std::string>{"server", "json", "deadline", "tls",
+                                   "tls_ca_file"};
   return *kFlags;
 }
 
@@ -367,14 +368,15 @@ std::string Usage() {
   std::string out =
       "miniter: a command-line client for the miniter service.\n\n"
       "Usage: miniter [--server=host:port] [--json] [--deadline=seconds] "
-      "<command> [args]\n\nCommands:\n";
+      "[--tls] [--tls_ca_file=pem] <command> [args]\n\nCommands:\n";
   for (const Command& command : Commands()) {
     absl::StrAppend(&out, "  miniter ", command.synopsis, "\n      ",
                     command.summary, "\n");
   }
   absl::StrAppend(&out, "  miniter help [command]\n      show this text\n\n",
                   "Flags:\n",
-                  DescribeFlags({"server", "json", "deadline", "name", "email",
+                  DescribeFlags({"server", "json", "deadline", "tls",
+                                 "tls_ca_file", "name", "email",
                                  "password", "profile", "text", "user_id",
                                  "page_size", "page_token", "print_token"}));
   absl::StrAppend(
@@ -507,9 +509,25 @@ int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
     return UsageFailure(env, UsageError("--server must not be empty"), command);
   }
 
+  if (cl->given.count("tls") && !cl->tls && !cl->tls_ca_file.empty()) {
+    return UsageFailure(
+        env, UsageError("--notls contradicts --tls_ca_file"), command);
+  }
+
   ClientOptions options;
   options.deadline = absl::Seconds(cl->deadline_seconds);
-  Context context{*cl, env, server, MiniterClient::Connect(server, options)};
+  // A CA file only makes sense over TLS, so it turns TLS on by itself.
+  options.tls.enabled = cl->tls || !cl->tls_ca_file.empty();
+  options.tls.root_ca_file = cl->tls_ca_file;
+  absl::StatusOr<MiniterClient> client = MiniterClient::Connect(server, options);
+  if (!client.ok()) {
+    // Only local causes are left here (an unreadable CA file), so exit 1,
+    // whatever the file's error code would mean coming from the server.
+    const absl::Status local = LocalError(client.status());
+    *env.err << FormatError(local) << "\n";
+    return ExitCodeFor(local);
+  }
+  Context context{*cl, env, server, *std::move(client)};
   absl::Status status = command->run(context);
   if (status.ok()) return kExitOk;
   if (IsUsageError(status)) return UsageFailure(env, status, command);

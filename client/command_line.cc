@@ -20,6 +20,12 @@ ABSL_FLAG(std::string, server, "",
 ABSL_FLAG(bool, json, false,
           "print the server's response as JSON (proto field names)");
 ABSL_FLAG(double, deadline, 10, "give up on a call after this many seconds");
+ABSL_FLAG(bool, tls, false,
+          "connect with TLS (the server's certificate must be signed by a "
+          "trusted CA; see --tls_ca_file)");
+ABSL_FLAG(std::string, tls_ca_file, "",
+          "PEM file of the CA that signed the server's certificate (implies "
+          "--tls; default: the system's roots)");
 ABSL_FLAG(std::string, name, "", "display name (signup)");
 ABSL_FLAG(std::string, email, "", "e-mail address (signup, login)");
 ABSL_FLAG(std::string, password, "",
@@ -42,8 +48,9 @@ namespace {
 // are not ours to expose.
 const std::vector<std::string>& KnownFlags() {
   static const auto* const kFlags = new std::vector<std::string>{
-      "server",  "json", "deadline", "name",      "email",      "password",
-      "profile", "text", "user_id",  "page_size", "page_token", "print_token"};
+      "server",    "json",     "deadline",  "tls",        "tls_ca_file",
+      "name",      "email",    "password",  "profile",    "text",
+      "user_id",   "page_size", "page_token", "print_token"};
   return *kFlags;
 }
 
@@ -151,6 +158,8 @@ absl::StatusOr<CommandLine> ParseCommandLine(
   result.server = absl::GetFlag(FLAGS_server);
   result.json = absl::GetFlag(FLAGS_json);
   result.deadline_seconds = absl::GetFlag(FLAGS_deadline);
+  result.tls = absl::GetFlag(FLAGS_tls);
+  result.tls_ca_file = absl::GetFlag(FLAGS_tls_ca_file);
   result.name = absl::GetFlag(FLAGS_name);
   result.email = absl::GetFlag(FLAGS_email);
   result.password = absl::GetFlag(FLAGS_password);

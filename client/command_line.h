@@ -28,6 +28,8 @@ struct CommandLine {
   std::string server;  // "" = not given; the CLI applies the env/default
   bool json = false;
   double deadline_seconds = 10;
+  bool tls = false;
+  std::string tls_ca_file;
   std::string name;
   std::string email;
   std::string password;

@@ -1,14 +1,119 @@
-// miniter_client.cc: the stub wrapper behind the CLI and the tests.
-#include "client/miniter_client.h"
+// miniter_client.cc: the stub wrapper behind the CLI, the tests and the
+// installed miniter::client library: channel set-up (retry policy, TLS) and
+// one deadline-bounded unary call per RPC.
+#include "miniter/client/miniter_client.h"
 
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
 #include <utility>
 
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "client/status_conversion.h"
 
 namespace miniter::client {
 namespace {
 
 using miniter::v1::Miniter;
+
+// The methods that may be sent twice without changing the outcome; see
+// RetryOptions in the header. SignUp and Tweet must never appear here: a
+// retried Tweet whose first attempt reached the database is a duplicate.
+constexpr const char* kIdempotentMethods[] = {"Timeline", "Follow",
+                                              "Unfollow", "Login"};
+constexpr char kServiceName[] = "miniter.v1.Miniter";
+
+// A google.protobuf.Duration in its JSON form ("0.100000000s"), which is
+// what the service config parser accepts.
+std::string JsonDuration(absl::Duration d) {
+  const int64_t nanos = absl::ToInt64Nanoseconds(d);
+  return absl::StrFormat("%d.%09ds", nanos / 1000000000, nanos % 1000000000);
+}
+
+// gRPC rejects a service config with a bad retryPolicy by failing every
+// call on the channel, which would look like a dead server; catch it here.
+absl::Status ValidateRetryOptions(const RetryOptions& retry) {
+  if (!retry.enabled) return absl::OkStatus();
+  if (retry.max_attempts < 2) {
+    return absl::InvalidArgumentError(
+        "retry.max_attempts must be at least 2 (or disable retries)");
+  }
+  if (retry.initial_backoff <= absl::ZeroDuration() ||
+      retry.max_backoff <= absl::ZeroDuration() ||
+      retry.initial_backoff == absl::InfiniteDuration() ||
+      retry.max_backoff == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError(
+        "retry backoffs must be positive and finite");
+  }
+  if (!(retry.backoff_multiplier > 0)) {
+    return absl::InvalidArgumentError("retry.backoff_multiplier must be > 0");
+  }
+  return absl::OkStatus();
+}
+
+// Reads a whole PEM file. C stdio rather than ifstream, because errno is
+// only reliably set by it, and it gives NOT_FOUND vs PERMISSION_DENIED.
+absl::StatusOr<std::string> ReadFile(const std::string& path,
+                                     const char* what) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", what, " ",
+                                                   path));
+  }
+  std::string contents;
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) {
+    contents.append(buffer, n);
+  }
+  const bool failed = std::ferror(file) != 0;
+  const int error = errno;
+  std::fclose(file);
+  if (failed) {
+    return absl::ErrnoToStatus(error, absl::StrCat("cannot read ", what, " ",
+                                                   path));
+  }
+  return contents;
+}
+
+// The credentials Connect() uses: the caller's own, else TLS from files,
+// else plaintext.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeCredentials(
+    const ClientOptions& options) {
+  const TlsOptions& tls = options.tls;
+  if (options.credentials != nullptr) {
+    if (tls.enabled) {
+      return absl::InvalidArgumentError(
+          "give either credentials or tls options, not both");
+    }
+    return options.credentials;
+  }
+  if (!tls.enabled) return grpc::InsecureChannelCredentials();
+  if (tls.client_cert_file.empty() != tls.client_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "a TLS client certificate needs its key, and the other way round");
+  }
+  grpc::SslCredentialsOptions ssl;
+  if (!tls.root_ca_file.empty()) {
+    absl::StatusOr<std::string> roots =
+        ReadFile(tls.root_ca_file, "TLS CA file");
+    if (!roots.ok()) return roots.status();
+    ssl.pem_root_certs = *std::move(roots);
+  }
+  if (!tls.client_cert_file.empty()) {
+    absl::StatusOr<std::string> cert =
+        ReadFile(tls.client_cert_file, "TLS client certificate");
+    if (!cert.ok()) return cert.status();
+    absl::StatusOr<std::string> key =
+        ReadFile(tls.client_key_file, "TLS client key");
+    if (!key.ok()) return key.status();
+    ssl.pem_cert_chain = *std::move(cert);
+    ssl.pem_private_key = *std::move(key);
+  }
+  return grpc::SslCredentials(ssl);
+}
 
 // One shape for every unary call: prepare the context, call, convert.
 template <typename Response, typename Request, typename Method>
@@ -23,13 +128,45 @@ absl::StatusOr<Response> Call(Miniter::StubInterface& stub, Method method,
 
 }  // namespace
 
-MiniterClient MiniterClient::Connect(const std::string& address,
-                                     ClientOptions options) {
-  std::shared_ptr<grpc::ChannelCredentials> credentials =
-      options.credentials ? options.credentials
-                          : grpc::InsecureChannelCredentials();
-  return MiniterClient(grpc::CreateChannel(address, credentials),
-                       std::move(options));
+std::string RetryServiceConfigJson(const RetryOptions& retry) {
+  if (!retry.enabled) return "";
+  std::string names;
+  for (const char* method : kIdempotentMethods) {
+    absl::StrAppend(&names, names.empty() ? "" : ", ",
+                    absl::StrFormat(R"({"service": "%s", "method": "%s"})",
+                                    kServiceName, method));
+  }
+  return absl::StrFormat(
+      R"({"methodConfig": [{"name": [%s], "retryPolicy": {)"
+      R"("maxAttempts": %d, "initialBackoff": "%s", "maxBackoff": "%s", )"
+      R"("backoffMultiplier": %g, "retryableStatusCodes": ["UNAVAILABLE"]}}]})",
+      names, retry.max_attempts, JsonDuration(retry.initial_backoff),
+      JsonDuration(retry.max_backoff), retry.backoff_multiplier);
+}
+
+absl::StatusOr<MiniterClient> MiniterClient::Connect(const std::string& address,
+                                                     ClientOptions options) {
+  if (address.empty()) {
+    return absl::InvalidArgumentError("empty server address");
+  }
+  if (absl::Status s = ValidateRetryOptions(options.retry); !s.ok()) return s;
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      MakeCredentials(options);
+  if (!credentials.ok()) return credentials.status();
+
+  grpc::ChannelArguments args;
+  if (options.retry.enabled) {
+    // gRPC 1.51 enables retries by default (the retry tests pass without
+    // this line); say so anyway, so that a gRPC built with another default
+    // cannot silently ignore the policy.
+    args.SetInt(GRPC_ARG_ENABLE_RETRIES, 1);
+    // The "default" service config: used unless the name resolver supplies
+    // one, which the DNS resolver does not unless asked to.
+    args.SetServiceConfigJSON(RetryServiceConfigJson(options.retry));
+  }
+  return MiniterClient(
+      grpc::CreateCustomChannel(address, *std::move(credentials), args),
+      std::move(options));
 }
 
 MiniterClient::MiniterClient(std::shared_ptr<grpc::Channel> channel,

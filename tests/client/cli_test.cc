@@ -10,12 +10,15 @@
 #include "gtest/gtest.h"
 #include "tests/client/fake_miniter_service.h"
 #include "tests/client/temp_dir.h"
+#include "tests/client/test_certificates.h"
 
 namespace miniter::client {
 namespace {
 
 using ::miniter::client::testing::FakeMiniterServer;
 using ::miniter::client::testing::TempDir;
+using ::miniter::client::testing::TestCaFile;
+using ::miniter::client::testing::TestServerCredentials;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -193,6 +196,28 @@ TEST_F(CliTest, TweetTextFromStdinAndJsonOutput) {
       << err_.str();
   EXPECT_EQ(server_.service().last_tweet_text(), "line one\nline two");
   EXPECT_THAT(out_.str(), HasSubstr("\"tweet\":{\"id\":\"12\""));
+}
+
+TEST_F(CliTest, TlsCaFileTalksToATlsServer) {
+  FakeMiniterServer tls_server(TestServerCredentials());
+  ASSERT_TRUE(tls_server.started());
+  vars_["MINITER_SERVER"] = tls_server.address();
+  EXPECT_EQ(Run({"--tls_ca_file=" + TestCaFile(), "follow", "42"}), 0)
+      << err_.str();
+  EXPECT_EQ(out_.str(), "following user 42\n");
+  EXPECT_EQ(tls_server.service().calls(), 1);
+
+  // Plaintext (the default) does not get through to a TLS server.
+  EXPECT_EQ(Run({"--deadline=2", "follow", "42"}), 4);
+  EXPECT_EQ(tls_server.service().calls(), 1);
+}
+
+TEST_F(CliTest, TlsFlagErrors) {
+  EXPECT_EQ(Run({"--tls_ca_file=/nonexistent/ca.pem", "timeline"}), 1);
+  EXPECT_THAT(err_.str(), HasSubstr("cannot open TLS CA file "
+                                    "/nonexistent/ca.pem"));
+  EXPECT_EQ(Run({"--notls", "--tls_ca_file=/x.pem", "timeline"}), 64);
+  EXPECT_EQ(server_.service().calls(), 0);
 }
 
 }  // namespace

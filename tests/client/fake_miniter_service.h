@@ -37,6 +37,15 @@ class FakeMiniterService final : public miniter::v1::Miniter::Service {
     absl::MutexLock lock(&mu_);
     return last_tweet_text_;
   }
+  // The next `count` calls (of any method) fail with `failure` before
+  // `error` applies again: a server that is down for a moment, for the
+  // retry tests.
+  void FailNextCalls(int count, grpc::Status failure) {
+    absl::MutexLock lock(&mu_);
+    failures_left_ = count;
+    failure_ = std::move(failure);
+  }
+  // Calls received, every attempt of a retried call counted.
   int calls() {
     absl::MutexLock lock(&mu_);
     return calls_;
@@ -129,6 +138,10 @@ class FakeMiniterService final : public miniter::v1::Miniter::Service {
     if (it != context->client_metadata().end()) {
       last_authorization_.assign(it->second.data(), it->second.size());
     }
+    if (failures_left_ > 0) {
+      --failures_left_;
+      return failure_;
+    }
     return error_;
   }
 
@@ -139,15 +152,19 @@ class FakeMiniterService final : public miniter::v1::Miniter::Service {
   std::string last_tweet_text_ ABSL_GUARDED_BY(mu_);
   miniter::v1::TimelineRequest last_timeline_request_ ABSL_GUARDED_BY(mu_);
   int calls_ ABSL_GUARDED_BY(mu_) = 0;
+  int failures_left_ ABSL_GUARDED_BY(mu_) = 0;
+  grpc::Status failure_ ABSL_GUARDED_BY(mu_);
 };
 
 // The fake, served on a free port of 127.0.0.1 for the test's lifetime.
 class FakeMiniterServer {
  public:
-  FakeMiniterServer() {
+  // Plaintext by default; pass grpc::SslServerCredentials(...) for TLS.
+  explicit FakeMiniterServer(
+      std::shared_ptr<grpc::ServerCredentials> credentials =
+          grpc::InsecureServerCredentials()) {
     grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port_);
+    builder.AddListeningPort("127.0.0.1:0", std::move(credentials), &port_);
     builder.RegisterService(&service_);
     server_ = builder.BuildAndStart();
   }

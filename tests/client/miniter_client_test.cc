@@ -1,6 +1,6 @@
 // miniter_client_test.cc: MiniterClient against an in-process fake server —
 // the bearer metadata, error propagation and the deadline.
-#include "client/miniter_client.h"
+#include "miniter/client/miniter_client.h"
 
 #include "gtest/gtest.h"
 #include "tests/client/fake_miniter_service.h"
@@ -10,12 +10,21 @@ namespace {
 
 using ::miniter::client::testing::FakeMiniterServer;
 
+// Connect() only fails for bad options, which these tests do not pass.
+MiniterClient MustConnect(const std::string& address,
+                          ClientOptions options = {}) {
+  absl::StatusOr<MiniterClient> client =
+      MiniterClient::Connect(address, std::move(options));
+  EXPECT_TRUE(client.ok()) << client.status();
+  return *std::move(client);
+}
+
 TEST(MiniterClientTest, SendsBearerTokenWhenSet) {
   FakeMiniterServer server;
   ASSERT_TRUE(server.started());
   ClientOptions options;
   options.access_token = "abc.def";
-  MiniterClient client = MiniterClient::Connect(server.address(), options);
+  MiniterClient client = MustConnect(server.address(), options);
 
   absl::StatusOr<miniter::v1::TweetResponse> tweet = client.Tweet({});
   ASSERT_TRUE(tweet.ok()) << tweet.status();
@@ -26,7 +35,7 @@ TEST(MiniterClientTest, SendsBearerTokenWhenSet) {
 TEST(MiniterClientTest, SendsNoAuthorizationWithoutToken) {
   FakeMiniterServer server;
   ASSERT_TRUE(server.started());
-  MiniterClient client = MiniterClient::Connect(server.address());
+  MiniterClient client = MustConnect(server.address());
   miniter::v1::LoginRequest request;
   request.set_email("ann@example.com");
   absl::StatusOr<miniter::v1::LoginResponse> login = client.Login(request);
@@ -46,7 +55,7 @@ TEST(MiniterClientTest, PropagatesServerErrorsWithTheirMessage) {
   ASSERT_TRUE(server.started());
   server.service().set_error(
       grpc::Status(grpc::StatusCode::ALREADY_EXISTS, "e-mail already taken"));
-  MiniterClient client = MiniterClient::Connect(server.address());
+  MiniterClient client = MustConnect(server.address());
   absl::StatusOr<miniter::v1::SignUpResponse> response = client.SignUp({});
   EXPECT_EQ(response.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(response.status().message(), "e-mail already taken");
@@ -56,7 +65,7 @@ TEST(MiniterClientTest, UnreachableServerIsUnavailableOrDeadline) {
   // Port 1 on loopback: nothing listens there in a test sandbox.
   ClientOptions options;
   options.deadline = absl::Seconds(2);
-  MiniterClient client = MiniterClient::Connect("127.0.0.1:1", options);
+  MiniterClient client = MustConnect("127.0.0.1:1", options);
   absl::Time start = absl::Now();
   absl::StatusCode code = client.Timeline({}).status().code();
   EXPECT_TRUE(code == absl::StatusCode::kUnavailable ||
