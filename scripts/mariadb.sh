@@ -29,6 +29,8 @@ pid_file="$state_dir/mysqld.pid"
 log_file="$state_dir/mysqld.log"
 password_file="$state_dir/miniter-password"
 url_file="$state_dir/database_url"
+# On-disk temporary tables go here, not to a shared /tmp that others clean.
+tmp_dir="$state_dir/tmp"
 
 is_running() {
   [[ -f "$pid_file" ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null
@@ -43,6 +45,7 @@ start() {
     cat "$url_file"
     return
   fi
+  mkdir -p "$tmp_dir"
   if [[ ! -d "$data_dir/mysql" ]]; then
     mkdir -p "$data_dir"
     mariadb-install-db --no-defaults --datadir="$data_dir" --user="$(id -un)" \
@@ -55,6 +58,7 @@ start() {
   mariadbd --no-defaults --user="$(id -un)" \
     --datadir="$data_dir" --socket="$socket_path" --pid-file="$pid_file" \
     --log-error="$log_file" --bind-address=127.0.0.1 --port="$port" \
+    --tmpdir="$tmp_dir" \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     --innodb-flush-log-at-trx-commit=1 --sync-binlog=1 \
     --innodb-buffer-pool-size=256M --max-connections=500 \

@@ -1,56 +1,156 @@
-// mysql_follow_store.cc: the follows table behind FollowStore.
+// mysql_follow_store.cc: Follow and Unfollow: the edge, the followee's
+// follower count and merged-at-read flag, and the follower's home rows,
+// each in one transaction (docs/timeline-design.md).
 #include "server/storage/mysql/mysql_follow_store.h"
 
+#include <cstdint>
 #include <memory>
 #include <utility>
 
+#include <cppconn/exception.h>
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
 #include "absl/status/status.h"
+#include "server/storage/mysql/home_timeline.h"
 #include "server/storage/mysql/query_runner.h"
+#include "server/storage/mysql/transaction_guard.h"
 
 namespace miniter::storage::mysql {
 namespace {
 
-// ON DUPLICATE KEY makes a repeated follow a no-op that keeps the first
-// created_at. Not INSERT IGNORE: MariaDB turns the foreign-key error for an
-// unknown user into a warning under IGNORE, and we need it as NOT_FOUND.
+constexpr int kDuplicateEntry = 1062;
+
+// A plain INSERT, so a repeated follow fails with 1062 and we can tell "new
+// edge" (count it, backfill) from "already following" (change nothing).
+// Not INSERT IGNORE: MariaDB turns the foreign-key error for an unknown
+// user into a warning under IGNORE, and we need it as NOT_FOUND.
 constexpr const char* kInsertFollow =
     "INSERT INTO follows (follower_id, followee_id, created_at) "
-    "VALUES (?, ?, UTC_TIMESTAMP(6)) "
-    "ON DUPLICATE KEY UPDATE follower_id = follower_id";
+    "VALUES (?, ?, UTC_TIMESTAMP(6))";
 constexpr const char* kDeleteFollow =
     "DELETE FROM follows WHERE follower_id = ? AND followee_id = ?";
+// Takes the followee's author_fanout row exclusively before any home row
+// is touched (CreateTweet's fan-out holds it shared; see there). The
+// assignments run left to right, so merged_at_read sees the new count;
+// once set it stays set.
+constexpr const char* kCountFollower =
+    "INSERT INTO author_fanout (user_id, follower_count, merged_at_read) "
+    "VALUES (?, 1, ?) ON DUPLICATE KEY UPDATE "
+    "follower_count = follower_count + 1, "
+    "merged_at_read = merged_at_read OR follower_count >= ?";
+constexpr const char* kUncountFollower =
+    "UPDATE author_fanout SET follower_count = follower_count - 1 "
+    "WHERE user_id = ? AND follower_count > 0";
+constexpr const char* kSelectMerged =
+    "SELECT merged_at_read FROM author_fanout WHERE user_id = ?";
+// The followee's newest tweet that the backfill will not copy (the
+// (depth+1)-th newest); the follower's horizon rises to it.
+constexpr const char* kSelectBackfillFloor =
+    "SELECT id FROM tweets WHERE user_id = ? "
+    "ORDER BY id DESC LIMIT 1 OFFSET ?";
+// IGNORE only for duplicates of home_timeline's key (the follower may
+// still hold rows of the followee from an earlier follow that a trim
+// left); this table has no foreign keys whose errors IGNORE could hide.
+constexpr const char* kBackfill =
+    "INSERT IGNORE INTO home_timeline (owner_id, tweet_id, author_id) "
+    "SELECT ?, id, user_id FROM tweets WHERE user_id = ? AND id > ? "
+    "ORDER BY id DESC LIMIT ?";
+// Through ix_home_timeline_owner_author: only that author's rows.
+constexpr const char* kDeleteAuthorRows =
+    "DELETE FROM home_timeline WHERE owner_id = ? AND author_id = ?";
 
 }  // namespace
 
 MySqlFollowStore::MySqlFollowStore(std::shared_ptr<ConnectionPool> pool,
-                                   absl::Duration acquire_timeout)
-    : pool_(std::move(pool)), acquire_timeout_(acquire_timeout) {}
+                                   absl::Duration acquire_timeout,
+                                   TimelineOptions timeline)
+    : pool_(std::move(pool)),
+      acquire_timeout_(acquire_timeout),
+      timeline_(timeline) {}
 
 absl::Status MySqlFollowStore::Follow(UserId follower, UserId followee) {
-  return RunWithRetry(*pool_, acquire_timeout_, "Follow",
-                      [&](PooledConnection& connection) -> absl::Status {
-                        sql::PreparedStatement& insert =
-                            connection.Prepare(kInsertFollow);
-                        insert.setUInt64(1, follower);
-                        insert.setUInt64(2, followee);
-                        insert.executeUpdate();  // FK 1452 -> NOT_FOUND
-                        return absl::OkStatus();
-                      });
+  return RunWithRetry(
+      *pool_, acquire_timeout_, "Follow",
+      [&](PooledConnection& connection) -> absl::Status {
+        TransactionGuard transaction(connection);
+        try {
+          sql::PreparedStatement& insert = connection.Prepare(kInsertFollow);
+          insert.setUInt64(1, follower);
+          insert.setUInt64(2, followee);
+          insert.executeUpdate();  // FK 1452 -> NOT_FOUND
+        } catch (const sql::SQLException& e) {
+          // Already following: nothing else changes (the guard rolls back).
+          if (e.getErrorCode() == kDuplicateEntry) return absl::OkStatus();
+          throw;
+        }
+        {
+          sql::PreparedStatement& count = connection.Prepare(kCountFollower);
+          count.setUInt64(1, followee);
+          count.setInt(2, timeline_.fanout_threshold <= 1 ? 1 : 0);
+          count.setInt(3, timeline_.fanout_threshold);
+          count.executeUpdate();
+        }
+        bool merged = false;
+        {
+          sql::PreparedStatement& select = connection.Prepare(kSelectMerged);
+          select.setUInt64(1, followee);
+          std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+          merged = rows->next() && rows->getInt(1) != 0;
+        }
+        if (!merged) {
+          // Merged followees are read directly; the rest are backfilled.
+          std::uint64_t floor = 0;
+          {
+            sql::PreparedStatement& select =
+                connection.Prepare(kSelectBackfillFloor);
+            select.setUInt64(1, followee);
+            select.setInt(2, timeline_.follow_backfill_depth);
+            std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+            if (rows->next()) floor = rows->getUInt64(1);
+          }
+          sql::PreparedStatement& backfill = connection.Prepare(kBackfill);
+          backfill.setUInt64(1, follower);
+          backfill.setUInt64(2, followee);
+          backfill.setUInt64(3, floor);
+          backfill.setInt(4, timeline_.follow_backfill_depth);
+          const int copied = backfill.executeUpdate();
+          // Older tweets of the followee were not copied: home rows are
+          // complete only above the floor from now on.
+          if (floor != 0) RaiseHorizon(connection, follower, floor);
+          if (copied > 0) {
+            TrimHomeTimeline(connection, follower, timeline_.retention);
+          }
+        }
+        transaction.Commit();
+        return absl::OkStatus();
+      });
 }
 
 absl::Status MySqlFollowStore::Unfollow(UserId follower, UserId followee) {
   return RunWithRetry(
       *pool_, acquire_timeout_, "Unfollow",
       [&](PooledConnection& connection) -> absl::Status {
+        TransactionGuard transaction(connection);
         sql::PreparedStatement& remove = connection.Prepare(kDeleteFollow);
         remove.setUInt64(1, follower);
         remove.setUInt64(2, followee);
-        if (remove.executeUpdate() > 0) return absl::OkStatus();
-        // Nothing to delete is fine unless the followee does not exist.
-        return CheckUserExistsOn(connection, followee);
+        if (remove.executeUpdate() == 0) {
+          // Nothing to delete is fine unless the followee does not exist.
+          return CheckUserExistsOn(connection, followee);
+        }
+        // Exclusive lock on the followee's row first: a fan-out of theirs
+        // still in flight (it read the edge before we deleted it) commits
+        // before we delete their rows, so its row is deleted too.
+        sql::PreparedStatement& uncount = connection.Prepare(kUncountFollower);
+        uncount.setUInt64(1, followee);
+        uncount.executeUpdate();
+        sql::PreparedStatement& rows = connection.Prepare(kDeleteAuthorRows);
+        rows.setUInt64(1, follower);
+        rows.setUInt64(2, followee);
+        rows.executeUpdate();
+        transaction.Commit();
+        return absl::OkStatus();
       });
 }
 

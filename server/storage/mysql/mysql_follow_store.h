@@ -1,4 +1,5 @@
-// mysql_follow_store.h: FollowStore on MySQL/MariaDB (table follows).
+// mysql_follow_store.h: FollowStore on MySQL/MariaDB: the follows table,
+// follower counts, and the home-timeline rows a follow adds or removes.
 #ifndef MINITER_SERVER_STORAGE_MYSQL_MYSQL_FOLLOW_STORE_H_
 #define MINITER_SERVER_STORAGE_MYSQL_MYSQL_FOLLOW_STORE_H_
 
@@ -7,6 +8,7 @@
 #include "absl/time/time.h"
 #include "server/storage/follow_store.h"
 #include "server/storage/mysql/connection_pool.h"
+#include "server/storage/mysql/timeline_options.h"
 
 namespace miniter::storage::mysql {
 
@@ -14,7 +16,8 @@ namespace miniter::storage::mysql {
 class MySqlFollowStore : public FollowStore {
  public:
   MySqlFollowStore(std::shared_ptr<ConnectionPool> pool,
-                   absl::Duration acquire_timeout);
+                   absl::Duration acquire_timeout,
+                   TimelineOptions timeline = TimelineOptions());
 
   absl::Status Follow(UserId follower, UserId followee) override;
   absl::Status Unfollow(UserId follower, UserId followee) override;
@@ -22,6 +25,7 @@ class MySqlFollowStore : public FollowStore {
  private:
   std::shared_ptr<ConnectionPool> pool_;
   absl::Duration acquire_timeout_;
+  TimelineOptions timeline_;
 };
 
 }  // namespace miniter::storage::mysql

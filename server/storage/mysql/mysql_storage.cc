@@ -23,6 +23,7 @@
 #include "server/storage/mysql/connection_pool.h"
 #include "server/storage/mysql/database_url.h"
 #include "server/storage/mysql/embedded_migrations.h"
+#include "server/storage/mysql/mysql_bulk_loader.h"
 #include "server/storage/mysql/mysql_database_health.h"
 #include "server/storage/mysql/mysql_error.h"
 #include "server/storage/mysql/mysql_follow_store.h"
@@ -44,6 +45,7 @@ constexpr absl::Duration kHealthAcquireTimeout = absl::Seconds(1);
 // and DDL on a large table can take minutes.
 constexpr int kMigrationLockSeconds = 30;
 constexpr absl::Duration kMigrationIoTimeout = absl::Minutes(5);
+constexpr absl::Duration kBulkLoadIoTimeout = absl::Minutes(30);
 
 constexpr const char* kCreateSchemaMigrations =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -66,6 +68,14 @@ absl::StatusOr<ConnectionSettings> SettingsFrom(const MySqlOptions& options) {
       options.acquire_timeout < absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
         "database timeouts must be positive durations");
+  }
+  const TimelineOptions& timeline = options.timeline;
+  if (timeline.fanout_threshold < 1 || timeline.retention < 1 ||
+      timeline.follow_backfill_depth < 0 || timeline.trim_one_in < 1 ||
+      timeline.bulk_load_depth < 1) {
+    return absl::InvalidArgumentError(
+        "timeline options: fanout_threshold, retention, trim_one_in and "
+        "bulk_load_depth must be at least 1, follow_backfill_depth at least 0");
   }
   ConnectionSettings settings;
   settings.url = *std::move(url);
@@ -166,14 +176,24 @@ absl::StatusOr<MySqlStorage> OpenMySqlStorage(const MySqlOptions& options) {
   MySqlStorage storage;
   storage.users =
       std::make_shared<mysql::MySqlUserStore>(pool, options.acquire_timeout);
-  storage.tweets =
-      std::make_shared<mysql::MySqlTweetStore>(pool, options.acquire_timeout);
-  storage.follows =
-      std::make_shared<mysql::MySqlFollowStore>(pool, options.acquire_timeout);
+  storage.tweets = std::make_shared<mysql::MySqlTweetStore>(
+      pool, options.acquire_timeout, options.timeline);
+  storage.follows = std::make_shared<mysql::MySqlFollowStore>(
+      pool, options.acquire_timeout, options.timeline);
   storage.health = std::make_shared<mysql::MySqlDatabaseHealth>(
       health_pool, std::min(options.acquire_timeout, kHealthAcquireTimeout));
   storage.target = mysql::DescribeDatabaseTarget(settings->url);
   return storage;
+}
+
+absl::StatusOr<std::unique_ptr<BulkLoader>> OpenMySqlBulkLoader(
+    const MySqlOptions& options) {
+  absl::StatusOr<ConnectionSettings> settings = SettingsFrom(options);
+  if (!settings.ok()) return settings.status();
+  // FinishLoad's set-based statements run for minutes on large data sets.
+  settings->io_timeout = std::max(settings->io_timeout, kBulkLoadIoTimeout);
+  return std::unique_ptr<BulkLoader>(
+      std::make_unique<mysql::MySqlBulkLoader>(*settings, options.timeline));
 }
 
 absl::StatusOr<std::vector<int>> ApplyMigrations(const MySqlOptions& options) {

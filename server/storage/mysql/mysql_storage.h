@@ -11,8 +11,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/storage/bulk_loader.h"
 #include "server/storage/database_health.h"
 #include "server/storage/follow_store.h"
+#include "server/storage/mysql/timeline_options.h"
 #include "server/storage/tweet_store.h"
 #include "server/storage/user_store.h"
 
@@ -32,6 +34,9 @@ struct MySqlOptions {
   // Read/write timeout on an open connection (a hung database ends in
   // UNAVAILABLE instead of a thread stuck forever).
   absl::Duration io_timeout = absl::Seconds(10);
+  // Fan-out threshold, home-timeline retention, follow backfill depth and
+  // trimming rate; production defaults (tests lower them).
+  TimelineOptions timeline;
 };
 
 // The stores, all sharing one connection pool.
@@ -48,6 +53,13 @@ struct MySqlStorage {
 // the database is down (calls then fail UNAVAILABLE until it returns).
 // INVALID_ARGUMENT for a malformed URL.
 absl::StatusOr<MySqlStorage> OpenMySqlStorage(const MySqlOptions& options);
+
+// A loader for generated data sets (the benchmark's), on a connection of
+// its own that skips unique and foreign-key checks while loading (callers
+// promise consistent data: see BulkLoader). Connects lazily like
+// OpenMySqlStorage. INVALID_ARGUMENT for a malformed URL or options.
+absl::StatusOr<std::unique_ptr<BulkLoader>> OpenMySqlBulkLoader(
+    const MySqlOptions& options);
 
 // Applies the migrations in sql/migrations that the database has not seen
 // yet, each exactly once, in order, recorded in table schema_migrations.

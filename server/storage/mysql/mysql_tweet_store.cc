@@ -1,20 +1,32 @@
-// mysql_tweet_store.cc: the tweets table and the timeline query.
+// mysql_tweet_store.cc: tweets, their fan-out into home timelines, and the
+// timeline read that merges home rows, hot authors and the fallback query.
+// docs/timeline-design.md explains the design; this file the SQL.
 #include "server/storage/mysql/mysql_tweet_store.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include "absl/random/random.h"
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "server/storage/mysql/home_timeline.h"
 #include "server/storage/mysql/query_runner.h"
+#include "server/storage/mysql/transaction_guard.h"
 
 namespace miniter::storage::mysql {
 namespace {
+
+// ---- Write path ------------------------------------------------------------
 
 constexpr const char* kInsertTweet =
     "INSERT INTO tweets (user_id, text, created_at) "
@@ -26,21 +38,110 @@ constexpr const char* kSelectInsertedTweet =
     MINITER_SQL_UNIX_MICROS("t.created_at")
     " FROM tweets t JOIN users u ON u.id = t.user_id"
     " WHERE t.id = LAST_INSERT_ID()";
-// The authors come from a derived table so MariaDB walks the
-// (user_id, id) index once per author and sorts only those rows. The
-// plainer "t.user_id IN (SELECT ? UNION ALL SELECT followee_id ...)" form
-// runs as a dependent subquery over a backwards scan of the whole tweets
-// table (EXPLAIN on MariaDB 10.11: type=range on PRIMARY, ~all rows), which
-// is slowest for users whose follows rarely post. UNION (not UNION ALL)
-// makes each author appear once, so each tweet appears once.
-constexpr const char* kSelectTimelinePage =
-    "SELECT t.id, t.user_id, u.name, t.text, "
-    MINITER_SQL_UNIX_MICROS("t.created_at")
-    " FROM (SELECT ? AS user_id"
-    "       UNION SELECT followee_id FROM follows WHERE follower_id = ?) a"
+// The merged flag is sticky, so a plain read that says "merged" is final
+// and takes no lock; that keeps a hot author's tweets from queueing behind
+// follows of them. "Not merged" must be re-read under a shared lock.
+constexpr const char* kSelectMerged =
+    "SELECT merged_at_read FROM author_fanout WHERE user_id = ?";
+// The shared lock orders this tweet's fan-out against Follow and Unfollow
+// of the author, which update the same row exclusively before touching
+// home rows: either they commit first and the fan-out (a fresh READ
+// COMMITTED read of follows) sees their edge, or this commits first and
+// their backfill/delete sees this tweet.
+constexpr const char* kSelectMergedForShare =
+    "SELECT merged_at_read FROM author_fanout WHERE user_id = ? "
+    "LOCK IN SHARE MODE";
+// Authors get their row with their first follow or tweet; a locking read
+// of a missing row locks nothing under READ COMMITTED, so create it (the
+// insert's own lock then does the ordering).
+constexpr const char* kCreateAuthorFanout =
+    "INSERT IGNORE INTO author_fanout (user_id, follower_count, "
+    "merged_at_read) VALUES (?, 0, 0)";
+// The author's own row is written even when they are merged at read, so
+// read-your-writes holds from the moment the tweet commits.
+constexpr const char* kInsertOwnHomeRow =
+    "INSERT INTO home_timeline (owner_id, tweet_id, author_id) "
+    "VALUES (?, ?, ?)";
+// One statement for all followers: an index range on
+// ix_follows_followee_follower, fewer than fanout_threshold rows.
+constexpr const char* kFanOut =
+    "INSERT INTO home_timeline (owner_id, tweet_id, author_id) "
+    "SELECT follower_id, ?, ? FROM follows WHERE followee_id = ?";
+// Each follower that just got a row is trimmed with probability
+// 1/trim_one_in; in follower order, so concurrent trims lock the
+// horizon rows in one order.
+constexpr const char* kSampleFollowersToTrim =
+    "SELECT follower_id FROM follows WHERE followee_id = ? AND RAND() * ? < 1 "
+    "ORDER BY follower_id";
+
+// ---- Read path -------------------------------------------------------------
+
+// One statement, so one READ COMMITTED snapshot: the owner's horizon, the
+// followees merged at read, and the owner's newest home rows below the
+// cursor. Reading the horizon and the rows together matters: a trim that
+// commits in between would otherwise delete rows above the horizon we
+// read. Home rows at or below the horizon (left over from a raise) are
+// dropped by the caller; fetching without that bound keeps the range
+// read at `limit` entries. FORCE INDEX: ix_home_timeline_owner_author is
+// covering too, and for an owner with few rows MariaDB may pick it and
+// filesort; the primary key is already in the order we want.
+//   kind 0: horizon   kind 1: merged followee   kind 2: home tweet id
+constexpr const char* kSelectTimelineSources =
+    "SELECT 0 AS kind, horizon AS id FROM home_timeline_horizons"
+    " WHERE owner_id = ?"
+    " UNION ALL"
+    " SELECT 1, f.followee_id FROM follows f"
+    " JOIN author_fanout a ON a.user_id = f.followee_id"
+    " WHERE f.follower_id = ? AND a.merged_at_read = 1"
+    " UNION ALL"
+    " (SELECT 2, tweet_id FROM home_timeline FORCE INDEX (PRIMARY)"
+    "  WHERE owner_id = ? AND tweet_id < ?"
+    "  ORDER BY tweet_id DESC LIMIT ?)";
+
+// Merged authors are read this many per statement, each through its own
+// (user_id, id) index range with its own LIMIT, so a statement reads at
+// most kMergedSlots * limit entries; unused slots get author 0 (no rows).
+constexpr int kMergedSlots = 16;
+const std::string& SelectMergedTweetsSql() {
+  static const std::string* const sql = [] {
+    std::vector<std::string> parts(
+        kMergedSlots,
+        "(SELECT id FROM tweets WHERE user_id = ? AND id < ? AND id > ?"
+        " ORDER BY id DESC LIMIT ?)");
+    return new std::string(absl::StrJoin(parts, " UNION ALL "));
+  }();
+  return *sql;
+}
+
+// Ids at or below the horizon: the direct query (a derived table of
+// authors, one (user_id, id) range each, then a sort of those rows; this is
+// the cost the home rows avoid for recent pages).
+constexpr const char* kSelectFallbackIds =
+    "SELECT t.id FROM (SELECT ? AS user_id"
+    " UNION SELECT followee_id FROM follows WHERE follower_id = ?) a"
     " JOIN tweets t ON t.user_id = a.user_id AND t.id < ?"
-    " JOIN users u ON u.id = t.user_id"
     " ORDER BY t.id DESC LIMIT ?";
+
+// Text, author and time of the page's tweets by primary key. The id list is
+// padded with 0 (no such tweet) to a power of two, so a handful of
+// statement texts serve every page size.
+constexpr std::size_t kMinIdSlots = 8;
+constexpr std::size_t kMaxIdSlots = 128;
+const std::string& SelectTweetsByIdSql(std::size_t slots) {
+  static const auto* const sqls = [] {
+    auto* m = new std::unordered_map<std::size_t, std::string>();
+    for (std::size_t n = kMinIdSlots; n <= kMaxIdSlots; n *= 2) {
+      std::vector<std::string> marks(n, "?");
+      (*m)[n] = absl::StrCat(
+          "SELECT t.id, t.user_id, u.name, t.text, ",
+          MINITER_SQL_UNIX_MICROS("t.created_at"),
+          " FROM tweets t JOIN users u ON u.id = t.user_id WHERE t.id IN (",
+          absl::StrJoin(marks, ","), ")");
+    }
+    return m;
+  }();
+  return sqls->at(slots);
+}
 
 TweetRecord ReadTweetRow(sql::ResultSet& rows) {
   TweetRecord tweet;
@@ -52,30 +153,123 @@ TweetRecord ReadTweetRow(sql::ResultSet& rows) {
   return tweet;
 }
 
+// Whether `author` is merged at read, holding the lock that orders this
+// transaction's fan-out against follows and unfollows of `author` unless
+// the answer is "merged" (final, needs no lock).
+bool ReadMergedForFanOut(PooledConnection& connection, UserId author) {
+  {
+    sql::PreparedStatement& plain = connection.Prepare(kSelectMerged);
+    plain.setUInt64(1, author);
+    std::unique_ptr<sql::ResultSet> rows(plain.executeQuery());
+    if (rows->next() && rows->getInt(1) != 0) return true;
+  }
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    sql::PreparedStatement& locked = connection.Prepare(kSelectMergedForShare);
+    locked.setUInt64(1, author);
+    std::unique_ptr<sql::ResultSet> rows(locked.executeQuery());
+    if (rows->next()) return rows->getInt(1) != 0;
+    sql::PreparedStatement& create = connection.Prepare(kCreateAuthorFanout);
+    create.setUInt64(1, author);
+    create.executeUpdate();
+  }
+  return false;  // not reached: the row exists after the insert
+}
+
+// Fills `out` (newest first) with the full records of `ids` (newest first).
+void FetchTweets(PooledConnection& connection, const std::vector<TweetId>& ids,
+                 std::vector<TweetRecord>& out) {
+  std::unordered_map<TweetId, TweetRecord> found;
+  for (std::size_t begin = 0; begin < ids.size(); begin += kMaxIdSlots) {
+    const std::size_t count = std::min(kMaxIdSlots, ids.size() - begin);
+    std::size_t slots = kMinIdSlots;
+    while (slots < count) slots *= 2;
+    sql::PreparedStatement& select =
+        connection.Prepare(SelectTweetsByIdSql(slots));
+    for (std::size_t i = 0; i < slots; ++i) {
+      select.setUInt64(static_cast<unsigned int>(i + 1),
+                       i < count ? ids[begin + i] : 0);
+    }
+    std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+    while (rows->next()) {
+      TweetRecord tweet = ReadTweetRow(*rows);
+      found.emplace(tweet.id, std::move(tweet));
+    }
+  }
+  out.reserve(ids.size());
+  for (TweetId id : ids) {
+    auto it = found.find(id);
+    // Tweets are never deleted and home rows commit with their tweet, so
+    // every id is found; skipping is only the safe answer to a bug.
+    if (it != found.end()) out.push_back(std::move(it->second));
+  }
+}
+
+void SortNewestFirstUnique(std::vector<TweetId>& ids) {
+  std::sort(ids.begin(), ids.end(), std::greater<TweetId>());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+}
+
 }  // namespace
 
 MySqlTweetStore::MySqlTweetStore(std::shared_ptr<ConnectionPool> pool,
-                                 absl::Duration acquire_timeout)
-    : pool_(std::move(pool)), acquire_timeout_(acquire_timeout) {}
+                                 absl::Duration acquire_timeout,
+                                 TimelineOptions timeline)
+    : pool_(std::move(pool)),
+      acquire_timeout_(acquire_timeout),
+      timeline_(timeline) {}
 
 absl::StatusOr<TweetRecord> MySqlTweetStore::CreateTweet(UserId author_id,
                                                          std::string_view text) {
   TweetRecord tweet;
-  // Autocommit: the INSERT is committed (durable with
-  // innodb_flush_log_at_trx_commit=1) before the read-back starts.
   absl::Status status = RunWithRetry(
       *pool_, acquire_timeout_, "CreateTweet",
       [&](PooledConnection& connection) -> absl::Status {
+        TransactionGuard transaction(connection);
         sql::PreparedStatement& insert = connection.Prepare(kInsertTweet);
         insert.setUInt64(1, author_id);
         insert.setString(2, std::string(text));
         insert.executeUpdate();  // unknown author: FK error 1452, NOT_FOUND
+        {
+          sql::PreparedStatement& select =
+              connection.Prepare(kSelectInsertedTweet);
+          std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+          if (!rows->next()) {
+            return absl::InternalError("internal storage error");
+          }
+          tweet = ReadTweetRow(*rows);
+        }
 
-        sql::PreparedStatement& select =
-            connection.Prepare(kSelectInsertedTweet);
-        std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
-        if (!rows->next()) return absl::InternalError("internal storage error");
-        tweet = ReadTweetRow(*rows);
+        const bool merged = ReadMergedForFanOut(connection, author_id);
+        sql::PreparedStatement& own = connection.Prepare(kInsertOwnHomeRow);
+        own.setUInt64(1, author_id);
+        own.setUInt64(2, tweet.id);
+        own.setUInt64(3, author_id);
+        own.executeUpdate();
+
+        std::vector<UserId> to_trim;
+        if (!merged) {
+          sql::PreparedStatement& fan_out = connection.Prepare(kFanOut);
+          fan_out.setUInt64(1, tweet.id);
+          fan_out.setUInt64(2, author_id);
+          fan_out.setUInt64(3, author_id);
+          if (fan_out.executeUpdate() > 0) {
+            sql::PreparedStatement& sample =
+                connection.Prepare(kSampleFollowersToTrim);
+            sample.setUInt64(1, author_id);
+            sample.setInt(2, timeline_.trim_one_in);
+            std::unique_ptr<sql::ResultSet> rows(sample.executeQuery());
+            while (rows->next()) to_trim.push_back(rows->getUInt64(1));
+          }
+        }
+        thread_local absl::BitGen bitgen;
+        if (absl::Uniform(bitgen, 0, timeline_.trim_one_in) == 0) {
+          to_trim.push_back(author_id);
+        }
+        std::sort(to_trim.begin(), to_trim.end());
+        for (UserId owner : to_trim) {
+          TrimHomeTimeline(connection, owner, timeline_.retention);
+        }
+        transaction.Commit();  // durable: innodb_flush_log_at_trx_commit=1
         return absl::OkStatus();
       });
   if (!status.ok()) return status;
@@ -90,16 +284,75 @@ absl::StatusOr<std::vector<TweetRecord>> MySqlTweetStore::ReadTimelinePage(
       [&](PooledConnection& connection) -> absl::Status {
         tweets.clear();  // a retried attempt starts over
         if (query.limit > 0) {
-          sql::PreparedStatement& select =
-              connection.Prepare(kSelectTimelinePage);
-          select.setUInt64(1, query.user_id);
-          select.setUInt64(2, query.user_id);
-          select.setUInt64(3, query.before_tweet_id != 0
-                                  ? query.before_tweet_id
-                                  : std::numeric_limits<std::uint64_t>::max());
-          select.setInt(4, query.limit);
-          std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
-          while (rows->next()) tweets.push_back(ReadTweetRow(*rows));
+          const std::size_t limit = static_cast<std::size_t>(query.limit);
+          const TweetId before = query.before_tweet_id != 0
+                                     ? query.before_tweet_id
+                                     : std::numeric_limits<TweetId>::max();
+          TweetId horizon = 0;
+          std::vector<UserId> merged_authors;
+          std::vector<TweetId> home_ids;
+          {
+            sql::PreparedStatement& select =
+                connection.Prepare(kSelectTimelineSources);
+            select.setUInt64(1, query.user_id);
+            select.setUInt64(2, query.user_id);
+            select.setUInt64(3, query.user_id);
+            select.setUInt64(4, before);
+            select.setInt(5, query.limit);
+            std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+            while (rows->next()) {
+              const int kind = rows->getInt(1);
+              const std::uint64_t id = rows->getUInt64(2);
+              if (kind == 0) horizon = id;
+              if (kind == 1) merged_authors.push_back(id);
+              if (kind == 2) home_ids.push_back(id);
+            }
+          }
+          // Above the horizon: home rows plus merged authors' tweets.
+          std::vector<TweetId> ids;
+          for (TweetId id : home_ids) {
+            if (id > horizon) ids.push_back(id);
+          }
+          SortNewestFirstUnique(ids);
+          if (!merged_authors.empty()) {
+            // With a full page of home rows, a merged tweet older than the
+            // last of them cannot make the page.
+            const TweetId lower =
+                ids.size() >= limit ? std::max(horizon, ids[limit - 1])
+                                    : horizon;
+            for (std::size_t begin = 0; begin < merged_authors.size();
+                 begin += kMergedSlots) {
+              sql::PreparedStatement& select =
+                  connection.Prepare(SelectMergedTweetsSql());
+              for (int slot = 0; slot < kMergedSlots; ++slot) {
+                const std::size_t i = begin + static_cast<std::size_t>(slot);
+                const unsigned int p = static_cast<unsigned int>(slot * 4);
+                select.setUInt64(p + 1, i < merged_authors.size()
+                                            ? merged_authors[i]
+                                            : 0);
+                select.setUInt64(p + 2, before);
+                select.setUInt64(p + 3, lower);
+                select.setInt(p + 4, query.limit);
+              }
+              std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+              while (rows->next()) ids.push_back(rows->getUInt64(1));
+            }
+            SortNewestFirstUnique(ids);
+          }
+          if (ids.size() > limit) ids.resize(limit);
+          // At or below the horizon home rows may be incomplete (trimmed,
+          // or older than a follow's backfill): the direct query serves it.
+          if (ids.size() < limit && horizon > 0) {
+            sql::PreparedStatement& select =
+                connection.Prepare(kSelectFallbackIds);
+            select.setUInt64(1, query.user_id);
+            select.setUInt64(2, query.user_id);
+            select.setUInt64(3, std::min(before, horizon + 1));
+            select.setInt(4, static_cast<int>(limit - ids.size()));
+            std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+            while (rows->next()) ids.push_back(rows->getUInt64(1));
+          }
+          FetchTweets(connection, ids, tweets);
         }
         if (!tweets.empty()) return absl::OkStatus();
         // Only an empty page can hide an unknown user (a user sees their

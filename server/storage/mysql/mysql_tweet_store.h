@@ -1,4 +1,6 @@
-// mysql_tweet_store.h: TweetStore on MySQL/MariaDB (tables tweets, follows).
+// mysql_tweet_store.h: TweetStore on MySQL/MariaDB: tweets fanned out into
+// materialized home timelines on write, hot authors merged at read
+// (docs/timeline-design.md).
 #ifndef MINITER_SERVER_STORAGE_MYSQL_MYSQL_TWEET_STORE_H_
 #define MINITER_SERVER_STORAGE_MYSQL_MYSQL_TWEET_STORE_H_
 
@@ -8,6 +10,7 @@
 
 #include "absl/time/time.h"
 #include "server/storage/mysql/connection_pool.h"
+#include "server/storage/mysql/timeline_options.h"
 #include "server/storage/tweet_store.h"
 
 namespace miniter::storage::mysql {
@@ -16,7 +19,8 @@ namespace miniter::storage::mysql {
 class MySqlTweetStore : public TweetStore {
  public:
   MySqlTweetStore(std::shared_ptr<ConnectionPool> pool,
-                  absl::Duration acquire_timeout);
+                  absl::Duration acquire_timeout,
+                  TimelineOptions timeline = TimelineOptions());
 
   absl::StatusOr<TweetRecord> CreateTweet(UserId author_id,
                                           std::string_view text) override;
@@ -26,6 +30,7 @@ class MySqlTweetStore : public TweetStore {
  private:
   std::shared_ptr<ConnectionPool> pool_;
   absl::Duration acquire_timeout_;
+  TimelineOptions timeline_;
 };
 
 }  // namespace miniter::storage::mysql

@@ -27,8 +27,11 @@ constexpr const char* kSessionSetup[] = {
     "SET time_zone = '+00:00'",
     "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,"
     "NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'",
-    // Every store operation is a single statement, so REPEATABLE READ buys
-    // nothing and its gap locks only add deadlocks on concurrent inserts.
+    // READ COMMITTED: no gap locks (they only add deadlocks on concurrent
+    // inserts), and every statement of a transaction reads what is
+    // committed when it starts, which the timeline writes rely on: once
+    // Follow holds an author's author_fanout row, its backfill sees every
+    // tweet whose fan-out finished (docs/timeline-design.md).
     // (This spelling works on MariaDB 10.11, which lacks the
     // transaction_isolation variable, and on MySQL 8.)
     "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",

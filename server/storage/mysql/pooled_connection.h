@@ -55,6 +55,12 @@ class PooledConnection {
   absl::Time last_used() const { return last_used_; }
   void set_last_used(absl::Time t) { last_used_ = t; }
 
+  // Set when the session's state is unknown although no exception reached
+  // RunWithRetry (a ROLLBACK failed inside a destructor); RunWithRetry then
+  // drops the connection instead of returning it to the pool.
+  void MarkUnusable() { unusable_ = true; }
+  bool unusable() const { return unusable_; }
+
  private:
   // statements_ comes after connection_ so it is destroyed first: a
   // statement must be closed while its connection is still open.
@@ -62,6 +68,7 @@ class PooledConnection {
   std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>>
       statements_;
   absl::Time last_used_ = absl::InfinitePast();
+  bool unusable_ = false;
 };
 
 // Opens and sets up a new session: utf8mb4 with utf8mb4_bin, UTC time zone,

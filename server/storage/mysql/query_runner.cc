@@ -50,6 +50,7 @@ absl::Status RunWithRetry(ConnectionPool& pool, absl::Duration acquire_timeout,
       lease->MarkBroken();
       status = absl::InternalError("internal storage error");
     }
+    if ((*lease)->unusable()) lease->MarkBroken();
     if (status.code() != absl::StatusCode::kAborted) return status;
   }
   return status;

@@ -1,0 +1,45 @@
+// timeline_options.h: the knobs of the home-timeline design (fan-out on
+// write, bounded, hot accounts merged at read), in one place with their
+// production defaults. docs/timeline-design.md explains the design.
+#ifndef MINITER_SERVER_STORAGE_MYSQL_TIMELINE_OPTIONS_H_
+#define MINITER_SERVER_STORAGE_MYSQL_TIMELINE_OPTIONS_H_
+
+namespace miniter::storage {
+
+struct TimelineOptions {
+  // An author whose follower count reaches this is "merged at read" from
+  // then on (sticky): their tweets are no longer copied into followers'
+  // home timelines but read from the tweets index when a follower reads.
+  // Caps the rows one tweet writes at fanout_threshold (author's own row
+  // + fewer than fanout_threshold followers), so a tweet stays one short
+  // transaction (p99 target 50 ms) however popular its author becomes.
+  int fanout_threshold = 1000;
+
+  // Home-timeline rows kept per owner. 800 rows of 24 bytes is 16 pages of
+  // 50 tweets; older pages are served by the direct indexed query, so this
+  // bounds storage (owners x retention) without losing any tweet.
+  int retention = 800;
+
+  // On Follow, the followee's newest tweets copied into the follower's home
+  // timeline. Older ones are reached through the fallback query (the
+  // follower's completeness horizon is raised above them).
+  int follow_backfill_depth = 200;
+
+  // Trimming is amortised: each row written into a home timeline gives its
+  // owner a 1-in-trim_one_in chance of being trimmed back to `retention`
+  // in the same transaction (Follow backfills always trim). The expected
+  // overshoot is trim_one_in rows; exceeding retention by k*trim_one_in
+  // has probability about e^-k. 1 trims on every write (tests).
+  int trim_one_in = 64;
+
+  // MySqlBulkLoader::FinishLoad materializes each owner's newest
+  // min(bulk_load_depth, retention) rows; older pages use the fallback until
+  // new tweets push them out. Loading is dominated by rows written (a
+  // `medium` data set has ~15M candidate rows at depth 800), and a reader
+  // rarely pages past four pages of 50.
+  int bulk_load_depth = 200;
+};
+
+}  // namespace miniter::storage
+
+#endif  // MINITER_SERVER_STORAGE_MYSQL_TIMELINE_OPTIONS_H_

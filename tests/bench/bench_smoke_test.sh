@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# bench_smoke_test.sh: the ctest smoke test of the benchmark (label
+# "bench-smoke"). It runs bench/run.sh --quick (tiny preset, ~1 s per
+# measurement) against a throwaway MariaDB in STATE_DIR and checks that
+# every scenario was measured with calls succeeding and none failing, and
+# that the Markdown table and the plot were written. The figures of such a
+# short run mean nothing; what matters is that the pipeline still works.
+#
+#   tests/bench/bench_smoke_test.sh BUILD_DIR STATE_DIR
+set -euo pipefail
+
+[[ $# -eq 2 ]] || { sed -n '2,9p' "$0" >&2; exit 2; }
+build_dir=$1
+state_dir=$2
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# Throwaway: a database left by an interrupted earlier run is stopped and
+# deleted, so every run loads tiny from scratch (a few seconds).
+if [[ -d $state_dir/db ]]; then bash "$repo/scripts/mariadb.sh" stop "$state_dir/db" || true; fi
+rm -rf "$state_dir"
+mkdir -p "$state_dir"
+
+# Its own port range, clear of a real benchmark database (13320+).
+MINITER_BENCH_DB_PORT=${MINITER_BENCH_DB_PORT:-13340} \
+  bash "$repo/bench/run.sh" --quick --no-build --build-dir "$build_dir" \
+       --state-dir "$state_dir" --out "$state_dir/results"
+
+python3 - "$state_dir/results" <<'PY'
+import json, os, sys
+out = sys.argv[1]
+problems = []
+for name in ("results.md", "latency_vs_load.png"):
+    path = os.path.join(out, name)
+    if not os.path.exists(path) or os.path.getsize(path) == 0:
+        problems.append(f"{name} was not written")
+r = json.load(open(os.path.join(out, "results.json")))
+if not r["anchor"]["qps"] > 0:
+    problems.append("the SQL anchor has no throughput")
+for name in ("timeline", "tweet", "follow", "mix"):
+    sc = r["scenarios"].get(name)
+    runs = ([sc["peak"]] if sc and sc["peak"] else []) + (sc["open"] if sc else [])
+    if not sc or not sc["peak"] or not sc["open"]:
+        problems.append(f"{name}: closed- or open-loop run missing")
+    for run in runs:
+        label = f"{name} {run['mode']}"
+        if not run["qps"] > 0:
+            problems.append(f"{label}: zero QPS")
+        if run["error_count"] or run["dropped"]:
+            problems.append(f"{label}: {run['error_count']} errors {run['errors']}, "
+                            f"{run['dropped']} dropped; first: {run['first_error']}")
+    if name == "timeline" and sc and sc["peak"] and not sc["peak"]["avg_tweets_per_page"] > 0:
+        problems.append("timeline pages came back empty")
+if problems:
+    sys.exit("bench_smoke: FAILED:\n  " + "\n  ".join(problems))
+print("bench_smoke: every scenario measured, no errors; results.md and the plot written")
+PY
+
+# Passed: nothing worth keeping (on failure the directory stays for a look).
+rm -rf "$state_dir"

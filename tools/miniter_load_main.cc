@@ -1,0 +1,580 @@
+// miniter_load_main.cc: miniter-load, the benchmark's gRPC load generator
+// (used by bench/run.sh). Two subcommands:
+//
+//   miniter-load login --server=H:P --emails_file=F --out=TOKENS.tsv
+//       logs each e-mail in (password "benchmark password") and writes
+//       "email<TAB>user_id<TAB>token" lines: real tokens for the load.
+//   miniter-load run --server=H:P --workload=W.tsv --scenario=S
+//                    (--concurrency=C | --rate=R) --duration=30s --out=R.json
+//       drives one scenario (timeline, tweet, follow, mix) closed-loop (C
+//       calls always in flight: peak throughput) or open-loop (calls
+//       started at a fixed rate R whatever the server does: latency under a
+//       given offered load), and writes counts and latency percentiles.
+//
+// Why not ghz alone: ghz (v0.120) varies metadata only through a Go
+// template re-parsed on every call, and one ghz process drives one method,
+// so per-call tokens, the 60/30/10 mix and per-user Follow/Unfollow
+// alternation would cost client CPU on a 2-core machine shared with the
+// server, and its rate mode measures latency from the actual send, hiding
+// queueing in the client (coordinated omission). Here open-loop latency is
+// measured from the moment each call was *due*, one completion-queue
+// thread drives everything, and every call carries its own user's token.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "miniter/v1/miniter.grpc.pb.h"
+#include "tools/bench_data.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "address of miniter-server");
+ABSL_FLAG(std::string, out, "", "output file (login: TSV; run: JSON)");
+ABSL_FLAG(std::string, emails_file, "", "login: one e-mail per line");
+ABSL_FLAG(std::string, password, miniter::tools::kBenchPassword,
+          "login: the password of every e-mail");
+ABSL_FLAG(std::string, workload, "",
+          "run: TSV lines user_id<TAB>token<TAB>followee,followee,...");
+ABSL_FLAG(std::string, scenario, "timeline", "run: timeline, tweet, follow or mix");
+ABSL_FLAG(int, concurrency, 0, "run: closed loop with this many calls in flight");
+ABSL_FLAG(double, rate, 0, "run: open loop, calls started per second");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(30), "run: measured time");
+ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2),
+          "run: time before measuring (connections, caches)");
+ABSL_FLAG(absl::Duration, call_timeout, absl::Seconds(5), "deadline of each call");
+ABSL_FLAG(std::uint64_t, min_user_id, 1, "run: smallest user id in the data set");
+ABSL_FLAG(std::uint64_t, max_user_id, 0, "run: largest user id in the data set");
+ABSL_FLAG(int, page_size, 50, "run: Timeline page size");
+ABSL_FLAG(int, channels, 4,
+          "run: gRPC channels (TCP connections) the calls are spread over");
+ABSL_FLAG(int, max_outstanding, 20000,
+          "run: open loop stops starting calls past this many in flight "
+          "(counted as dropped)");
+ABSL_FLAG(std::uint64_t, seed, 1, "run: random seed");
+
+namespace miniter::tools {
+namespace {
+
+namespace pb = ::miniter::v1;
+using Clock = std::chrono::steady_clock;
+
+std::shared_ptr<grpc::Channel> NewChannel(int index) {
+  grpc::ChannelArguments args;
+  // Distinct arguments and a local subchannel pool give each channel its
+  // own TCP connection, so the server sees several HTTP/2 connections as
+  // it would from several clients.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  args.SetInt("miniter.load.channel", index);
+  return grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server),
+                                   grpc::InsecureChannelCredentials(), args);
+}
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "miniter-load: %s\n", message.c_str());
+  return 1;
+}
+
+// ---- login ------------------------------------------------------------------
+
+int Login() {
+  std::ifstream in(absl::GetFlag(FLAGS_emails_file));
+  if (!in) return Fail("cannot read --emails_file");
+  std::vector<std::string> emails;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) emails.push_back(line);
+  }
+  std::vector<std::string> lines(emails.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex error_mutex;
+  std::string error;
+  auto stub = pb::Miniter::NewStub(NewChannel(0));
+  // Two at a time: the server runs at most a couple of Argon2id checks at
+  // once and turns the excess away (RESOURCE_EXHAUSTED), which is retried.
+  auto worker = [&] {
+    for (std::size_t i; (i = next++) < emails.size() && !failed;) {
+      pb::LoginRequest request;
+      request.set_email(emails[i]);
+      request.set_password(absl::GetFlag(FLAGS_password));
+      for (int attempt = 1;; ++attempt) {
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() +
+                             std::chrono::seconds(30));
+        pb::LoginResponse response;
+        grpc::Status status = stub->Login(&context, request, &response);
+        if (status.ok()) {
+          lines[i] = absl::StrCat(emails[i], "\t", response.user_id(), "\t",
+                                  response.access_token());
+          break;
+        }
+        const bool retry =
+            (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED ||
+             status.error_code() == grpc::StatusCode::UNAVAILABLE) &&
+            attempt < 10;
+        if (!retry) {
+          std::lock_guard<std::mutex> lock(error_mutex);
+          error = absl::StrCat("login ", emails[i], ": code ",
+                               status.error_code(), ": ",
+                               status.error_message());
+          failed = true;
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
+      }
+    }
+  };
+  std::thread a(worker), b(worker);
+  a.join();
+  b.join();
+  if (failed) return Fail(error);
+  std::ofstream out(absl::GetFlag(FLAGS_out), std::ios::trunc);
+  for (const std::string& line : lines) out << line << "\n";
+  out.close();
+  if (!out) return Fail("cannot write --out");
+  return 0;
+}
+
+// ---- run --------------------------------------------------------------------
+
+struct BenchUser {
+  std::uint64_t id = 0;
+  std::string authorization;  // "Bearer <token>"
+  std::vector<std::uint64_t> followees;
+  std::unordered_set<std::uint64_t> followee_set;
+  // Follow scenario: the account this user follows next, then unfollows.
+  std::uint64_t follow_target = 0;
+  bool following_target = false;
+};
+
+enum Kind {
+  kTimeline,          // own timeline (user_id 0)
+  kTimelineFollowed,  // the timeline of an account the caller follows
+  kTimelineRandom,    // the timeline of any user
+  kTweet,
+  kFollow,
+  kUnfollow,
+  kKindCount
+};
+constexpr const char* kKindNames[kKindCount] = {
+    "timeline", "timeline_followed", "timeline_random",
+    "tweet",    "follow",            "unfollow"};
+
+struct Call {
+  virtual ~Call() = default;
+  grpc::ClientContext context;
+  grpc::Status status;
+  Kind kind = kTimeline;
+  Clock::time_point due;
+  int page_len = -1;
+  virtual void Done() {}
+};
+
+template <typename Response>
+struct TypedCall : Call {
+  Response response;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<Response>> reader;
+};
+
+struct TimelineCall : TypedCall<pb::TimelineResponse> {
+  void Done() override { page_len = response.tweets_size(); }
+};
+
+struct KindStats {
+  std::vector<std::int64_t> latencies_ns;  // of successful calls
+  std::map<std::string, std::int64_t> errors;
+  std::int64_t page_tweets = 0, pages = 0;
+};
+
+std::string StatusCodeName(grpc::StatusCode code) {
+  static const char* const kNames[] = {
+      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+      "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
+      "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  const int c = static_cast<int>(code);
+  return c >= 0 && c <= 16 ? kNames[c] : absl::StrCat("CODE_", c);
+}
+
+std::string LatencyJson(std::vector<std::int64_t>& ns) {
+  if (ns.empty()) return "null";
+  std::sort(ns.begin(), ns.end());
+  auto at = [&](double q) {
+    std::size_t i = static_cast<std::size_t>(q * (ns.size() - 1) + 0.5);
+    return ns[std::min(i, ns.size() - 1)] / 1e6;
+  };
+  double sum = 0;
+  for (std::int64_t v : ns) sum += v;
+  return absl::StrFormat(
+      "{\"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"p999\": %.3f, "
+      "\"max\": %.3f, \"mean\": %.3f}",
+      at(0.5), at(0.9), at(0.99), at(0.999), ns.back() / 1e6,
+      sum / ns.size() / 1e6);
+}
+
+std::string ErrorsJson(const std::map<std::string, std::int64_t>& errors) {
+  std::vector<std::string> parts;
+  for (const auto& [code, n] : errors) {
+    parts.push_back(absl::StrFormat("\"%s\": %d", code, n));
+  }
+  return absl::StrCat("{", absl::StrJoin(parts, ", "), "}");
+}
+
+class Driver {
+ public:
+  Driver(std::vector<BenchUser> users, std::vector<std::string> texts)
+      : users_(std::move(users)), texts_(std::move(texts)),
+        rng_(absl::GetFlag(FLAGS_seed)) {
+    for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_channels)); ++i) {
+      stubs_.push_back(pb::Miniter::NewStub(NewChannel(i)));
+    }
+    min_id_ = absl::GetFlag(FLAGS_min_user_id);
+    max_id_ = absl::GetFlag(FLAGS_max_user_id);
+    if (max_id_ < min_id_) {
+      for (const BenchUser& u : users_) max_id_ = std::max(max_id_, u.id);
+    }
+  }
+
+  int Run(const std::string& scenario, int concurrency, double rate) {
+    scenario_ = scenario;
+    const auto warmup = absl::ToChronoNanoseconds(absl::GetFlag(FLAGS_warmup));
+    const auto duration =
+        absl::ToChronoNanoseconds(absl::GetFlag(FLAGS_duration));
+    const Clock::time_point start = Clock::now();
+    measure_from_ = start + warmup;
+    end_ = measure_from_ + duration;
+    const bool open = rate > 0;
+    const auto interval = std::chrono::nanoseconds(
+        open ? static_cast<std::int64_t>(1e9 / rate) : 0);
+    Clock::time_point next_due = start;
+    if (!open) {
+      for (int i = 0; i < concurrency; ++i) Start(Clock::now());
+    }
+    for (;;) {
+      Clock::time_point now = Clock::now();
+      if (open) {
+        // Every call that has come due is started now, even if the client
+        // fell behind; its latency still counts from when it was due.
+        while (next_due <= now && next_due < end_) {
+          if (outstanding_ < absl::GetFlag(FLAGS_max_outstanding)) {
+            Start(next_due);
+          } else if (next_due >= measure_from_) {
+            ++dropped_;
+          }
+          next_due += interval;
+        }
+      }
+      if (now >= end_ && outstanding_ == 0) break;
+      Clock::time_point wake =
+          open && next_due < end_ ? next_due : now + std::chrono::milliseconds(50);
+      void* tag = nullptr;
+      bool ok = false;
+      // AsyncNext takes wall-clock deadlines only.
+      const auto result = cq_.AsyncNext(
+          &tag, &ok,
+          std::chrono::system_clock::now() +
+              std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                  wake - Clock::now()));
+      if (result == grpc::CompletionQueue::SHUTDOWN) break;
+      if (result != grpc::CompletionQueue::GOT_EVENT) continue;
+      std::unique_ptr<Call> call(static_cast<Call*>(tag));
+      --outstanding_;
+      Record(*call, Clock::now());
+      if (!open && Clock::now() < end_) Start(Clock::now());
+    }
+    if (scenario_ == "follow") UndoFollows();
+    cq_.Shutdown();
+    void* tag;
+    bool ok;
+    while (cq_.Next(&tag, &ok)) delete static_cast<Call*>(tag);
+    return WriteJson(concurrency, rate, absl::GetFlag(FLAGS_duration));
+  }
+
+ private:
+  // Unfollows what the last Follow of each user added, so the generated
+  // graph is as loaded for the next run. Due after the end: not measured.
+  void UndoFollows() {
+    for (BenchUser& user : users_) {
+      if (user.following_target) Start(end_, &user);
+    }
+    while (outstanding_ > 0) {
+      void* tag = nullptr;
+      bool ok = false;
+      if (!cq_.Next(&tag, &ok)) break;
+      delete static_cast<Call*>(tag);
+      --outstanding_;
+    }
+  }
+
+  std::uint64_t RandomUserId(std::uint64_t not_this) {
+    for (;;) {
+      std::uint64_t id = min_id_ + rng_.Below(max_id_ - min_id_ + 1);
+      if (id != not_this || max_id_ == min_id_) return id;
+    }
+  }
+
+  // Starts the next call of the scenario for a random sampled user, or for
+  // `only` when given (the Unfollow that closes a Follow after the run).
+  void Start(Clock::time_point due, BenchUser* only = nullptr) {
+    BenchUser& user = only != nullptr ? *only : users_[rng_.Below(users_.size())];
+    pb::Miniter::Stub& stub = *stubs_[next_stub_++ % stubs_.size()];
+    Kind kind;
+    if (scenario_ == "timeline") {
+      kind = kTimeline;
+    } else if (scenario_ == "tweet") {
+      kind = kTweet;
+    } else if (scenario_ == "follow") {
+      kind = user.following_target ? kUnfollow : kFollow;
+    } else {  // mix
+      const double d = rng_.Unit();
+      kind = d < 0.6 ? kTimelineFollowed : d < 0.9 ? kTimelineRandom : kTweet;
+    }
+    const auto deadline = std::chrono::system_clock::now() +
+                          absl::ToChronoNanoseconds(absl::GetFlag(FLAGS_call_timeout));
+    auto prepare = [&](Call& call) {
+      call.kind = kind;
+      call.due = due;
+      call.context.set_deadline(deadline);
+      call.context.AddMetadata("authorization", user.authorization);
+    };
+    if (kind == kTimeline || kind == kTimelineFollowed ||
+        kind == kTimelineRandom) {
+      pb::TimelineRequest request;
+      request.set_page_size(absl::GetFlag(FLAGS_page_size));
+      if (kind == kTimelineFollowed) {
+        request.set_user_id(user.followees.empty()
+                                ? user.id
+                                : user.followees[rng_.Below(user.followees.size())]);
+      } else if (kind == kTimelineRandom) {
+        request.set_user_id(RandomUserId(0));
+      }
+      auto* call = new TimelineCall;
+      prepare(*call);
+      call->reader = stub.PrepareAsyncTimeline(&call->context, request, &cq_);
+      Launch(call);
+    } else if (kind == kTweet) {
+      pb::TweetRequest request;
+      request.set_text(texts_[rng_.Below(texts_.size())]);
+      auto* call = new TypedCall<pb::TweetResponse>;
+      prepare(*call);
+      call->reader = stub.PrepareAsyncTweet(&call->context, request, &cq_);
+      Launch(call);
+    } else if (kind == kFollow) {
+      // A target the user does not already follow, so the Unfollow that
+      // comes next leaves the generated graph as it was.
+      std::uint64_t target;
+      int tries = 0;
+      do {
+        target = RandomUserId(user.id);
+      } while (user.followee_set.count(target) != 0 && ++tries < 20);
+      user.follow_target = target;
+      user.following_target = true;
+      pb::FollowRequest request;
+      request.set_user_id(target);
+      auto* call = new TypedCall<pb::FollowResponse>;
+      prepare(*call);
+      call->reader = stub.PrepareAsyncFollow(&call->context, request, &cq_);
+      Launch(call);
+    } else {
+      user.following_target = false;
+      pb::UnfollowRequest request;
+      request.set_user_id(user.follow_target);
+      auto* call = new TypedCall<pb::UnfollowResponse>;
+      prepare(*call);
+      call->reader = stub.PrepareAsyncUnfollow(&call->context, request, &cq_);
+      Launch(call);
+    }
+  }
+
+  template <typename C>
+  void Launch(C* call) {
+    call->reader->StartCall();
+    call->reader->Finish(&call->response, &call->status, call);
+    ++outstanding_;
+    ++started_;
+  }
+
+  void Record(Call& call, Clock::time_point done) {
+    if (call.due < measure_from_ || call.due >= end_) return;
+    KindStats& stats = by_kind_[call.kind];
+    if (call.status.ok()) {
+      call.Done();
+      stats.latencies_ns.push_back(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(done - call.due)
+              .count());
+      if (call.page_len >= 0) {
+        stats.page_tweets += call.page_len;
+        ++stats.pages;
+      }
+    } else {
+      ++stats.errors[StatusCodeName(call.status.error_code())];
+      if (first_error_.empty()) {
+        first_error_ = absl::StrCat(StatusCodeName(call.status.error_code()),
+                                    ": ", call.status.error_message());
+      }
+    }
+  }
+
+  int WriteJson(int concurrency, double rate, absl::Duration duration) {
+    const double seconds = absl::ToDoubleSeconds(duration);
+    std::vector<std::int64_t> all;
+    std::map<std::string, std::int64_t> all_errors;
+    std::int64_t pages = 0, page_tweets = 0;
+    std::vector<std::string> kinds;
+    for (int k = 0; k < kKindCount; ++k) {
+      KindStats& s = by_kind_[k];
+      std::int64_t errors = 0;
+      for (const auto& [code, n] : s.errors) {
+        all_errors[code] += n;
+        errors += n;
+      }
+      if (s.latencies_ns.empty() && errors == 0) continue;
+      all.insert(all.end(), s.latencies_ns.begin(), s.latencies_ns.end());
+      pages += s.pages;
+      page_tweets += s.page_tweets;
+      const std::int64_t ok = s.latencies_ns.size();
+      kinds.push_back(absl::StrFormat(
+          "\"%s\": {\"ok\": %d, \"qps\": %.1f, \"errors\": %s, "
+          "\"latency_ms\": %s}",
+          kKindNames[k], ok, ok / seconds, ErrorsJson(s.errors),
+          LatencyJson(s.latencies_ns)));
+    }
+    std::int64_t error_count = 0;
+    for (const auto& [code, n] : all_errors) error_count += n;
+    const std::int64_t ok = all.size();
+    const std::string json = absl::StrFormat(
+        "{\n  \"scenario\": \"%s\",\n  \"mode\": \"%s\",\n"
+        "  \"concurrency\": %d,\n  \"offered_rate\": %.1f,\n"
+        "  \"duration_s\": %.3f,\n  \"ok\": %d,\n  \"qps\": %.1f,\n"
+        "  \"error_count\": %d,\n  \"errors\": %s,\n  \"dropped\": %d,\n"
+        "  \"first_error\": \"%s\",\n"
+        "  \"avg_tweets_per_page\": %.2f,\n"
+        "  \"latency_ms\": %s,\n  \"by_kind\": {%s}\n}\n",
+        scenario_, rate > 0 ? "open" : "closed", concurrency, rate, seconds,
+        ok, ok / seconds, error_count, ErrorsJson(all_errors), dropped_,
+        JsonEscape(first_error_),
+        pages > 0 ? static_cast<double>(page_tweets) / pages : 0.0,
+        LatencyJson(all), absl::StrJoin(kinds, ", "));
+    const std::string path = absl::GetFlag(FLAGS_out);
+    if (path.empty()) {
+      std::fputs(json.c_str(), stdout);
+    } else {
+      std::ofstream out(path, std::ios::trunc);
+      out << json;
+      out.close();
+      if (!out) return Fail("cannot write --out");
+    }
+    std::fprintf(stderr,
+                 "miniter-load: %s %s: %.0f ok/s, p50 %s, errors %lld%s\n",
+                 scenario_.c_str(),
+                 rate > 0 ? absl::StrFormat("at %.0f/s", rate).c_str()
+                          : absl::StrFormat("c=%d", concurrency).c_str(),
+                 ok / seconds,
+                 all.empty() ? "-"
+                             : absl::StrFormat("%.2f ms", all[all.size() / 2] / 1e6)
+                                   .c_str(),
+                 static_cast<long long>(error_count),
+                 first_error_.empty() ? "" : (" (first: " + first_error_ + ")").c_str());
+    return 0;
+  }
+
+  static std::string JsonEscape(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+      if (c == '"' || c == '\\') out += '\\';
+      if (static_cast<unsigned char>(c) < 0x20) {
+        out += ' ';
+        continue;
+      }
+      out += c;
+    }
+    return out;
+  }
+
+  std::vector<BenchUser> users_;
+  std::vector<std::string> texts_;
+  Rng rng_;
+  std::vector<std::unique_ptr<pb::Miniter::Stub>> stubs_;
+  std::size_t next_stub_ = 0;
+  grpc::CompletionQueue cq_;
+  std::string scenario_;
+  std::uint64_t min_id_ = 1, max_id_ = 0;
+  Clock::time_point measure_from_, end_;
+  int outstanding_ = 0;
+  std::int64_t started_ = 0, dropped_ = 0;
+  KindStats by_kind_[kKindCount];
+  std::string first_error_;
+};
+
+int RunLoad() {
+  const std::string scenario = absl::GetFlag(FLAGS_scenario);
+  if (scenario != "timeline" && scenario != "tweet" && scenario != "follow" &&
+      scenario != "mix") {
+    return Fail("--scenario must be timeline, tweet, follow or mix");
+  }
+  const int concurrency = absl::GetFlag(FLAGS_concurrency);
+  const double rate = absl::GetFlag(FLAGS_rate);
+  if ((concurrency > 0) == (rate > 0)) {
+    return Fail("give exactly one of --concurrency (closed) or --rate (open)");
+  }
+  std::ifstream in(absl::GetFlag(FLAGS_workload));
+  if (!in) return Fail("cannot read --workload");
+  std::vector<BenchUser> users;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    std::vector<std::string> fields = absl::StrSplit(line, '\t');
+    BenchUser user;
+    if (fields.size() < 2 || !absl::SimpleAtoi(fields[0], &user.id)) {
+      return Fail(absl::StrCat("bad workload line: ", line.substr(0, 40)));
+    }
+    user.authorization = absl::StrCat("Bearer ", fields[1]);
+    if (fields.size() > 2) {
+      for (absl::string_view f : absl::StrSplit(fields[2], ',', absl::SkipEmpty())) {
+        std::uint64_t id;
+        if (absl::SimpleAtoi(f, &id)) {
+          user.followees.push_back(id);
+          user.followee_set.insert(id);
+        }
+      }
+    }
+    users.push_back(std::move(user));
+  }
+  if (users.empty()) return Fail("the workload has no users");
+  // A fixed pool of realistic texts, generated before the clock starts.
+  Rng text_rng(absl::GetFlag(FLAGS_seed) + 7);
+  std::vector<std::string> texts;
+  for (int i = 0; i < 1000; ++i) texts.push_back(MakeTweetText(text_rng));
+  Driver driver(std::move(users), std::move(texts));
+  return driver.Run(scenario, concurrency, rate);
+}
+
+}  // namespace
+}  // namespace miniter::tools
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "miniter-load login|run [flags]: the benchmark's gRPC load generator; "
+      "see bench/README.md.");
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  const std::string command = args.size() > 1 ? args[1] : "";
+  if (command == "login") return miniter::tools::Login();
+  if (command == "run") return miniter::tools::RunLoad();
+  std::fprintf(stderr, "usage: miniter-load login|run [flags] (--help)\n");
+  return 2;
+}
