@@ -42,7 +42,9 @@ int main(int argc, char** argv) {
   }
   miniter::common::LogLine(absl::StrCat(
       "serving miniter.v1.Miniter on ", options->listen_address, " (port ",
-      (*server)->port(), "), database ", (*server)->database_target()));
+      (*server)->port(), ", ",
+      options->tls_cert_file.empty() ? "plaintext" : "TLS", "), database ",
+      (*server)->database_target()));
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);

@@ -1,7 +1,9 @@
 // miniter_server.cc: start-up order, health watching and graceful shutdown.
 #include "server/app/miniter_server.h"
 
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -42,12 +44,43 @@ absl::StatusOr<T> RetryWhileUnavailable(absl::Duration wait,
   }
 }
 
+absl::StatusOr<std::string> ReadPemFile(const std::string& path,
+                                        absl::string_view what) {
+  std::ifstream file(path);
+  std::stringstream contents;
+  contents << file.rdbuf();
+  if (!file || contents.str().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read the TLS ", what, " file ", path));
+  }
+  return contents.str();
+}
+
+// Plaintext, or TLS when a certificate and key are configured. There is no
+// mixed mode: a TLS port refuses plaintext clients.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
+    const ServerOptions& options) {
+  if (options.tls_cert_file.empty()) return grpc::InsecureServerCredentials();
+  absl::StatusOr<std::string> chain =
+      ReadPemFile(options.tls_cert_file, "certificate");
+  if (!chain.ok()) return chain.status();
+  absl::StatusOr<std::string> key = ReadPemFile(options.tls_key_file, "key");
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({*std::move(key), *std::move(chain)});
+  return grpc::SslServerCredentials(ssl);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
     const ServerOptions& options) {
   std::unique_ptr<MiniterServer> server(new MiniterServer());
   server->options_ = options;
+
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      ServerCredentials(options);
+  if (!credentials.ok()) return credentials.status();
 
   absl::StatusOr<std::unique_ptr<rules::TokenService>> tokens =
       rules::TokenService::Create(options.token_secret,
@@ -94,8 +127,8 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen_address,
-                           grpc::InsecureServerCredentials(), &server->port_);
+  builder.AddListeningPort(options.listen_address, *credentials,
+                           &server->port_);
   builder.RegisterService(server->service_.get());
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   std::vector<

@@ -19,6 +19,11 @@
 
 ABSL_FLAG(std::string, listen, "",
           "Address to serve on. Env MINITER_LISTEN; default 127.0.0.1:50051.");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM certificate chain; with --tls_key_file the port serves TLS "
+          "only. Env MINITER_TLS_CERT_FILE; default: plaintext.");
+ABSL_FLAG(std::string, tls_key_file, "",
+          "PEM private key for --tls_cert_file. Env MINITER_TLS_KEY_FILE.");
 ABSL_FLAG(std::string, database_url, "",
           "mysql://USER:PASSWORD@HOST:PORT/DATABASE[?socket=PATH]. Env "
           "MINITER_DATABASE_URL; required.");
@@ -77,6 +82,13 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
   if (std::string listen = FlagOrEnv(FLAGS_listen, "MINITER_LISTEN");
       !listen.empty()) {
     options.listen_address = listen;
+  }
+
+  options.tls_cert_file = FlagOrEnv(FLAGS_tls_cert_file, "MINITER_TLS_CERT_FILE");
+  options.tls_key_file = FlagOrEnv(FLAGS_tls_key_file, "MINITER_TLS_KEY_FILE");
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "TLS needs both --tls_cert_file and --tls_key_file (or neither)");
   }
 
   options.database.database_url =

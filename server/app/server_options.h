@@ -15,6 +15,10 @@ namespace miniter::app {
 struct ServerOptions {
   // host:port to listen on; port 0 picks a free port (tests).
   std::string listen_address = "127.0.0.1:50051";
+  // PEM files of the server's certificate chain and private key. When both
+  // are set the port speaks TLS only; when neither, plaintext only.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   storage::MySqlOptions database;
   // At least 32 bytes; every server of one deployment shares it.
   std::string token_secret;
