@@ -132,7 +132,9 @@ class TimelineTest : public ::testing::Test {
       if (!page.ok() || page->empty()) break;
       EXPECT_LE(page->size(), static_cast<std::size_t>(page_size));
       for (const TweetRecord& tweet : *page) {
-        if (!all.empty()) EXPECT_LT(tweet.id, all.back().id);
+        if (!all.empty()) {
+          EXPECT_LT(tweet.id, all.back().id);
+        }
         all.push_back(tweet);
       }
       before = page->back().id;
@@ -505,6 +507,116 @@ TEST_F(TimelineTest, BulkLoaderMatchesTheRpcPath) {
       EXPECT_THAT(bulk_texts, ElementsAreArray(want)) << "user " << i;
     }
   }
+}
+
+// ---- The merged-author cache (MergedAuthorCache) ---------------------------
+
+// Several merged authors, some with more tweets than the cache keeps per
+// author, plus fanned-out followees and a raised horizon: every page must
+// be the same with the cache as without it, and as from first principles.
+TEST_F(TimelineTest, MergedCacheGivesTheSamePagesAsTheSqlPath) {
+  TimelineOptions timeline;
+  timeline.retention = 6;
+  timeline.follow_backfill_depth = 2;
+  timeline.fanout_threshold = 2;
+  timeline.trim_one_in = 1;
+  timeline.merged_cache_ids_per_author = 4;  // smaller than some authors' history
+  timeline.merged_cache_staleness = absl::Hours(1);
+  Open(timeline);
+  UserId reader = MustCreateUser();
+  UserId other_fan = MustCreateUser();
+  std::vector<UserId> stars;
+  for (int i = 0; i < 3; ++i) stars.push_back(MustCreateUser("star"));
+  UserId silent_star = MustCreateUser("silent");
+  UserId chatty = MustCreateUser();
+  std::vector<TweetId> expected;
+  for (int i = 0; i < 7; ++i) expected.push_back(MustTweet(chatty));
+  MustFollow(reader, chatty);  // backfills 2, horizon rises
+  for (UserId star : stars) {
+    MustFollow(other_fan, star);
+    MustFollow(reader, star);  // second follower: merged
+    EXPECT_TRUE(Merged(star));
+  }
+  MustFollow(other_fan, silent_star);
+  MustFollow(reader, silent_star);  // merged, never tweets
+  for (int i = 0; i < 24; ++i) {
+    // stars[0] writes 12, stars[1] 6, stars[2] 1.
+    UserId author = i % 2 == 0 ? stars[0]
+                    : i % 4 == 1 ? stars[1]
+                    : (i == 3 ? stars[2] : chatty);
+    expected.push_back(MustTweet(author));
+    if (i % 5 == 0) expected.push_back(MustTweet(reader));
+  }
+  const std::vector<int> page_sizes = {1, 2, 3, 5, 8, 13, 100};
+  std::map<int, std::vector<TweetId>> cached;
+  for (int round = 0; round < 2; ++round) {  // cold, then warm
+    for (int page_size : page_sizes) {
+      cached[page_size] = ReadAllIds(reader, page_size);
+      EXPECT_THAT(cached[page_size], ElementsAreArray(NewestFirst(expected)))
+          << "page size " << page_size << " round " << round;
+    }
+  }
+  for (int ids_per_author : {0, 256}) {  // disabled; larger than any history
+    timeline.merged_cache_ids_per_author = ids_per_author;
+    Open(timeline);
+    for (int page_size : page_sizes) {
+      EXPECT_THAT(ReadAllIds(reader, page_size),
+                  ElementsAreArray(cached[page_size]))
+          << "page size " << page_size << " ids_per_author " << ids_per_author;
+    }
+  }
+}
+
+TEST_F(TimelineTest, MergedAuthorsTweetAppearsOnTheNextReadOnTheSameStore) {
+  TimelineOptions timeline;
+  timeline.fanout_threshold = 2;
+  // Only the update after commit can show the tweet: entries never expire.
+  timeline.merged_cache_staleness = absl::Hours(1);
+  Open(timeline);
+  UserId reader = MustCreateUser();
+  UserId star = MustCreateUser("star");
+  MustFollow(MustCreateUser(), star);
+  MustFollow(reader, star);
+  EXPECT_TRUE(Merged(star));
+  std::vector<TweetId> expected = {MustTweet(star), MustTweet(star)};
+  EXPECT_THAT(ReadAllIds(reader, 10), ElementsAreArray(NewestFirst(expected)));
+  for (int i = 0; i < 3; ++i) {
+    expected.push_back(MustTweet(star, absl::StrCat("new ", i)));
+    EXPECT_THAT(ReadAllIds(reader, 10), ElementsAreArray(NewestFirst(expected)));
+    EXPECT_THAT(ReadAllIds(reader, 1), ElementsAreArray(NewestFirst(expected)));
+  }
+}
+
+TEST_F(TimelineTest, TweetThroughAnotherServerAppearsAfterTheStalenessBound) {
+  TimelineOptions timeline;
+  timeline.fanout_threshold = 2;
+  timeline.merged_cache_staleness = absl::Milliseconds(300);
+  Open(timeline);
+  absl::StatusOr<MySqlStorage> other = OpenMySqlStorage(options_);  // "server 2"
+  ASSERT_TRUE(other.ok()) << other.status();
+  UserId reader = MustCreateUser();
+  UserId star = MustCreateUser("star");
+  MustFollow(MustCreateUser(), star);
+  MustFollow(reader, star);
+  EXPECT_TRUE(Merged(star));
+  std::vector<TweetId> expected = {MustTweet(star)};
+  EXPECT_THAT(ReadAllIds(reader, 10), ElementsAreArray(NewestFirst(expected)));
+
+  absl::StatusOr<TweetRecord> remote = other->tweets->CreateTweet(star, "remote");
+  ASSERT_TRUE(remote.ok()) << remote.status();
+  expected.push_back(remote->id);
+  absl::SleepFor(absl::Milliseconds(400));
+  EXPECT_THAT(ReadAllIds(reader, 10), ElementsAreArray(NewestFirst(expected)));
+  EXPECT_THAT(ReadAllIds(reader, 1), ElementsAreArray(NewestFirst(expected)));
+
+  // With a bound longer than the test the cached entry is served as it is:
+  // proof that the reads above went through the cache, not SQL.
+  timeline.merged_cache_staleness = absl::Hours(1);
+  Open(timeline);
+  EXPECT_THAT(ReadAllIds(reader, 10), ElementsAreArray(NewestFirst(expected)));
+  remote = other->tweets->CreateTweet(star, "remote, unseen");
+  ASSERT_TRUE(remote.ok()) << remote.status();
+  EXPECT_THAT(ReadAllIds(reader, 10), ElementsAreArray(NewestFirst(expected)));
 }
 
 }  // namespace

@@ -72,10 +72,14 @@ absl::StatusOr<ConnectionSettings> SettingsFrom(const MySqlOptions& options) {
   const TimelineOptions& timeline = options.timeline;
   if (timeline.fanout_threshold < 1 || timeline.retention < 1 ||
       timeline.follow_backfill_depth < 0 || timeline.trim_one_in < 1 ||
-      timeline.bulk_load_depth < 1) {
+      timeline.bulk_load_depth < 1 || timeline.merged_cache_ids_per_author < 0 ||
+      timeline.merged_cache_max_authors < 1 ||
+      timeline.merged_cache_staleness < absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
-        "timeline options: fanout_threshold, retention, trim_one_in and "
-        "bulk_load_depth must be at least 1, follow_backfill_depth at least 0");
+        "timeline options: fanout_threshold, retention, trim_one_in, "
+        "bulk_load_depth and merged_cache_max_authors must be at least 1, "
+        "follow_backfill_depth and merged_cache_ids_per_author at least 0, "
+        "merged_cache_staleness not negative");
   }
   ConnectionSettings settings;
   settings.url = *std::move(url);

@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "server/storage/mysql/home_timeline.h"
 #include "server/storage/mysql/query_runner.h"
 #include "server/storage/mysql/transaction_guard.h"
@@ -107,6 +108,23 @@ const std::string& SelectMergedTweetsSql() {
     std::vector<std::string> parts(
         kMergedSlots,
         "(SELECT id FROM tweets WHERE user_id = ? AND id < ? AND id > ?"
+        " ORDER BY id DESC LIMIT ?)");
+    return new std::string(absl::StrJoin(parts, " UNION ALL "));
+  }();
+  return *sql;
+}
+
+// Loads merged authors into MergedAuthorCache, kMergedSlots per statement:
+// each author's newest ids_per_author + 1 ids (the extra one says whether
+// there are older ones), one backwards (user_id, id) range each, covering.
+// Reloading the newest ids rather than only those above the newest cached
+// one also picks up a tweet that committed after a newer id was read (ids
+// are allocated at insert, not at commit).
+const std::string& SelectNewestAuthorTweetsSql() {
+  static const std::string* const sql = [] {
+    std::vector<std::string> parts(
+        kMergedSlots,
+        "(SELECT user_id, id FROM tweets WHERE user_id = ?"
         " ORDER BY id DESC LIMIT ?)");
     return new std::string(absl::StrJoin(parts, " UNION ALL "));
   }();
@@ -209,6 +227,56 @@ void SortNewestFirstUnique(std::vector<TweetId>& ids) {
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
 }
 
+// Appends the ids of `authors` in (lower, before), at most `limit` each,
+// read from the tweets index.
+void ReadMergedFromSql(PooledConnection& connection,
+                       const std::vector<UserId>& authors, TweetId before,
+                       TweetId lower, int limit, std::vector<TweetId>& ids) {
+  for (std::size_t begin = 0; begin < authors.size(); begin += kMergedSlots) {
+    sql::PreparedStatement& select =
+        connection.Prepare(SelectMergedTweetsSql());
+    for (int slot = 0; slot < kMergedSlots; ++slot) {
+      const std::size_t i = begin + static_cast<std::size_t>(slot);
+      const unsigned int p = static_cast<unsigned int>(slot * 4);
+      select.setUInt64(p + 1, i < authors.size() ? authors[i] : 0);
+      select.setUInt64(p + 2, before);
+      select.setUInt64(p + 3, lower);
+      select.setInt(p + 4, limit);
+    }
+    std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+    while (rows->next()) ids.push_back(rows->getUInt64(1));
+  }
+}
+
+// Reads the newest ids of `authors` and stores them in `cache`, stamped
+// with `started` (taken before the read, so the staleness bound holds).
+void LoadIntoCache(PooledConnection& connection,
+                   const std::vector<UserId>& authors,
+                   MergedAuthorCache& cache, absl::Time started) {
+  const int per_author = static_cast<int>(cache.ids_per_author()) + 1;
+  for (std::size_t begin = 0; begin < authors.size(); begin += kMergedSlots) {
+    const std::size_t end =
+        std::min(authors.size(), begin + static_cast<std::size_t>(kMergedSlots));
+    sql::PreparedStatement& select =
+        connection.Prepare(SelectNewestAuthorTweetsSql());
+    for (int slot = 0; slot < kMergedSlots; ++slot) {
+      const std::size_t i = begin + static_cast<std::size_t>(slot);
+      const unsigned int p = static_cast<unsigned int>(slot * 2);
+      select.setUInt64(p + 1, i < end ? authors[i] : 0);
+      select.setInt(p + 2, per_author);
+    }
+    std::unordered_map<UserId, std::vector<TweetId>> newest;
+    for (std::size_t i = begin; i < end; ++i) newest[authors[i]];
+    std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+    while (rows->next()) {
+      auto it = newest.find(rows->getUInt64(1));
+      if (it != newest.end()) it->second.push_back(rows->getUInt64(2));
+    }
+    // An author with no rows is stored too: "no tweets" is worth caching.
+    for (auto& [author, ids] : newest) cache.Store(author, ids, started);
+  }
+}
+
 }  // namespace
 
 MySqlTweetStore::MySqlTweetStore(std::shared_ptr<ConnectionPool> pool,
@@ -216,11 +284,19 @@ MySqlTweetStore::MySqlTweetStore(std::shared_ptr<ConnectionPool> pool,
                                  TimelineOptions timeline)
     : pool_(std::move(pool)),
       acquire_timeout_(acquire_timeout),
-      timeline_(timeline) {}
+      timeline_(timeline) {
+  if (timeline_.merged_cache_ids_per_author > 0) {
+    merged_cache_ = std::make_unique<MergedAuthorCache>(
+        static_cast<std::size_t>(std::max(1, timeline_.merged_cache_max_authors)),
+        static_cast<std::size_t>(timeline_.merged_cache_ids_per_author),
+        timeline_.merged_cache_staleness);
+  }
+}
 
 absl::StatusOr<TweetRecord> MySqlTweetStore::CreateTweet(UserId author_id,
                                                          std::string_view text) {
   TweetRecord tweet;
+  bool merged = false;
   absl::Status status = RunWithRetry(
       *pool_, acquire_timeout_, "CreateTweet",
       [&](PooledConnection& connection) -> absl::Status {
@@ -239,7 +315,7 @@ absl::StatusOr<TweetRecord> MySqlTweetStore::CreateTweet(UserId author_id,
           tweet = ReadTweetRow(*rows);
         }
 
-        const bool merged = ReadMergedForFanOut(connection, author_id);
+        merged = ReadMergedForFanOut(connection, author_id);
         sql::PreparedStatement& own = connection.Prepare(kInsertOwnHomeRow);
         own.setUInt64(1, author_id);
         own.setUInt64(2, tweet.id);
@@ -273,6 +349,11 @@ absl::StatusOr<TweetRecord> MySqlTweetStore::CreateTweet(UserId author_id,
         return absl::OkStatus();
       });
   if (!status.ok()) return status;
+  // After the commit, so the cache never holds an id a reader cannot
+  // fetch: followers reading through this server see the tweet at once.
+  if (merged && merged_cache_ != nullptr) {
+    merged_cache_->AddTweet(author_id, tweet.id);
+  }
   return tweet;
 }
 
@@ -320,23 +401,43 @@ absl::StatusOr<std::vector<TweetRecord>> MySqlTweetStore::ReadTimelinePage(
             const TweetId lower =
                 ids.size() >= limit ? std::max(horizon, ids[limit - 1])
                                     : horizon;
-            for (std::size_t begin = 0; begin < merged_authors.size();
-                 begin += kMergedSlots) {
-              sql::PreparedStatement& select =
-                  connection.Prepare(SelectMergedTweetsSql());
-              for (int slot = 0; slot < kMergedSlots; ++slot) {
-                const std::size_t i = begin + static_cast<std::size_t>(slot);
-                const unsigned int p = static_cast<unsigned int>(slot * 4);
-                select.setUInt64(p + 1, i < merged_authors.size()
-                                            ? merged_authors[i]
-                                            : 0);
-                select.setUInt64(p + 2, before);
-                select.setUInt64(p + 3, lower);
-                select.setInt(p + 4, query.limit);
+            std::vector<UserId> from_sql;
+            if (merged_cache_ == nullptr) {
+              from_sql = merged_authors;
+            } else {
+              // The cache replaces the index reads of every author whose
+              // entry is fresh and covers the range; missing and stale
+              // ones are (re)loaded in one batch, and an author whose
+              // range reaches below the cached ids is read from SQL.
+              const absl::Time now = absl::Now();
+              std::vector<UserId> to_load;
+              for (UserId author : merged_authors) {
+                switch (merged_cache_->Collect(author, before, lower, limit,
+                                               now, ids)) {
+                  case MergedAuthorCache::Lookup::kHit: break;
+                  case MergedAuthorCache::Lookup::kLoad:
+                    to_load.push_back(author);
+                    break;
+                  case MergedAuthorCache::Lookup::kNotCovered:
+                    from_sql.push_back(author);
+                    break;
+                }
               }
-              std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
-              while (rows->next()) ids.push_back(rows->getUInt64(1));
+              if (!to_load.empty()) {
+                LoadIntoCache(connection, to_load, *merged_cache_, now);
+                for (UserId author : to_load) {
+                  // Asked with the load's own time, so a zero staleness
+                  // bound still uses what was just loaded.
+                  if (merged_cache_->Collect(author, before, lower, limit,
+                                             now, ids) !=
+                      MergedAuthorCache::Lookup::kHit) {
+                    from_sql.push_back(author);  // evicted, or not covered
+                  }
+                }
+              }
             }
+            ReadMergedFromSql(connection, from_sql, before, lower,
+                              query.limit, ids);
             SortNewestFirstUnique(ids);
           }
           if (ids.size() > limit) ids.resize(limit);

@@ -10,6 +10,7 @@
 
 #include "absl/time/time.h"
 #include "server/storage/mysql/connection_pool.h"
+#include "server/storage/mysql/merged_author_cache.h"
 #include "server/storage/mysql/timeline_options.h"
 #include "server/storage/tweet_store.h"
 
@@ -31,6 +32,9 @@ class MySqlTweetStore : public TweetStore {
   std::shared_ptr<ConnectionPool> pool_;
   absl::Duration acquire_timeout_;
   TimelineOptions timeline_;
+  // Newest ids of merged-at-read authors; null when disabled
+  // (merged_cache_ids_per_author == 0). One per store, so per server.
+  std::unique_ptr<MergedAuthorCache> merged_cache_;
 };
 
 }  // namespace miniter::storage::mysql

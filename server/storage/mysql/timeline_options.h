@@ -4,6 +4,8 @@
 #ifndef MINITER_SERVER_STORAGE_MYSQL_TIMELINE_OPTIONS_H_
 #define MINITER_SERVER_STORAGE_MYSQL_TIMELINE_OPTIONS_H_
 
+#include "absl/time/time.h"
+
 namespace miniter::storage {
 
 struct TimelineOptions {
@@ -38,6 +40,20 @@ struct TimelineOptions {
   // `medium` data set has ~15M candidate rows at depth 800), and a reader
   // rarely pages past four pages of 50.
   int bulk_load_depth = 200;
+
+  // The in-process cache of merged-at-read authors' newest tweet ids
+  // (MergedAuthorCache), which replaces the per-page index reads of those
+  // authors while a page stays within the cached ids.
+  // Ids kept per author: 256 is five pages of 50; deeper pages read SQL.
+  // 0 disables the cache (every page reads the tweets index, as before).
+  int merged_cache_ids_per_author = 256;
+  // Authors kept (least recently used evicted): 4,096 x 256 ids x 8 bytes
+  // is 8 MB of ids at most.
+  int merged_cache_max_authors = 4096;
+  // An entry older than this is reloaded before use: the bound on how late
+  // a merged author's tweet written through another server shows up here
+  // (tweets written through this server show up at once).
+  absl::Duration merged_cache_staleness = absl::Seconds(1);
 };
 
 }  // namespace miniter::storage

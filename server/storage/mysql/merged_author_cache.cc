@@ -1,0 +1,116 @@
+// merged_author_cache.cc: the merged-author id cache (see the .h).
+#include "server/storage/mysql/merged_author_cache.h"
+
+#include <algorithm>
+#include <functional>
+
+namespace miniter::storage::mysql {
+
+MergedAuthorCache::MergedAuthorCache(std::size_t max_authors,
+                                     std::size_t ids_per_author,
+                                     absl::Duration staleness)
+    : max_authors_(std::max<std::size_t>(1, max_authors)),
+      ids_per_author_(std::max<std::size_t>(1, ids_per_author)),
+      staleness_(staleness) {}
+
+void MergedAuthorCache::Touch(Entry& entry) {
+  lru_.splice(lru_.begin(), lru_, entry.lru);
+}
+
+MergedAuthorCache::Lookup MergedAuthorCache::Collect(
+    UserId author, TweetId before, TweetId lower, std::size_t limit,
+    absl::Time now, std::vector<TweetId>& out) {
+  absl::MutexLock lock(&mu_);
+  auto found = entries_.find(author);
+  if (found == entries_.end()) return Lookup::kLoad;
+  Entry& entry = found->second;
+  if (now - entry.loaded_at > staleness_) return Lookup::kLoad;
+  Touch(entry);
+  const std::vector<TweetId>& ids = entry.ids;
+  // First id below `before` (ids are descending).
+  auto it = std::upper_bound(ids.begin(), ids.end(), before,
+                             std::greater<TweetId>());
+  const std::size_t start = out.size();
+  std::size_t taken = 0;
+  for (; it != ids.end() && *it > lower && taken < limit; ++it, ++taken) {
+    out.push_back(*it);
+  }
+  // The ids are contiguous from ids.back() upwards, so the range is known
+  // when the page filled, when we stopped at an id at or below `lower`, or
+  // when the author has nothing older than what is cached.
+  const bool covered =
+      taken == limit || it != ids.end() || !entry.has_older;
+  if (covered) return Lookup::kHit;
+  out.resize(start);
+  return Lookup::kNotCovered;
+}
+
+void MergedAuthorCache::Store(UserId author, const std::vector<TweetId>& newest,
+                              absl::Time loaded_at) {
+  std::vector<TweetId> ids(newest.begin(),
+                           newest.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                newest.size(), ids_per_author_)));
+  std::sort(ids.begin(), ids.end(), std::greater<TweetId>());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  bool has_older = newest.size() > ids_per_author_;
+
+  absl::MutexLock lock(&mu_);
+  auto found = entries_.find(author);
+  if (found != entries_.end()) {
+    // Keep ids this process added (AddTweet) that the query may have
+    // missed, but only within the loaded range: below it the entry's
+    // contiguity would no longer hold.
+    const TweetId floor = has_older && !ids.empty() ? ids.back() : 0;
+    for (TweetId id : found->second.ids) {
+      if (id >= floor) ids.push_back(id);
+    }
+    std::sort(ids.begin(), ids.end(), std::greater<TweetId>());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    if (ids.size() > ids_per_author_) {
+      ids.resize(ids_per_author_);
+      has_older = true;
+    }
+    Entry& entry = found->second;
+    entry.ids = std::move(ids);
+    entry.has_older = has_older;
+    entry.loaded_at = std::max(entry.loaded_at, loaded_at);
+    Touch(entry);
+    return;
+  }
+  lru_.push_front(author);
+  Entry& entry = entries_[author];
+  entry.ids = std::move(ids);
+  entry.has_older = has_older;
+  entry.loaded_at = loaded_at;
+  entry.lru = lru_.begin();
+  while (entries_.size() > max_authors_) {
+    entries_.erase(lru_.back());
+    lru_.pop_back();
+  }
+}
+
+void MergedAuthorCache::AddTweet(UserId author, TweetId id) {
+  absl::MutexLock lock(&mu_);
+  auto found = entries_.find(author);
+  if (found == entries_.end()) return;
+  std::vector<TweetId>& ids = found->second.ids;
+  // Usually the newest, so the insertion point is at the front.
+  auto it = std::lower_bound(ids.begin(), ids.end(), id,
+                             std::greater<TweetId>());
+  if (it != ids.end() && *it == id) return;
+  // Below the cached ids, with older ones uncached: keeping it would claim
+  // the gap above it is complete.
+  if (it == ids.end() && found->second.has_older) return;
+  ids.insert(it, id);
+  if (ids.size() > ids_per_author_) {
+    ids.pop_back();
+    found->second.has_older = true;
+  }
+}
+
+std::size_t MergedAuthorCache::size() const {
+  absl::MutexLock lock(&mu_);
+  return entries_.size();
+}
+
+}  // namespace miniter::storage::mysql
