@@ -28,6 +28,7 @@
 #include "absl/time/clock.h"
 #include "server/storage/mysql/database_url.h"
 #include "server/storage/mysql/mysql_storage.h"
+#include "tests/storage/migrated_database_test.h"
 #include "server/storage/mysql/pooled_connection.h"
 
 namespace miniter::storage {
@@ -35,21 +36,6 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-
-std::string DatabaseUrlFromEnvironment() {
-  if (const char* url = std::getenv("MINITER_TEST_DATABASE_URL");
-      url != nullptr && *url != '\0') {
-    return url;
-  }
-  if (const char* file = std::getenv("MINITER_TEST_DATABASE_URL_FILE");
-      file != nullptr && *file != '\0') {
-    std::ifstream in(file);
-    std::string line;
-    std::getline(in, line);
-    return std::string(absl::StripAsciiWhitespace(line));
-  }
-  return "";
-}
 
 // Appends the UTF-8 encoding of `code_point`.
 void AppendUtf8(std::string& out, char32_t code_point) {
@@ -70,27 +56,12 @@ void AppendUtf8(std::string& out, char32_t code_point) {
   }
 }
 
-class MySqlStorageTest : public ::testing::Test {
+class MySqlStorageTest : public MigratedDatabaseTest {
  protected:
-  static void SetUpTestSuite() {
-    url_ = new std::string(DatabaseUrlFromEnvironment());
-    if (url_->empty()) return;
-    MySqlOptions options;
-    options.database_url = *url_;
-    absl::StatusOr<std::vector<int>> applied = ApplyMigrations(options);
-    ASSERT_TRUE(applied.ok()) << applied.status();
-  }
-  static void TearDownTestSuite() {
-    delete url_;
-    url_ = nullptr;
-  }
-
   void SetUp() override {
-    if (url_->empty()) {
-      GTEST_SKIP() << "set MINITER_TEST_DATABASE_URL (or run through ctest, "
-                      "whose miniter_db fixture provides a database)";
-    }
-    options_.database_url = *url_;
+    MigratedDatabaseTest::SetUp();
+    if (IsSkipped()) return;
+    options_.database_url = url();
     options_.pool_size = 4;
     absl::StatusOr<MySqlStorage> storage = OpenMySqlStorage(options_);
     ASSERT_TRUE(storage.ok()) << storage.status();
@@ -128,7 +99,8 @@ class MySqlStorageTest : public ::testing::Test {
 
   // Counts follows rows with plain SQL, beside the stores under test.
   int CountFollowRows(UserId follower, UserId followee) {
-    absl::StatusOr<mysql::DatabaseUrl> url = mysql::ParseDatabaseUrl(*url_);
+    absl::StatusOr<mysql::DatabaseUrl> url =
+        mysql::ParseDatabaseUrl(MigratedDatabaseTest::url());
     EXPECT_TRUE(url.ok());
     mysql::ConnectionSettings settings;
     settings.url = *url;
@@ -144,13 +116,11 @@ class MySqlStorageTest : public ::testing::Test {
     return rows->getInt(1);
   }
 
-  static std::string* url_;
   MySqlOptions options_;
   MySqlStorage storage_;
   absl::BitGen bitgen_;
 };
 
-std::string* MySqlStorageTest::url_ = nullptr;
 
 TEST_F(MySqlStorageTest, MigrationsApplyOnceEvenConcurrently) {
   std::vector<std::thread> threads;
@@ -177,7 +147,8 @@ TEST_F(MySqlStorageTest, DurabilityCheckRuns) {
 }
 
 TEST_F(MySqlStorageTest, TargetHasNoPassword) {
-  absl::StatusOr<mysql::DatabaseUrl> url = mysql::ParseDatabaseUrl(*url_);
+  absl::StatusOr<mysql::DatabaseUrl> url =
+      mysql::ParseDatabaseUrl(MigratedDatabaseTest::url());
   ASSERT_TRUE(url.ok());
   if (!url->password.empty()) {
     EXPECT_EQ(storage_.target.find(url->password), std::string::npos);
@@ -394,7 +365,8 @@ TEST_F(MySqlStorageTest, ConcurrentWritesThroughASmallPool) {
 }
 
 TEST_F(MySqlStorageTest, SessionsAreSetUpExplicitly) {
-  absl::StatusOr<mysql::DatabaseUrl> url = mysql::ParseDatabaseUrl(*url_);
+  absl::StatusOr<mysql::DatabaseUrl> url =
+      mysql::ParseDatabaseUrl(MigratedDatabaseTest::url());
   ASSERT_TRUE(url.ok());
   mysql::ConnectionSettings settings;
   settings.url = *url;

@@ -33,6 +33,7 @@
 #include "absl/time/clock.h"
 #include "server/storage/mysql/database_url.h"
 #include "server/storage/mysql/mysql_storage.h"
+#include "tests/storage/migrated_database_test.h"
 #include "server/storage/mysql/pooled_connection.h"
 
 namespace miniter::storage {
@@ -40,47 +41,17 @@ namespace {
 
 using ::testing::ElementsAreArray;
 
-std::string DatabaseUrlFromEnvironment() {
-  if (const char* url = std::getenv("MINITER_TEST_DATABASE_URL");
-      url != nullptr && *url != '\0') {
-    return url;
-  }
-  if (const char* file = std::getenv("MINITER_TEST_DATABASE_URL_FILE");
-      file != nullptr && *file != '\0') {
-    std::ifstream in(file);
-    std::string line;
-    std::getline(in, line);
-    return std::string(absl::StripAsciiWhitespace(line));
-  }
-  return "";
-}
-
-class TimelineTest : public ::testing::Test {
+class TimelineTest : public MigratedDatabaseTest {
  protected:
-  static void SetUpTestSuite() {
-    url_ = new std::string(DatabaseUrlFromEnvironment());
-    if (url_->empty()) return;
-    MySqlOptions options;
-    options.database_url = *url_;
-    absl::StatusOr<std::vector<int>> applied = ApplyMigrations(options);
-    ASSERT_TRUE(applied.ok()) << applied.status();
-  }
-  static void TearDownTestSuite() {
-    delete url_;
-    url_ = nullptr;
-  }
-
   void SetUp() override {
-    if (url_->empty()) {
-      GTEST_SKIP() << "set MINITER_TEST_DATABASE_URL (or run through ctest, "
-                      "whose miniter_db fixture provides a database)";
-    }
+    MigratedDatabaseTest::SetUp();
+    if (IsSkipped()) return;
     Open(TimelineOptions());
   }
 
   // (Re)opens the stores with `timeline` tuning.
   void Open(const TimelineOptions& timeline) {
-    options_.database_url = *url_;
+    options_.database_url = url();
     options_.pool_size = 8;
     options_.timeline = timeline;
     absl::StatusOr<MySqlStorage> storage = OpenMySqlStorage(options_);
@@ -154,7 +125,8 @@ class TimelineTest : public ::testing::Test {
   // the first column of the first row (0 when there is none).
   std::uint64_t QueryNumber(const std::string& sql_text, UserId a,
                             UserId b = 0) {
-    absl::StatusOr<mysql::DatabaseUrl> url = mysql::ParseDatabaseUrl(*url_);
+    absl::StatusOr<mysql::DatabaseUrl> url =
+        mysql::ParseDatabaseUrl(MigratedDatabaseTest::url());
     EXPECT_TRUE(url.ok());
     mysql::ConnectionSettings settings;
     settings.url = *url;
@@ -196,13 +168,11 @@ class TimelineTest : public ::testing::Test {
     return ids;
   }
 
-  static std::string* url_;
   MySqlOptions options_;
   MySqlStorage storage_;
   absl::BitGen bitgen_;
 };
 
-std::string* TimelineTest::url_ = nullptr;
 
 TEST_F(TimelineTest, ReadYourWrites) {
   UserId author = MustCreateUser();
