@@ -1,10 +1,13 @@
 // miniter_service.cc: proto <-> rules translation for each RPC.
 #include "server/api/miniter_service.h"
 
+#include <optional>
 #include <string>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "server/common/retry_hint.h"
 
 
 namespace miniter::api {
@@ -42,8 +45,22 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.code() == absl::StatusCode::kUnknown) {
     return grpc::Status(grpc::StatusCode::INTERNAL, "internal error");
   }
+  std::string message(status.message());
+  if (const std::optional<absl::Duration> delay = common::RetryAfter(status)) {
+    absl::StrAppend(&message, "; retry after ",
+                    absl::ToInt64Milliseconds(*delay), " ms");
+  }
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
+                      std::move(message));
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& status,
+                          grpc::ServerContext* context) {
+  if (const std::optional<absl::Duration> delay = common::RetryAfter(status)) {
+    context->AddTrailingMetadata(
+        "retry-after-ms", absl::StrCat(absl::ToInt64Milliseconds(*delay)));
+  }
+  return ToGrpcStatus(status);
 }
 
 MiniterService::MiniterService(std::shared_ptr<rules::MiniterRules> rules)
@@ -70,7 +87,7 @@ grpc::Status MiniterService::SignUp(grpc::ServerContext* context,
   absl::StatusOr<storage::UserRecord> user = rules_->SignUp(
       {request->name(), request->email(), request->password(),
        request->profile()});
-  if (!user.ok()) return ToGrpcStatus(user.status());
+  if (!user.ok()) return ToGrpcStatus(user.status(), context);
   ToProto(*user, response->mutable_user());
   return grpc::Status::OK;
 }
@@ -80,7 +97,7 @@ grpc::Status MiniterService::Login(grpc::ServerContext* context,
                                    miniter::v1::LoginResponse* response) {
   absl::StatusOr<rules::LoginResult> login =
       rules_->Login(request->email(), request->password());
-  if (!login.ok()) return ToGrpcStatus(login.status());
+  if (!login.ok()) return ToGrpcStatus(login.status(), context);
   response->set_access_token(login->token.token);
   SetTimestamp(login->token.expires_at, response->mutable_expires_at());
   response->set_user_id(login->user_id);
@@ -91,10 +108,10 @@ grpc::Status MiniterService::Tweet(grpc::ServerContext* context,
                                    const miniter::v1::TweetRequest* request,
                                    miniter::v1::TweetResponse* response) {
   absl::StatusOr<storage::UserId> caller = Caller(*context);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (!caller.ok()) return ToGrpcStatus(caller.status(), context);
   absl::StatusOr<storage::TweetRecord> tweet =
       rules_->PostTweet(*caller, request->text());
-  if (!tweet.ok()) return ToGrpcStatus(tweet.status());
+  if (!tweet.ok()) return ToGrpcStatus(tweet.status(), context);
   ToProto(*tweet, response->mutable_tweet());
   return grpc::Status::OK;
 }
@@ -103,27 +120,27 @@ grpc::Status MiniterService::Follow(grpc::ServerContext* context,
                                     const miniter::v1::FollowRequest* request,
                                     miniter::v1::FollowResponse* response) {
   absl::StatusOr<storage::UserId> caller = Caller(*context);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return ToGrpcStatus(rules_->Follow(*caller, request->user_id()));
+  if (!caller.ok()) return ToGrpcStatus(caller.status(), context);
+  return ToGrpcStatus(rules_->Follow(*caller, request->user_id()), context);
 }
 
 grpc::Status MiniterService::Unfollow(
     grpc::ServerContext* context, const miniter::v1::UnfollowRequest* request,
     miniter::v1::UnfollowResponse* response) {
   absl::StatusOr<storage::UserId> caller = Caller(*context);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return ToGrpcStatus(rules_->Unfollow(*caller, request->user_id()));
+  if (!caller.ok()) return ToGrpcStatus(caller.status(), context);
+  return ToGrpcStatus(rules_->Unfollow(*caller, request->user_id()), context);
 }
 
 grpc::Status MiniterService::Timeline(
     grpc::ServerContext* context, const miniter::v1::TimelineRequest* request,
     miniter::v1::TimelineResponse* response) {
   absl::StatusOr<storage::UserId> caller = Caller(*context);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (!caller.ok()) return ToGrpcStatus(caller.status(), context);
   absl::StatusOr<rules::TimelinePage> page =
       rules_->ReadTimeline(*caller, request->user_id(), request->page_size(),
                            request->page_token());
-  if (!page.ok()) return ToGrpcStatus(page.status());
+  if (!page.ok()) return ToGrpcStatus(page.status(), context);
   response->mutable_tweets()->Reserve(static_cast<int>(page->tweets.size()));
   for (const storage::TweetRecord& tweet : page->tweets) {
     ToProto(tweet, response->add_tweets());

@@ -17,8 +17,14 @@ namespace miniter::api {
 
 // absl and gRPC share status code numbers, so the mapping keeps code and
 // message. UNKNOWN (which says nothing useful to a caller) becomes
-// INTERNAL.
+// INTERNAL. A retry hint (server/common/retry_hint.h) is appended to the
+// message as "retry after N ms".
 grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// The same, and also sends a retry hint as the `retry-after-ms` trailer
+// (decimal milliseconds), so clients need not parse the message.
+grpc::Status ToGrpcStatus(const absl::Status& status,
+                          grpc::ServerContext* context);
 
 // Thread-safe: the sync gRPC server calls it from many threads.
 class MiniterService final : public miniter::v1::Miniter::Service {

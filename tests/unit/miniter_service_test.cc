@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "server/common/retry_hint.h"
 #include "server/storage/mocks/mock_stores.h"
 
 namespace miniter::api {
@@ -25,6 +26,13 @@ TEST(ToGrpcStatusTest, KeepsCodeAndMessage) {
             grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(ToGrpcStatus(absl::ResourceExhaustedError("x")).error_code(),
             grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+TEST(ToGrpcStatusTest, RetryHintIsAppendedToTheMessage) {
+  grpc::Status status = ToGrpcStatus(common::WithRetryAfter(
+      absl::ResourceExhaustedError("too many logins"), absl::Microseconds(1500)));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(status.error_message(), "too many logins; retry after 2 ms");
 }
 
 TEST(ToGrpcStatusTest, UnknownBecomesInternal) {
