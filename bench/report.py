@@ -2,13 +2,16 @@
 """report.py: turns the raw measurements of bench/run.sh into results.json,
 results.md and latency_vs_load.png, and prints the Markdown table.
 
-    report.py RAW_DIR OUT_DIR
+    report.py RAW_DIR OUT_DIR [OTHER_RESULTS_JSON]
 
 RAW_DIR holds what run.sh wrote: one miniter-load JSON per measurement
-(<scenario>-closed.json, <scenario>-open-<pct>.json) with a .mem.json
-beside it (server memory), anchor.json (mariadb-slap), machine.json,
-settings.json and manifest.json (the loaded data set).
+(<scenario>-closed.json, <scenario>-open-<pct>.json, mix-soak-<pct>.json)
+with a .mem.json beside it (server memory), anchor.json (mariadb-slap, one
+entry per run), machine.json, settings.json and manifest.json (the loaded
+data set). OTHER_RESULTS_JSON, the results.json of a run on another preset,
+adds the flat-cost line: this run's Timeline p50 over that run's.
 """
+import statistics
 import json
 import os
 import re
@@ -34,9 +37,17 @@ def timeline_qps(run):
     return sum(k["qps"] for name, k in run["by_kind"].items() if name in TIMELINE_KINDS)
 
 
-def main(raw, out):
+def main(raw, out, other=None):
     anchor = load(os.path.join(raw, "anchor.json"))
-    anchor["qps"] = anchor["queries"] / anchor["seconds"] if anchor["seconds"] else 0.0
+    # The median of several equal runs (after a warm-up) is the anchor;
+    # min and max show its spread.
+    runs = anchor.get("runs") or [{"seconds": anchor["seconds"], "queries": anchor["queries"]}]
+    for run in runs:
+        run["qps"] = run["queries"] / run["seconds"] if run["seconds"] else 0.0
+    anchor["runs"] = runs
+    anchor["qps"] = statistics.median(r["qps"] for r in runs)
+    anchor["qps_min"] = min(r["qps"] for r in runs)
+    anchor["qps_max"] = max(r["qps"] for r in runs)
     # Closed loop, so by Little's law the mean time per query is C / QPS.
     anchor["mean_latency_ms"] = (
         1000.0 * anchor["concurrency"] / anchor["qps"] if anchor["qps"] else None)
@@ -50,11 +61,12 @@ def main(raw, out):
     for scenario in SCENARIOS:
         runs = []
         for name in sorted(os.listdir(raw)):
-            m = re.fullmatch(rf"{scenario}-(closed|open-(\d+))\.json", name)
+            m = re.fullmatch(rf"{scenario}-(closed|open-(\d+)|soak-(\d+))\.json", name)
             if not m:
                 continue
             run = load(os.path.join(raw, name))
-            run["load_pct"] = int(m.group(2)) if m.group(2) else None
+            run["load_pct"] = int(m.group(2) or m.group(3)) if (m.group(2) or m.group(3)) else None
+            run["soak"] = m.group(3) is not None
             mem_path = os.path.join(raw, name[:-5] + ".mem.json")
             run["server_memory"] = load(mem_path) if os.path.exists(mem_path) else None
             tq = timeline_qps(run)
@@ -63,10 +75,23 @@ def main(raw, out):
                 tq / anchor["qps"] if tq and anchor["qps"] else None)
             runs.append(run)
         closed = next((r for r in runs if r["mode"] == "closed"), None)
-        opened = sorted((r for r in runs if r["mode"] == "open"), key=lambda r: r["load_pct"])
-        result["scenarios"][scenario] = {"title": TITLES[scenario], "peak": closed, "open": opened}
+        opened = sorted((r for r in runs if r["mode"] == "open" and not r["soak"]),
+                        key=lambda r: r["load_pct"])
+        soak = next((r for r in runs if r["soak"]), None)
+        result["scenarios"][scenario] = {"title": TITLES[scenario], "peak": closed,
+                                         "open": opened, "soak": soak}
     peak = result["scenarios"]["timeline"]["peak"]
     result["timeline_peak_vs_anchor"] = peak["timeline_qps_vs_anchor"] if peak else None
+    if other:
+        theirs = load(other)
+        their_peak = theirs["scenarios"]["timeline"]["peak"]
+        if peak and their_peak and their_peak["latency_ms"] and peak["latency_ms"]:
+            result["flat_cost"] = {
+                "other_preset": theirs["settings"]["preset"],
+                "timeline_p50_ms": peak["latency_ms"]["p50"],
+                "other_timeline_p50_ms": their_peak["latency_ms"]["p50"],
+                "ratio": peak["latency_ms"]["p50"] / their_peak["latency_ms"]["p50"],
+            }
 
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(result, f, indent=2, ensure_ascii=False)
@@ -96,17 +121,20 @@ def markdown(r):
         f"server pool_size {s['pool_size']}; InnoDB buffer pool {s['db_buffer_pool']}.",
         "",
         f"Raw SQL anchor (mariadb-slap, concurrency {a['concurrency']}, indexed `tweets` query per user): "
-        f"**{fmt(a['qps'])} queries/s**, mean {fmt(a['mean_latency_ms'], 2)} ms.",
+        f"**{fmt(a['qps'])} queries/s** (median of {len(a['runs'])} runs after a warm-up; "
+        f"min {fmt(a['qps_min'])}, max {fmt(a['qps_max'])}), mean {fmt(a['mean_latency_ms'], 2)} ms.",
         "",
         "| Scenario | Load | Offered/s | QPS | p50 ms | p90 ms | p99 ms | max ms | Errors | RSS max MB | Timeline × anchor |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name in SCENARIOS:
         sc = r["scenarios"][name]
-        for run in ([sc["peak"]] if sc["peak"] else []) + sc["open"]:
+        for run in ([sc["peak"]] if sc["peak"] else []) + sc["open"] + ([sc["soak"]] if sc.get("soak") else []):
             lat = run["latency_ms"] or {}
             mem = run["server_memory"] or {}
-            load = "peak (closed)" if run["mode"] == "closed" else f"{run['load_pct']} % (open)"
+            load = ("peak (closed)" if run["mode"] == "closed" else
+                    f"{run['load_pct']} % (open, soak {run['duration_s']:.0f} s)" if run.get("soak") else
+                    f"{run['load_pct']} % (open)")
             errors = run["error_count"] + run.get("dropped", 0)
             lines.append(
                 f"| {sc['title']} | {load} | {fmt(run['offered_rate'], 0) if run['mode'] == 'open' else '–'} "
@@ -131,7 +159,13 @@ def markdown(r):
                          f"| {fmt(lat.get('p99'), 2)} | {sum(k['errors'].values())} |")
     hwm = max((run["server_memory"] or {}).get("vmhwm_kb", 0)
               for sc in r["scenarios"].values()
-              for run in ([sc["peak"]] if sc["peak"] else []) + sc["open"])
+              for run in ([sc["peak"]] if sc["peak"] else []) + sc["open"]
+              + ([sc["soak"]] if sc.get("soak") else []))
+    if r.get("flat_cost"):
+        fc = r["flat_cost"]
+        lines += ["", f"Flat cost: Timeline p50 at peak {fmt(fc['timeline_p50_ms'], 2)} ms here, "
+                      f"{fmt(fc['other_timeline_p50_ms'], 2)} ms on `{fc['other_preset']}`: "
+                      f"**{fmt(fc['ratio'], 2)}×**."]
     lines += ["", f"Server peak RSS over the whole run (VmHWM): {fmt(hwm / 1024)} MB.",
               "QPS counts successful calls; latency is from when a call was due "
               "(open loop) or sent (closed loop) to its response; Errors include "
@@ -170,6 +204,6 @@ def plot(r, path):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) == 4 else None)

@@ -249,6 +249,9 @@ absl::Status RunTweet(Context& c) {
 
   miniter::v1::TweetRequest request;
   request.set_text(text);
+  // Empty: MiniterClient::Tweet picks a random id. A script that may re-run
+  // the command after a lost answer passes its own, the same each time.
+  request.set_request_id(c.cl.request_id);
   absl::StatusOr<miniter::v1::TweetResponse> response = c.client.Tweet(request);
   if (!response.ok()) return response.status();
   return Print(c, *response, FormatTweet(*response));
@@ -337,7 +340,7 @@ const std::vector<Command>& Commands() {
        &RunLogin},
       {"tweet", "tweet <text...> | --text=<text> | -",
        "post a tweet (\"-\" reads the text from stdin)",
-       {"text"},
+       {"text", "request_id"},
        &RunTweet},
       {"follow", "follow <user_id> | --user_id=<n>", "follow a user",
        {"user_id"},

@@ -15,7 +15,8 @@
 #include "client/exit_codes.h"
 
 ABSL_FLAG(std::string, server, "",
-          "server address host:port (default: $MINITER_SERVER, else "
+          "server address host:port, or several IP:port,IP:port for "
+          "client-side round robin (default: $MINITER_SERVER, else "
           "127.0.0.1:50051)");
 ABSL_FLAG(bool, json, false,
           "print the server's response as JSON (proto field names)");
@@ -33,6 +34,9 @@ ABSL_FLAG(std::string, password, "",
           "process list, prefer $MINITER_PASSWORD or the prompt");
 ABSL_FLAG(std::string, profile, "", "profile text (signup)");
 ABSL_FLAG(std::string, text, "", "tweet text, instead of the argument (tweet)");
+ABSL_FLAG(std::string, request_id, "",
+          "id that makes a repeated tweet store once, e.g. a UUID; default: "
+          "a new random one per call (tweet)");
 ABSL_FLAG(uint64_t, user_id, 0,
           "user id (follow, unfollow; timeline: whose, default your own)");
 ABSL_FLAG(int32_t, page_size, 0, "tweets per page, 1 to 100 (timeline)");
@@ -50,7 +54,7 @@ const std::vector<std::string>& KnownFlags() {
   static const auto* const kFlags = new std::vector<std::string>{
       "server",    "json",     "deadline",  "tls",        "tls_ca_file",
       "name",      "email",    "password",  "profile",    "text",
-      "user_id",   "page_size", "page_token", "print_token"};
+      "request_id", "user_id", "page_size", "page_token", "print_token"};
   return *kFlags;
 }
 
@@ -165,6 +169,7 @@ absl::StatusOr<CommandLine> ParseCommandLine(
   result.password = absl::GetFlag(FLAGS_password);
   result.profile = absl::GetFlag(FLAGS_profile);
   result.text = absl::GetFlag(FLAGS_text);
+  result.request_id = absl::GetFlag(FLAGS_request_id);
   result.user_id = absl::GetFlag(FLAGS_user_id);
   result.page_size = absl::GetFlag(FLAGS_page_size);
   result.page_token = absl::GetFlag(FLAGS_page_token);

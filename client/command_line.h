@@ -35,6 +35,7 @@ struct CommandLine {
   std::string password;
   std::string profile;
   std::string text;
+  std::string request_id;
   uint64_t user_id = 0;
   int32_t page_size = 0;
   std::string page_token;

@@ -7,10 +7,14 @@
 #include <cstdint>
 #include <cstdio>
 #include <utility>
+#include <vector>
 
+#include "absl/random/random.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "client/status_conversion.h"
 
 namespace miniter::client {
@@ -19,10 +23,11 @@ namespace {
 using miniter::v1::Miniter;
 
 // The methods that may be sent twice without changing the outcome; see
-// RetryOptions in the header. SignUp and Tweet must never appear here: a
-// retried Tweet whose first attempt reached the database is a duplicate.
+// RetryOptions in the header. SignUp must never appear here (a retry after
+// a lost answer is ALREADY_EXISTS); Tweet may, because Tweet() below always
+// sends a request_id, which the server deduplicates.
 constexpr const char* kIdempotentMethods[] = {"Timeline", "Follow",
-                                              "Unfollow", "Login"};
+                                              "Unfollow", "Login", "Tweet"};
 constexpr char kServiceName[] = "miniter.v1.Miniter";
 
 // A google.protobuf.Duration in its JSON form ("0.100000000s"), which is
@@ -128,6 +133,19 @@ absl::StatusOr<Response> Call(Miniter::StubInterface& stub, Method method,
 
 }  // namespace
 
+std::string NewRequestId() {
+  // absl::BitGen is seeded from the OS; 122 random bits make a collision
+  // within one account's tweets negligible.
+  thread_local absl::BitGen bitgen;
+  const uint64_t high = absl::Uniform<uint64_t>(bitgen);
+  const uint64_t low = absl::Uniform<uint64_t>(bitgen);
+  // RFC 4122 version 4 layout: xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx.
+  return absl::StrFormat("%08x-%04x-4%03x-%04x-%012x", high >> 32,
+                         (high >> 16) & 0xFFFF, high & 0x0FFF,
+                         0x8000 | ((low >> 48) & 0x3FFF),
+                         low & 0xFFFFFFFFFFFFull);
+}
+
 std::string RetryServiceConfigJson(const RetryOptions& retry) {
   if (!retry.enabled) return "";
   std::string names;
@@ -144,17 +162,49 @@ std::string RetryServiceConfigJson(const RetryOptions& retry) {
       JsonDuration(retry.max_backoff), retry.backoff_multiplier);
 }
 
+// "a:1,b:2" -> "ipv4:a:1,b:2"; a single address is used as given.
+static absl::StatusOr<std::string> ChannelTarget(const std::string& address) {
+  if (address.find(',') == std::string::npos) return address;
+  // Several servers: gRPC's ipv4:/ipv6: resolvers take a comma-separated
+  // list of literal addresses; host names would need a DNS name that
+  // resolves to all of them instead (dns:///name:port).
+  std::vector<std::string> parts = absl::StrSplit(address, ',');
+  const bool ipv6 = !parts.front().empty() && parts.front()[0] == '[';
+  for (const std::string& part : parts) {
+    const bool ok = ipv6 ? absl::StartsWith(part, "[")
+                         : !part.empty() && part.find_first_not_of(
+                                                "0123456789.:") ==
+                                                std::string::npos &&
+                               part.find(':') != std::string::npos;
+    if (!ok) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "\"", part, "\" in the server list \"", address,
+          "\" is not an IP:port (a list takes literal addresses of one "
+          "family, e.g. 127.0.0.1:50051,127.0.0.1:50052; for host names use "
+          "one DNS name that resolves to all servers, dns:///name:port)"));
+    }
+  }
+  return absl::StrCat(ipv6 ? "ipv6:" : "ipv4:", address);
+}
+
 absl::StatusOr<MiniterClient> MiniterClient::Connect(const std::string& address,
                                                      ClientOptions options) {
   if (address.empty()) {
     return absl::InvalidArgumentError("empty server address");
   }
+  absl::StatusOr<std::string> target = ChannelTarget(address);
+  if (!target.ok()) return target.status();
   if (absl::Status s = ValidateRetryOptions(options.retry); !s.ok()) return s;
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
       MakeCredentials(options);
   if (!credentials.ok()) return credentials.status();
 
   grpc::ChannelArguments args;
+  // Round robin: each call goes to the next connected server, and a server
+  // that goes away simply drops out of the rotation until it is back
+  // (pick_first, the default, would keep every call on one server). With a
+  // single literal address it behaves like pick_first.
+  args.SetLoadBalancingPolicyName("round_robin");
   if (options.retry.enabled) {
     // gRPC 1.51 enables retries by default (the retry tests pass without
     // this line); say so anyway, so that a gRPC built with another default
@@ -165,7 +215,7 @@ absl::StatusOr<MiniterClient> MiniterClient::Connect(const std::string& address,
     args.SetServiceConfigJSON(RetryServiceConfigJson(options.retry));
   }
   return MiniterClient(
-      grpc::CreateCustomChannel(address, *std::move(credentials), args),
+      grpc::CreateCustomChannel(*target, *std::move(credentials), args),
       std::move(options));
 }
 
@@ -205,8 +255,14 @@ absl::StatusOr<miniter::v1::TweetResponse> MiniterClient::Tweet(
     const miniter::v1::TweetRequest& request) const {
   grpc::ClientContext context;
   PrepareContext(context);
+  if (!request.request_id().empty()) {
+    return Call<miniter::v1::TweetResponse>(
+        *stub_, &Miniter::StubInterface::Tweet, context, request);
+  }
+  miniter::v1::TweetRequest with_id = request;
+  with_id.set_request_id(NewRequestId());
   return Call<miniter::v1::TweetResponse>(
-      *stub_, &Miniter::StubInterface::Tweet, context, request);
+      *stub_, &Miniter::StubInterface::Tweet, context, with_id);
 }
 
 absl::StatusOr<miniter::v1::FollowResponse> MiniterClient::Follow(

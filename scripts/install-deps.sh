@@ -21,6 +21,11 @@ packages=(
   libgtest-dev libgmock-dev googletest python3 python3-venv
   # The private database instances that scripts/mariadb.sh starts.
   mariadb-server mariadb-client
+  # The sanitizer stage of scripts/test.sh: clang builds the libFuzzer targets
+  # (tests/fuzz), whose runtime is in libclang-rt-14-dev.
+  clang libclang-rt-14-dev
+  # The load balancer of scripts/cluster.sh and the scale suite.
+  haproxy
 )
 grpcurl_module=github.com/fullstorydev/grpcurl/cmd/grpcurl
 grpcurl_version=v1.9.3

@@ -6,7 +6,12 @@
 #
 #   scripts/test.sh [ctest args...]     e.g. scripts/test.sh -L unit
 #                                            scripts/test.sh -R Timeline
-# The exit code is ctest's.
+# After the normal run, the sanitizer stage (CI always runs it; locally it
+# runs when no ctest arguments are given, MINITER_TEST_SANITIZERS=1 forces
+# it, =0 skips it): the whole suite again in build-asan/ under ASan + UBSan
+# with the same arguments, then the libFuzzer targets in build-fuzz/ (clang)
+# for MINITER_FUZZ_SECONDS (default 60) each; see CMakePresets.json.
+# The exit code is non-zero when any stage fails; the last lines name them.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -15,11 +20,59 @@ cd "$repo"
 bash scripts/build.sh build
 
 status=0
+failed=()
 ctest --test-dir build --output-on-failure -j2 "$@" || status=$?
-selection=${*:+ ($*)}
-if [[ $status == 0 ]]; then
-  echo "test.sh: PASSED${selection}"
-else
-  echo "test.sh: FAILED${selection}: ctest exit code $status; failures above" >&2
+[[ $status == 0 ]] || failed+=("tests in build/ (ctest exit code $status)")
+
+sanitizers=${MINITER_TEST_SANITIZERS:-auto}
+[[ $sanitizers == auto ]] && sanitizers=$(( $# == 0 ))
+if [[ ${CI:-} == true && $sanitizers != 1 ]]; then
+  echo "test.sh: CI=true: the sanitizer stage is never skipped in CI" >&2
+  sanitizers=1
 fi
-exit "$status"
+if [[ $sanitizers == 1 ]]; then
+  # One stage: prints its name and time, records it in `failed` on failure.
+  stage() {
+    local name=$1 started=$SECONDS
+    shift
+    echo "test.sh: --- $name"
+    if "$@"; then
+      echo "test.sh: --- $name: ok ($(( SECONDS - started )) s)"
+    else
+      echo "test.sh: --- $name: FAILED ($(( SECONDS - started )) s)" >&2
+      failed+=("$name")
+      return 1
+    fi
+  }
+  # Configures a preset's tree once; Ninja re-runs CMake by itself later.
+  build_preset() {
+    [[ -f $2/build.ninja ]] || cmake --preset "$1" >/dev/null
+    cmake --build --preset "$1"
+  }
+  # The preset points ASan/UBSan's log_path here, so a report from any
+  # process counts, including servers whose exit status no test reads.
+  reports=build-asan/sanitizer-reports
+  if stage "asan-ubsan build (build-asan/)" build_preset asan-ubsan build-asan; then
+    rm -rf "$reports" && mkdir -p "$reports"
+    stage "asan-ubsan tests (build-asan/)" ctest --preset asan-ubsan "$@" || true
+    if compgen -G "$reports/*" >/dev/null; then
+      head -n 200 "$reports"/* >&2
+      failed+=("asan-ubsan: sanitizer reports in $reports/ (above)")
+    fi
+  fi
+  if stage "fuzz build (build-fuzz/, clang)" build_preset fuzz build-fuzz; then
+    stage "fuzz: ${MINITER_FUZZ_SECONDS:-60} s per target (build-fuzz/)" \
+      ctest --preset fuzz || true
+    # Executions per target, for docs/reliability.md (section 9).
+    grep -H 'stat::number_of_executed_units' build-fuzz/tests/fuzz/work/*/fuzz.log || true
+  fi
+fi
+
+selection=${*:+ ($*)}
+if [[ ${#failed[@]} == 0 ]]; then
+  echo "test.sh: PASSED${selection}"
+  exit 0
+fi
+echo "test.sh: FAILED${selection}; failures above. Failed stages:" >&2
+printf '  - %s\n' "${failed[@]}" >&2
+exit 1

@@ -5,7 +5,9 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "server/common/retry_hint.h"
 
@@ -63,8 +65,44 @@ grpc::Status ToGrpcStatus(const absl::Status& status,
   return ToGrpcStatus(status);
 }
 
-MiniterService::MiniterService(std::shared_ptr<rules::MiniterRules> rules)
-    : rules_(std::move(rules)) {}
+std::string ClientAddress(absl::string_view grpc_peer,
+                          absl::string_view forwarded_for,
+                          const std::set<std::string>& trusted_proxies) {
+  absl::string_view address = grpc_peer;
+  if (absl::ConsumePrefix(&address, "ipv4:")) {
+    address = address.substr(0, address.rfind(':'));
+  } else if (absl::ConsumePrefix(&address, "ipv6:")) {
+    address = address.substr(0, address.rfind(':'));
+    absl::ConsumePrefix(&address, "[");
+    absl::ConsumeSuffix(&address, "]");
+  }
+  // Other schemes (unix:, in-process) stay whole: one key per scheme.
+  if (trusted_proxies.count(std::string(address)) == 0) {
+    return std::string(address);
+  }
+  const std::size_t comma = forwarded_for.rfind(',');
+  absl::string_view last = absl::StripAsciiWhitespace(
+      comma == absl::string_view::npos ? forwarded_for
+                                       : forwarded_for.substr(comma + 1));
+  return std::string(last.empty() ? address : last);
+}
+
+MiniterService::MiniterService(std::shared_ptr<rules::MiniterRules> rules,
+                               std::set<std::string> trusted_proxies)
+    : rules_(std::move(rules)), trusted_proxies_(std::move(trusted_proxies)) {}
+
+std::string MiniterService::Peer(const grpc::ServerContext& context) const {
+  absl::string_view forwarded_for;
+  if (!trusted_proxies_.empty()) {
+    // The proxy appends to the last header; earlier ones came from the
+    // client and prove nothing.
+    const auto range = context.client_metadata().equal_range("x-forwarded-for");
+    for (auto it = range.first; it != range.second; ++it) {
+      forwarded_for = absl::string_view(it->second.data(), it->second.size());
+    }
+  }
+  return ClientAddress(context.peer(), forwarded_for, trusted_proxies_);
+}
 
 absl::StatusOr<storage::UserId> MiniterService::Caller(
     const grpc::ServerContext& context) const {
@@ -84,6 +122,8 @@ absl::StatusOr<storage::UserId> MiniterService::Caller(
 grpc::Status MiniterService::SignUp(grpc::ServerContext* context,
                                     const miniter::v1::SignUpRequest* request,
                                     miniter::v1::SignUpResponse* response) {
+  absl::Status admitted = rules_->AdmitSignUp(Peer(*context));
+  if (!admitted.ok()) return ToGrpcStatus(admitted, context);
   absl::StatusOr<storage::UserRecord> user = rules_->SignUp(
       {request->name(), request->email(), request->password(),
        request->profile()});
@@ -95,6 +135,8 @@ grpc::Status MiniterService::SignUp(grpc::ServerContext* context,
 grpc::Status MiniterService::Login(grpc::ServerContext* context,
                                    const miniter::v1::LoginRequest* request,
                                    miniter::v1::LoginResponse* response) {
+  absl::Status admitted = rules_->AdmitLogin(Peer(*context), request->email());
+  if (!admitted.ok()) return ToGrpcStatus(admitted, context);
   absl::StatusOr<rules::LoginResult> login =
       rules_->Login(request->email(), request->password());
   if (!login.ok()) return ToGrpcStatus(login.status(), context);
@@ -109,8 +151,10 @@ grpc::Status MiniterService::Tweet(grpc::ServerContext* context,
                                    miniter::v1::TweetResponse* response) {
   absl::StatusOr<storage::UserId> caller = Caller(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status(), context);
+  absl::Status admitted = rules_->AdmitTweet(Peer(*context), *caller);
+  if (!admitted.ok()) return ToGrpcStatus(admitted, context);
   absl::StatusOr<storage::TweetRecord> tweet =
-      rules_->PostTweet(*caller, request->text());
+      rules_->PostTweet(*caller, request->text(), request->request_id());
   if (!tweet.ok()) return ToGrpcStatus(tweet.status(), context);
   ToProto(*tweet, response->mutable_tweet());
   return grpc::Status::OK;

@@ -7,6 +7,8 @@
 #define MINITER_SERVER_API_MINITER_SERVICE_H_
 
 #include <memory>
+#include <set>
+#include <string>
 
 #include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
@@ -26,10 +28,22 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 grpc::Status ToGrpcStatus(const absl::Status& status,
                           grpc::ServerContext* context);
 
+// The client's IP address for rate limits. `grpc_peer` is
+// ServerContext::peer() ("ipv4:10.0.0.7:41234", "ipv6:[::1]:41234"); its
+// address is the answer unless it is one of `trusted_proxies`, in which
+// case the last address of `forwarded_for` (the last x-forwarded-for value,
+// the one the proxy appended) is, when there is one. Never trusting the
+// header from anyone else keeps clients from choosing their own key.
+std::string ClientAddress(absl::string_view grpc_peer,
+                          absl::string_view forwarded_for,
+                          const std::set<std::string>& trusted_proxies);
+
 // Thread-safe: the sync gRPC server calls it from many threads.
 class MiniterService final : public miniter::v1::Miniter::Service {
  public:
-  explicit MiniterService(std::shared_ptr<rules::MiniterRules> rules);
+  // `trusted_proxies`: see ClientAddress.
+  explicit MiniterService(std::shared_ptr<rules::MiniterRules> rules,
+                          std::set<std::string> trusted_proxies = {});
 
   grpc::Status SignUp(grpc::ServerContext* context,
                       const miniter::v1::SignUpRequest* request,
@@ -56,7 +70,11 @@ class MiniterService final : public miniter::v1::Miniter::Service {
   absl::StatusOr<storage::UserId> Caller(
       const grpc::ServerContext& context) const;
 
+  // ClientAddress for this call.
+  std::string Peer(const grpc::ServerContext& context) const;
+
   std::shared_ptr<rules::MiniterRules> rules_;
+  const std::set<std::string> trusted_proxies_;
 };
 
 }  // namespace miniter::api

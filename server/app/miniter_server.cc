@@ -8,10 +8,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/resource_quota.h"
 #include "server/api/request_decoding_interceptor.h"
 #include "server/common/log.h"
 #include "server/storage/mysql/mysql_storage.h"
@@ -71,10 +73,22 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
   return grpc::SslServerCredentials(ssl);
 }
 
+// Room for every call the pool admits (pool_size running, pool_queue
+// queued) twice over, since calls also hash passwords and answer health
+// checks, plus gRPC's own pollers; a fixed cap, not a function of load.
+int MaxServerThreads(const storage::MySqlOptions& database) {
+  return 2 * (database.pool_size + storage::EffectivePoolQueue(database)) +
+         16;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
     const ServerOptions& options) {
+  // Debian's Abseil is built without NDEBUG, so absl::Mutex records every
+  // lock order in a global graph to detect deadlocks: ~2% of the server's
+  // CPU on the Timeline path, behind one global lock (docs/profile.md).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::unique_ptr<MiniterServer> server(new MiniterServer());
   server->options_ = options;
 
@@ -113,13 +127,16 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
   rules::MiniterRules::Dependencies dependencies;
   dependencies.users = storage->users;
   dependencies.tweets = storage->tweets;
+  dependencies.lagging_timelines = storage->lagging_timelines;
   dependencies.follows = storage->follows;
   dependencies.password_hasher =
       std::make_shared<rules::PasswordHasher>(options.password_hashing);
   dependencies.tokens = std::shared_ptr<const rules::TokenService>(
       std::move(*tokens));
+  dependencies.rate_limits = options.rate_limits;
   server->service_ = std::make_unique<api::MiniterService>(
-      std::make_shared<rules::MiniterRules>(std::move(dependencies)));
+      std::make_shared<rules::MiniterRules>(std::move(dependencies)),
+      options.trusted_proxies);
 
   // gRPC's built-in health service does not register its descriptors;
   // touching ours links them in, so reflection can describe it.
@@ -131,6 +148,19 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
                            &server->port_);
   builder.RegisterService(server->service_.get());
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  // Bounded threads: a hung database holds at most pool_size threads in
+  // queries and pool_queue more waiting for a connection; the quota caps
+  // everything else, so that threads cannot grow without bound (gRPC answers
+  // RESOURCE_EXHAUSTED once it is used up).
+  grpc::ResourceQuota thread_quota("miniter-server-threads");
+  thread_quota.SetMaxThreads(MaxServerThreads(options.database));
+  builder.SetResourceQuota(thread_quota);
+  // Idle handler threads kept polling for the next call. gRPC's default (2)
+  // makes every call beyond two in flight start a thread and end it after
+  // the reply: ~7% of the server's CPU in clone/exit at the Timeline peak
+  // (docs/profile.md). As many as can be busy in queries keeps them alive.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                              options.database.pool_size + 2);
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
@@ -181,6 +211,12 @@ void MiniterServer::Shutdown() {
   // Health first, so load balancers stop routing here while in-flight calls
   // finish. Shutdown() on the health service also freezes it at NOT_SERVING.
   server_->GetHealthCheckService()->Shutdown();
+  // Keep serving while the load balancer's health checks notice: gRPC's
+  // Shutdown() refuses streams a proxy may already have sent on its open
+  // connection, and HAProxy cannot resend those (only failed connects).
+  if (options_.drain_delay > absl::ZeroDuration()) {
+    absl::SleepFor(options_.drain_delay);
+  }
   server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
   server_->Wait();
 }

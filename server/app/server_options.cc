@@ -16,6 +16,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 ABSL_FLAG(std::string, listen, "",
           "Address to serve on. Env MINITER_LISTEN; default 127.0.0.1:50051.");
@@ -27,9 +28,21 @@ ABSL_FLAG(std::string, tls_key_file, "",
 ABSL_FLAG(std::string, database_url, "",
           "mysql://USER:PASSWORD@HOST:PORT/DATABASE[?socket=PATH]. Env "
           "MINITER_DATABASE_URL; required.");
+ABSL_FLAG(std::string, replica_database_url, "",
+          "A MariaDB replica of --database_url (same syntax): other users' "
+          "timelines are read there while it is within "
+          "--replica_max_staleness of the primary. Env "
+          "MINITER_REPLICA_DATABASE_URL; default: none.");
+ABSL_FLAG(std::string, replica_max_staleness, "",
+          "How far behind the primary the replica may be for reads (GTID-"
+          "measured), e.g. 2s. Env MINITER_REPLICA_MAX_STALENESS; default 2s.");
 ABSL_FLAG(int, pool_size, 0,
           "Database connections kept open at most. Env MINITER_POOL_SIZE; "
           "default 16.");
+ABSL_FLAG(int, pool_queue, -1,
+          "Calls that may wait for a database connection when all are busy; "
+          "more get RESOURCE_EXHAUSTED at once. Env MINITER_POOL_QUEUE; "
+          "default: 4 x pool_size.");
 ABSL_FLAG(std::string, token_secret, "",
           "HMAC key for access tokens, at least 32 bytes. Prefer env "
           "MINITER_TOKEN_SECRET or --token_secret_file (a flag shows in ps).");
@@ -38,6 +51,29 @@ ABSL_FLAG(std::string, token_secret_file, "",
 ABSL_FLAG(std::string, token_lifetime, "",
           "How long an access token stays valid, e.g. 24h, 90m. Env "
           "MINITER_TOKEN_LIFETIME; default 24h.");
+ABSL_FLAG(std::string, signup_rate_per_peer, "",
+          "SignUps per client address, as N/DURATION or off. Env "
+          "MINITER_SIGNUP_RATE_PER_PEER; default 30/1h.");
+ABSL_FLAG(std::string, login_rate_per_peer, "",
+          "Logins per client address. Env MINITER_LOGIN_RATE_PER_PEER; "
+          "default 60/1m.");
+ABSL_FLAG(std::string, login_rate_per_email, "",
+          "Logins per e-mail address (slows password guessing). Env "
+          "MINITER_LOGIN_RATE_PER_EMAIL; default 10/1m.");
+ABSL_FLAG(std::string, tweet_rate_per_peer, "",
+          "Tweets per client address. Env MINITER_TWEET_RATE_PER_PEER; "
+          "default 600/1m.");
+ABSL_FLAG(std::string, tweet_rate_per_account, "",
+          "Tweets per account. Env MINITER_TWEET_RATE_PER_ACCOUNT; default "
+          "60/1m. All rate limits are per server process.");
+ABSL_FLAG(std::string, trusted_proxies, "",
+          "Comma-separated IPs of proxies (load balancers) whose last "
+          "x-forwarded-for address is used as the client address for rate "
+          "limits. Env MINITER_TRUSTED_PROXIES; default none.");
+ABSL_FLAG(std::string, drain_delay, "",
+          "After SIGTERM, keep serving this long with health NOT_SERVING "
+          "so load balancers stop sending calls first, e.g. 2s. Env "
+          "MINITER_DRAIN_DELAY; default 0 (stop taking calls at once).");
 ABSL_FLAG(std::string, shutdown_grace, "",
           "How long in-flight calls may finish after SIGTERM. Env "
           "MINITER_SHUTDOWN_GRACE; default 10s.");
@@ -61,6 +97,18 @@ absl::Status ParseDurationSetting(const std::string& text, const char* name,
         name, " must be a positive duration like 30s or 24h, not \"", text,
         "\""));
   }
+  return absl::OkStatus();
+}
+
+absl::Status ParseRateLimitSetting(const std::string& text, const char* name,
+                                    rules::RateLimit* out) {
+  if (text.empty()) return absl::OkStatus();
+  absl::StatusOr<rules::RateLimit> limit = rules::ParseRateLimit(text);
+  if (!limit.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": ", limit.status().message()));
+  }
+  *out = *limit;
   return absl::OkStatus();
 }
 
@@ -99,6 +147,12 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
         "MINITER_DATABASE_URL (scripts/run.sh starts a private MariaDB "
         "for you)");
   }
+  options.database.replica_database_url =
+      FlagOrEnv(FLAGS_replica_database_url, "MINITER_REPLICA_DATABASE_URL");
+  absl::Status staleness = ParseDurationSetting(
+      FlagOrEnv(FLAGS_replica_max_staleness, "MINITER_REPLICA_MAX_STALENESS"),
+      "replica_max_staleness", &options.database.replica_max_staleness);
+  if (!staleness.ok()) return staleness;
 
   int pool_size = absl::GetFlag(FLAGS_pool_size);
   if (pool_size == 0) {
@@ -110,6 +164,17 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
     return absl::InvalidArgumentError("pool_size must be between 1 and 1000");
   }
   if (pool_size > 0) options.database.pool_size = pool_size;
+  int pool_queue = absl::GetFlag(FLAGS_pool_queue);
+  if (pool_queue == -1) {
+    pool_queue = 0;
+    if (const char* env = std::getenv("MINITER_POOL_QUEUE"); env != nullptr) {
+      if (!absl::SimpleAtoi(env, &pool_queue)) pool_queue = -1;
+    }
+  }
+  if (pool_queue < 0 || pool_queue > 10000) {
+    return absl::InvalidArgumentError("pool_queue must be between 0 (4 x pool_size) and 10000");
+  }
+  options.database.pool_queue = pool_queue;
 
   options.token_secret = FlagOrEnv(FLAGS_token_secret, "MINITER_TOKEN_SECRET");
   if (options.token_secret.empty()) {
@@ -135,6 +200,39 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
       FlagOrEnv(FLAGS_shutdown_grace, "MINITER_SHUTDOWN_GRACE"),
       "shutdown_grace", &options.shutdown_grace);
   if (!grace.ok()) return grace;
+  absl::Status drain = ParseDurationSetting(
+      FlagOrEnv(FLAGS_drain_delay, "MINITER_DRAIN_DELAY"), "drain_delay",
+      &options.drain_delay);
+  if (!drain.ok()) return drain;
+
+  struct {
+    const absl::Flag<std::string>& flag;
+    const char* env;
+    const char* name;
+    rules::RateLimit* out;
+  } const rate_settings[] = {
+      {FLAGS_signup_rate_per_peer, "MINITER_SIGNUP_RATE_PER_PEER",
+       "signup_rate_per_peer", &options.rate_limits.signup_per_peer},
+      {FLAGS_login_rate_per_peer, "MINITER_LOGIN_RATE_PER_PEER",
+       "login_rate_per_peer", &options.rate_limits.login_per_peer},
+      {FLAGS_login_rate_per_email, "MINITER_LOGIN_RATE_PER_EMAIL",
+       "login_rate_per_email", &options.rate_limits.login_per_email},
+      {FLAGS_tweet_rate_per_peer, "MINITER_TWEET_RATE_PER_PEER",
+       "tweet_rate_per_peer", &options.rate_limits.tweet_per_peer},
+      {FLAGS_tweet_rate_per_account, "MINITER_TWEET_RATE_PER_ACCOUNT",
+       "tweet_rate_per_account", &options.rate_limits.tweet_per_account},
+  };
+  for (const auto& setting : rate_settings) {
+    absl::Status parsed = ParseRateLimitSetting(
+        FlagOrEnv(setting.flag, setting.env), setting.name, setting.out);
+    if (!parsed.ok()) return parsed;
+  }
+  for (absl::string_view proxy : absl::StrSplit(
+           FlagOrEnv(FLAGS_trusted_proxies, "MINITER_TRUSTED_PROXIES"), ',',
+           absl::SkipWhitespace())) {
+    options.trusted_proxies.insert(
+        std::string(absl::StripAsciiWhitespace(proxy)));
+  }
 
   // One Argon2 hash per core keeps hashing from starving other calls.
   options.password_hashing.max_concurrent =

@@ -3,11 +3,13 @@
 #ifndef MINITER_SERVER_APP_SERVER_OPTIONS_H_
 #define MINITER_SERVER_APP_SERVER_OPTIONS_H_
 
+#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/rules/password_hasher.h"
+#include "server/rules/rate_limiter.h"
 #include "server/storage/mysql/mysql_storage.h"
 
 namespace miniter::app {
@@ -25,6 +27,10 @@ struct ServerOptions {
   absl::Duration token_lifetime = absl::Hours(24);
   // How long in-flight calls may run on after SIGTERM before cancellation.
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // After SIGTERM, how long the server goes on serving with health
+  // NOT_SERVING before it stops taking calls, so that load balancers stop
+  // sending it new ones first. 0 (default): stop at once.
+  absl::Duration drain_delay = absl::ZeroDuration();
   // Requests above this size get RESOURCE_EXHAUSTED before any handler
   // runs. The largest valid request (a SignUp with a 2000-character
   // profile) is far below it.
@@ -34,6 +40,22 @@ struct ServerOptions {
   // How long start-up waits for the database to answer.
   absl::Duration database_wait = absl::Seconds(30);
   rules::PasswordHasherOptions password_hashing;
+  // Per server process (N servers let through up to N times as much).
+  // Production defaults; tests and the benchmark raise them explicitly.
+  rules::RateLimitOptions rate_limits = DefaultRateLimits();
+  // Direct peers (IP addresses) whose last x-forwarded-for address is
+  // taken as the client's for rate limits, e.g. the load balancer.
+  std::set<std::string> trusted_proxies;
+
+  static rules::RateLimitOptions DefaultRateLimits() {
+    rules::RateLimitOptions limits;
+    limits.signup_per_peer = {30, absl::Hours(1)};
+    limits.login_per_peer = {60, absl::Minutes(1)};
+    limits.login_per_email = {10, absl::Minutes(1)};
+    limits.tweet_per_peer = {600, absl::Minutes(1)};
+    limits.tweet_per_account = {60, absl::Minutes(1)};
+    return limits;
+  }
 };
 
 // Builds options from the command-line flags defined in server_options.cc

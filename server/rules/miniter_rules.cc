@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "server/common/retry_hint.h"
 #include "server/rules/page_token.h"
 #include "server/rules/text_rules.h"
 
@@ -16,10 +17,75 @@ namespace {
 // attacker which e-mail addresses are registered.
 constexpr char kLoginFailed[] = "wrong e-mail address or password";
 
+// RESOURCE_EXHAUSTED with a retry hint when `limiter` has no token for
+// `key`. `what` completes "too many ...".
+absl::Status Admit(RateLimiter& limiter, absl::string_view key,
+                   absl::string_view what) {
+  const absl::Duration wait = limiter.Acquire(key);
+  if (wait <= absl::ZeroDuration()) return absl::OkStatus();
+  return common::WithRetryAfter(
+      absl::ResourceExhaustedError(absl::StrCat(
+          "too many ", what, " (limit ", FormatRateLimit(limiter.limit()),
+          ")")),
+      wait);
+}
+
+absl::Status ValidateRequestId(absl::string_view request_id) {
+  if (request_id.size() > MiniterRules::kMaxRequestIdBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("request_id must be at most ",
+                     MiniterRules::kMaxRequestIdBytes,
+                     " characters (a UUID fits)"));
+  }
+  for (char c : request_id) {
+    if (c < 0x21 || c > 0x7E) {
+      return absl::InvalidArgumentError(
+          "request_id may contain only printable ASCII without spaces "
+          "(a UUID fits)");
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 MiniterRules::MiniterRules(Dependencies dependencies)
-    : deps_(std::move(dependencies)) {}
+    : deps_(std::move(dependencies)),
+      signup_per_peer_(deps_.rate_limits.signup_per_peer,
+                       deps_.rate_limits.max_tracked_keys, deps_.clock),
+      login_per_peer_(deps_.rate_limits.login_per_peer,
+                      deps_.rate_limits.max_tracked_keys, deps_.clock),
+      login_per_email_(deps_.rate_limits.login_per_email,
+                       deps_.rate_limits.max_tracked_keys, deps_.clock),
+      tweet_per_peer_(deps_.rate_limits.tweet_per_peer,
+                      deps_.rate_limits.max_tracked_keys, deps_.clock),
+      tweet_per_account_(deps_.rate_limits.tweet_per_account,
+                         deps_.rate_limits.max_tracked_keys, deps_.clock) {}
+
+absl::Status MiniterRules::AdmitSignUp(absl::string_view peer) {
+  return Admit(signup_per_peer_, peer, "sign-ups from your address");
+}
+
+absl::Status MiniterRules::AdmitLogin(absl::string_view peer,
+                                      absl::string_view email) {
+  absl::Status by_peer =
+      Admit(login_per_peer_, peer, "login attempts from your address");
+  if (!by_peer.ok()) return by_peer;
+  // The case-folded key, so "Ann@X.com" and "ann@x.com" share a bucket;
+  // text that is no e-mail at all is limited as given. The same answer
+  // whether or not the account exists.
+  absl::StatusOr<EmailAddress> address = ValidateEmail(email);
+  return Admit(login_per_email_, address.ok() ? address->key : email,
+               "login attempts for this e-mail address");
+}
+
+absl::Status MiniterRules::AdmitTweet(absl::string_view peer,
+                                      storage::UserId caller) {
+  absl::Status by_account = Admit(tweet_per_account_, absl::StrCat(caller),
+                                  "tweets from your account");
+  if (!by_account.ok()) return by_account;
+  return Admit(tweet_per_peer_, peer, "tweets from your address");
+}
 
 absl::StatusOr<storage::UserRecord> MiniterRules::SignUp(
     const SignUpInput& input) {
@@ -98,11 +164,22 @@ absl::StatusOr<storage::UserId> MiniterRules::Authenticate(
 }
 
 absl::StatusOr<storage::TweetRecord> MiniterRules::PostTweet(
-    storage::UserId caller, absl::string_view text) {
+    storage::UserId caller, absl::string_view text,
+    absl::string_view request_id) {
   absl::StatusOr<std::string> normalized = ValidateTweetText(text);
   if (!normalized.ok()) return normalized.status();
-  absl::StatusOr<storage::TweetRecord> tweet =
-      deps_.tweets->CreateTweet(caller, *normalized);
+  absl::Status request_id_ok = ValidateRequestId(request_id);
+  if (!request_id_ok.ok()) return request_id_ok;
+  absl::StatusOr<storage::TweetRecord> tweet = deps_.tweets->CreateTweet(
+      caller, *normalized,
+      std::string_view(request_id.data(), request_id.size()));
+  if (tweet.ok() && !request_id.empty() && tweet->text != *normalized) {
+    // A replay must be a replay: a different text under a used id is a
+    // client bug (or two tweets sharing an id), not something to merge.
+    return absl::AlreadyExistsError(absl::StrCat(
+        "request_id was already used for another tweet (id ", tweet->id,
+        ") with a different text; use a new request_id for a new tweet"));
+  }
   if (absl::IsNotFound(tweet.status())) {
     // A validly signed token for an account that is gone.
     return absl::UnauthenticatedError(
@@ -173,8 +250,12 @@ absl::StatusOr<TimelinePage> MiniterRules::ReadTimeline(
     }
     query.before_tweet_id = cursor->before_tweet_id;
   }
+  storage::TweetStore& store =
+      target != caller && deps_.lagging_timelines != nullptr
+          ? *deps_.lagging_timelines
+          : *deps_.tweets;
   absl::StatusOr<std::vector<storage::TweetRecord>> tweets =
-      deps_.tweets->ReadTimelinePage(query);
+      store.ReadTimelinePage(query);
   if (absl::IsNotFound(tweets.status())) {
     return absl::NotFoundError(absl::StrCat("no user has id ", target));
   }

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/rules/password_hasher.h"
+#include "server/rules/rate_limiter.h"
 #include "server/rules/token_service.h"
 #include "server/storage/follow_store.h"
 #include "server/storage/records.h"
@@ -52,12 +53,21 @@ class MiniterRules {
   struct Dependencies {
     std::shared_ptr<storage::UserStore> users;
     std::shared_ptr<storage::TweetStore> tweets;
+    // Serves other users' timelines, which may lag a bounded time (a
+    // replica); null means `tweets`. The caller's own timeline always
+    // comes from `tweets`, so an author sees their tweet at once.
+    std::shared_ptr<storage::TweetStore> lagging_timelines;
     std::shared_ptr<storage::FollowStore> follows;
     std::shared_ptr<PasswordHasher> password_hasher;
     std::shared_ptr<const TokenService> tokens;
     // Injected so tests can move time (token expiry).
     std::function<absl::Time()> clock = [] { return absl::Now(); };
+    // All off unless set (unit tests); the server sets production values.
+    RateLimitOptions rate_limits;
   };
+
+  // Longest Tweet request_id accepted (a UUID is 36).
+  static constexpr std::size_t kMaxRequestIdBytes = 64;
 
   explicit MiniterRules(Dependencies dependencies);
 
@@ -75,8 +85,21 @@ class MiniterRules {
   absl::StatusOr<storage::UserId> Authenticate(
       absl::string_view authorization) const;
 
-  absl::StatusOr<storage::TweetRecord> PostTweet(storage::UserId caller,
-                                                 absl::string_view text);
+  // Validates and stores a tweet. A non-empty `request_id` (printable
+  // ASCII, at most kMaxRequestIdBytes) makes the call idempotent per
+  // caller: a repeat with the same id and text returns the tweet stored the
+  // first time; the same id with another text is ALREADY_EXISTS.
+  absl::StatusOr<storage::TweetRecord> PostTweet(
+      storage::UserId caller, absl::string_view text,
+      absl::string_view request_id = "");
+
+  // Rate limits, checked by the adapter before the call itself. `peer` is
+  // the client's address (the adapter resolves trusted proxies). OK, or
+  // RESOURCE_EXHAUSTED with a retry hint (server/common/retry_hint.h); a
+  // refused call consumes nothing from the limit that refused it.
+  absl::Status AdmitSignUp(absl::string_view peer);
+  absl::Status AdmitLogin(absl::string_view peer, absl::string_view email);
+  absl::Status AdmitTweet(absl::string_view peer, storage::UserId caller);
 
   // INVALID_ARGUMENT for user id 0 or the caller's own id; NOT_FOUND for an
   // unknown user; OK (no change) when already following.
@@ -98,6 +121,11 @@ class MiniterRules {
                                  absl::string_view action) const;
 
   Dependencies deps_;
+  RateLimiter signup_per_peer_;
+  RateLimiter login_per_peer_;
+  RateLimiter login_per_email_;
+  RateLimiter tweet_per_peer_;
+  RateLimiter tweet_per_account_;
 };
 
 }  // namespace miniter::rules

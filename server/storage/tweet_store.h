@@ -19,8 +19,21 @@ class TweetStore {
   // Stores a tweet by `author_id` (who must exist) and returns it; the
   // returned record's author_name is filled. The write is durable when this
   // returns OK. NOT_FOUND when the author does not exist.
-  virtual absl::StatusOr<TweetRecord> CreateTweet(UserId author_id,
-                                                  std::string_view text) = 0;
+  //
+  // A non-empty `request_id` (at most 64 bytes) is remembered with the
+  // tweet, per author, for as long as the tweet exists: when `author_id`
+  // already stored a tweet under it, nothing is written and that tweet is
+  // returned (whatever `text` is; the caller compares). Race-free: of two
+  // concurrent calls with one id, one writes and the other returns its
+  // tweet.
+  virtual absl::StatusOr<TweetRecord> CreateTweet(
+      UserId author_id, std::string_view text, std::string_view request_id) = 0;
+
+  // A tweet without a request id (never deduplicated).
+  absl::StatusOr<TweetRecord> CreateTweet(UserId author_id,
+                                          std::string_view text) {
+    return CreateTweet(author_id, text, std::string_view());
+  }
 
   // Returns up to `query.limit` tweets written by `query.user_id` or by an
   // account it follows, with id below `query.before_tweet_id` when that is

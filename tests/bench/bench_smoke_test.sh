@@ -2,14 +2,16 @@
 # bench_smoke_test.sh: the ctest smoke test of the benchmark (label
 # "bench-smoke"). It runs bench/run.sh --quick (tiny preset, ~1 s per
 # measurement) against a throwaway MariaDB in STATE_DIR and checks that
-# every scenario was measured with calls succeeding and none failing, and
-# that the Markdown table and the plot were written. The figures of such a
+# every scenario was measured with calls succeeding and none failing (the
+# mix's soak run too), that the anchor was run twice, that the loaded data
+# was snapshotted and marked dirty, and that the Markdown table and the
+# plot were written. The figures of such a
 # short run mean nothing; what matters is that the pipeline still works.
 #
 #   tests/bench/bench_smoke_test.sh BUILD_DIR STATE_DIR
 set -euo pipefail
 
-[[ $# -eq 2 ]] || { sed -n '2,9p' "$0" >&2; exit 2; }
+[[ $# -eq 2 ]] || { sed -n '2,11p' "$0" >&2; exit 2; }
 build_dir=$1
 state_dir=$2
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -23,7 +25,8 @@ mkdir -p "$state_dir"
 # Its own port range, clear of a real benchmark database (13320+).
 MINITER_BENCH_DB_PORT=${MINITER_BENCH_DB_PORT:-13340} \
   bash "$repo/bench/run.sh" --quick --no-build --build-dir "$build_dir" \
-       --state-dir "$state_dir" --out "$state_dir/results"
+       --state-dir "$state_dir" --out "$state_dir/results" \
+       --anchor-runs 2 --soak 1s
 
 python3 - "$state_dir/results" <<'PY'
 import json, os, sys
@@ -36,6 +39,16 @@ for name in ("results.md", "latency_vs_load.png"):
 r = json.load(open(os.path.join(out, "results.json")))
 if not r["anchor"]["qps"] > 0:
     problems.append("the SQL anchor has no throughput")
+if len(r["anchor"]["runs"]) != 2 or not r["anchor"]["qps_min"] <= r["anchor"]["qps"] <= r["anchor"]["qps_max"]:
+    problems.append(f"the anchor should have 2 runs with the median between min and max: {r['anchor']}")
+soak = r["scenarios"]["mix"].get("soak")
+if not soak or not soak["qps"] > 0 or soak["error_count"] or soak["dropped"]:
+    problems.append(f"mix soak run missing, empty or failing: {soak and soak['errors']}")
+# A run that wrote leaves the mark that makes the next run restore the
+# snapshot it took of the loaded data.
+for name in ("dirty", "snapshot"):
+    if not os.path.exists(os.path.join(out, "..", name)):
+        problems.append(f"{name} missing in the state directory after a run that wrote")
 for name in ("timeline", "tweet", "follow", "mix"):
     sc = r["scenarios"].get(name)
     runs = ([sc["peak"]] if sc and sc["peak"] else []) + (sc["open"] if sc else [])

@@ -198,6 +198,16 @@ TEST_F(CliTest, TweetTextFromStdinAndJsonOutput) {
   EXPECT_THAT(out_.str(), HasSubstr("\"tweet\":{\"id\":\"12\""));
 }
 
+TEST_F(CliTest, TweetPassesRequestIdThroughOrMakesOne) {
+  ASSERT_EQ(Run({"tweet", "--request_id=retry-me-7", "hello"}), 0)
+      << err_.str();
+  ASSERT_EQ(Run({"tweet", "hello"}), 0) << err_.str();
+  std::vector<std::string> ids = server_.service().tweet_request_ids();
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_EQ(ids[0], "retry-me-7");
+  EXPECT_EQ(ids[1].size(), 36u) << ids[1];  // generated UUID
+}
+
 TEST_F(CliTest, TlsCaFileTalksToATlsServer) {
   FakeMiniterServer tls_server(TestServerCredentials());
   ASSERT_TRUE(tls_server.started());

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
@@ -32,6 +33,11 @@ class FakeMiniterService final : public miniter::v1::Miniter::Service {
   miniter::v1::TimelineRequest last_timeline_request() {
     absl::MutexLock lock(&mu_);
     return last_timeline_request_;
+  }
+  // The request_id of every Tweet attempt received, in order.
+  std::vector<std::string> tweet_request_ids() {
+    absl::MutexLock lock(&mu_);
+    return tweet_request_ids_;
   }
   std::string last_tweet_text() {
     absl::MutexLock lock(&mu_);
@@ -89,6 +95,7 @@ class FakeMiniterService final : public miniter::v1::Miniter::Service {
     {
       absl::MutexLock lock(&mu_);
       last_tweet_text_ = request->text();
+      tweet_request_ids_.push_back(request->request_id());
     }
     if (!status.ok()) return status;
     response->mutable_tweet()->set_id(12);
@@ -150,6 +157,7 @@ class FakeMiniterService final : public miniter::v1::Miniter::Service {
   std::string last_authorization_ ABSL_GUARDED_BY(mu_);
   std::string last_password_ ABSL_GUARDED_BY(mu_);
   std::string last_tweet_text_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> tweet_request_ids_ ABSL_GUARDED_BY(mu_);
   miniter::v1::TimelineRequest last_timeline_request_ ABSL_GUARDED_BY(mu_);
   int calls_ ABSL_GUARDED_BY(mu_) = 0;
   int failures_left_ ABSL_GUARDED_BY(mu_) = 0;

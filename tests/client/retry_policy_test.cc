@@ -1,7 +1,7 @@
 // retry_policy_test.cc: the retry service config MiniterClient::Connect puts
 // on its channel really makes gRPC retry UNAVAILABLE for the idempotent
-// methods, and never for SignUp or Tweet (a retried Tweet could be stored
-// twice). Runs against the in-process fake server, which fails its first N
+// methods (Tweet among them, because every Tweet carries a request_id the
+// server deduplicates), and never for SignUp. Runs against the in-process fake server, which fails its first N
 // calls and counts every attempt it receives.
 #include <functional>
 #include <string>
@@ -48,13 +48,13 @@ std::vector<MethodCase> IdempotentMethods() {
       {"Unfollow",
        [](const MiniterClient& c) { return c.Unfollow({}).status(); }},
       {"Login", [](const MiniterClient& c) { return c.Login({}).status(); }},
+      {"Tweet", [](const MiniterClient& c) { return c.Tweet({}).status(); }},
   };
 }
 
 std::vector<MethodCase> NonIdempotentMethods() {
   return {
       {"SignUp", [](const MiniterClient& c) { return c.SignUp({}).status(); }},
-      {"Tweet", [](const MiniterClient& c) { return c.Tweet({}).status(); }},
   };
 }
 
@@ -82,7 +82,28 @@ TEST(RetryPolicyTest, EveryIdempotentMethodIsRetried) {
   }
 }
 
-TEST(RetryPolicyTest, TweetAndSignUpAreNeverRetried) {
+TEST(RetryPolicyTest, ARetriedTweetSendsTheSameRequestIdEveryAttempt) {
+  FakeMiniterServer server;
+  ASSERT_TRUE(server.started());
+  MiniterClient client = ConnectOrDie(server.address(), FastRetries());
+  server.service().FailNextCalls(2, kUnavailable);
+  miniter::v1::TweetRequest request;
+  request.set_text("hello");
+  ASSERT_TRUE(client.Tweet(request).ok());
+  ASSERT_TRUE(client.Tweet(request).ok());  // a new call: a new id
+  std::vector<std::string> ids = server.service().tweet_request_ids();
+  ASSERT_EQ(ids.size(), 4u);
+  EXPECT_EQ(ids[0].size(), 36u) << ids[0];  // a UUID
+  EXPECT_EQ(ids[1], ids[0]);
+  EXPECT_EQ(ids[2], ids[0]);
+  EXPECT_NE(ids[3], ids[0]);
+  // A caller's own id is sent as given.
+  request.set_request_id("my-own-id");
+  ASSERT_TRUE(client.Tweet(request).ok());
+  EXPECT_EQ(server.service().tweet_request_ids().back(), "my-own-id");
+}
+
+TEST(RetryPolicyTest, SignUpIsNeverRetried) {
   for (const MethodCase& method : NonIdempotentMethods()) {
     SCOPED_TRACE(method.name);
     FakeMiniterServer server;

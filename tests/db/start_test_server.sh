@@ -6,7 +6,8 @@
 #   tests/db/start_test_server.sh STATE_DIR SERVER_BINARY DATABASE_URL_FILE
 #
 # Writes STATE_DIR/address (host:port to dial), STATE_DIR/server.pid and
-# STATE_DIR/server.log. Returns once the server answers RPCs.
+# STATE_DIR/server.log. Returns once the server answers RPCs. Rate limits
+# are raised far above production: the client suites run from one address.
 set -euo pipefail
 
 [[ $# -eq 3 ]] || { sed -n '2,10p' "$0" >&2; exit 2; }
@@ -26,6 +27,9 @@ address=127.0.0.1:$port
 MINITER_DATABASE_URL=$database_url \
 MINITER_TOKEN_SECRET=client-suite-test-secret-0123456789abcdef \
 MINITER_LISTEN=$address \
+MINITER_SIGNUP_RATE_PER_PEER=1000000/1m MINITER_LOGIN_RATE_PER_PEER=1000000/1m \
+MINITER_LOGIN_RATE_PER_EMAIL=1000000/1m MINITER_TWEET_RATE_PER_PEER=1000000/1m \
+MINITER_TWEET_RATE_PER_ACCOUNT=1000000/1m \
   setsid "$server_binary" >"$state_dir/server.log" 2>&1 </dev/null &
 echo $! >"$state_dir/server.pid"
 

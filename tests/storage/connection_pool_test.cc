@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "server/common/retry_hint.h"
 
 namespace miniter::storage::mysql {
 namespace {
@@ -60,7 +61,42 @@ TEST(ConnectionPoolTest, FullPoolTimesOutWithResourceExhausted) {
   EXPECT_EQ(c.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(c.status().message(),
               HasSubstr("server busy: no database connection free within 50ms"));
+  EXPECT_EQ(common::RetryAfter(c.status()), ConnectionPool::kRetryAfter);
   EXPECT_EQ(opened, 2);
+}
+
+TEST(ConnectionPoolTest, FullQueueRefusesAtOnceWithARetryHint) {
+  std::atomic<int> opened{0};
+  ConnectionPool pool(FakeOpener(&opened), 1, /*max_waiting=*/1);
+  absl::StatusOr<ConnectionLease> held = pool.Acquire(absl::Seconds(1));
+  ASSERT_TRUE(held.ok());
+  absl::Notification waiter_done;
+  std::thread waiter([&] {
+    // Queued behind `held`; times out because nobody returns it in time.
+    absl::StatusOr<ConnectionLease> lease = pool.Acquire(absl::Seconds(2));
+    EXPECT_EQ(lease.status().code(), absl::StatusCode::kResourceExhausted);
+    waiter_done.Notify();
+  });
+  const absl::Time give_up = absl::Now() + absl::Seconds(5);
+  while (pool.waiting_count() < 1 && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  ASSERT_EQ(pool.waiting_count(), 1);
+  // The queue is full: the next caller is refused without waiting its 10 s.
+  const absl::Time start = absl::Now();
+  absl::StatusOr<ConnectionLease> refused = pool.Acquire(absl::Seconds(10));
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(100));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr("1 calls already waiting"));
+  EXPECT_EQ(common::RetryAfter(refused.status()), ConnectionPool::kRetryAfter);
+  EXPECT_TRUE(waiter_done.WaitForNotificationWithTimeout(absl::Seconds(5)));
+  waiter.join();
+  // Once the queue has drained, waiting is allowed again.
+  EXPECT_EQ(pool.waiting_count(), 0);
+  held = absl::UnavailableError("returned");  // gives the connection back
+  EXPECT_TRUE(pool.Acquire(absl::Milliseconds(10)).ok());
 }
 
 TEST(ConnectionPoolTest, WaiterGetsTheConnectionWhenOneIsReturned) {

@@ -1,6 +1,7 @@
 // merged_author_cache_test.cc: MergedAuthorCache alone, no database (label
 // unit): which ranges an entry covers, staleness, local additions, merging
-// a reload with them, and the least-recently-used bound on authors.
+// a reload with them, refresh-ahead claims, and the least-recently-used
+// bound on authors.
 #include "server/storage/mysql/merged_author_cache.h"
 
 #include <gmock/gmock.h>
@@ -80,6 +81,57 @@ TEST(MergedAuthorCacheTest, StaleEntriesAskForAReload) {
   EXPECT_EQ(cache.Collect(7, kNewest, 0, 5, kT0 + absl::Seconds(2), out),
             Lookup::kHit);
   EXPECT_THAT(out, ElementsAre(95, 90));
+}
+
+TEST(MergedAuthorCacheTest, EntriesPastHalfTheirStalenessAreClaimedOnce) {
+  MergedAuthorCache cache(8, 3, absl::Seconds(1));
+  cache.Store(7, {90}, kT0);
+  cache.Store(8, {80}, kT0 + absl::Milliseconds(400));
+  std::vector<TweetId> out;
+  bool due = false;
+  // Young entry: a hit, nothing due, nothing to claim.
+  EXPECT_EQ(cache.Collect(7, kNewest, 0, 5, kT0 + absl::Milliseconds(500), out,
+                          &due),
+            Lookup::kHit);
+  EXPECT_FALSE(due);
+  std::vector<UserId> claimed;
+  cache.ClaimDue(kT0 + absl::Milliseconds(500), 16, claimed);
+  EXPECT_THAT(claimed, IsEmpty());
+  // Past half the bound: still a hit, but due; one caller claims it, and
+  // then nobody else is told to.
+  const absl::Time later = kT0 + absl::Milliseconds(600);
+  EXPECT_EQ(cache.Collect(7, kNewest, 0, 5, later, out, &due), Lookup::kHit);
+  EXPECT_TRUE(due);
+  cache.ClaimDue(later, 16, claimed);
+  EXPECT_THAT(claimed, ElementsAre(7));  // 8 is only 200 ms old
+  due = false;
+  EXPECT_EQ(cache.Collect(7, kNewest, 0, 5, later, out, &due), Lookup::kHit);
+  EXPECT_FALSE(due);
+  claimed.clear();
+  cache.ClaimDue(later, 16, claimed);
+  EXPECT_THAT(claimed, IsEmpty());
+  // The claimer's Store ends the claim; the entry is young again.
+  cache.Store(7, {95, 90}, later);
+  cache.ClaimDue(later + absl::Milliseconds(501), 16, claimed);
+  EXPECT_THAT(claimed, ::testing::UnorderedElementsAre(7, 8));
+}
+
+TEST(MergedAuthorCacheTest, ClaimDueSkipsStaleEntriesAndRespectsMax) {
+  MergedAuthorCache cache(8, 3, absl::Seconds(1));
+  cache.Store(1, {10}, kT0);
+  cache.Store(2, {20}, kT0 + absl::Milliseconds(300));
+  cache.Store(3, {30}, kT0 + absl::Milliseconds(300));
+  std::vector<UserId> claimed;
+  // At kT0+1.1 s entry 1 is stale (its readers load it): not claimed.
+  cache.ClaimDue(kT0 + absl::Milliseconds(1100), 1, claimed);
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_NE(claimed[0], 1u);
+  cache.ClaimDue(kT0 + absl::Milliseconds(1100), 5, claimed);
+  EXPECT_THAT(claimed, ::testing::UnorderedElementsAre(2, 3));
+  // A failed refresh is not stuck: once stale, Collect asks for a load.
+  std::vector<TweetId> out;
+  EXPECT_EQ(cache.Collect(2, kNewest, 0, 5, kT0 + absl::Milliseconds(1400), out),
+            Lookup::kLoad);
 }
 
 TEST(MergedAuthorCacheTest, LocalTweetsAreAddedAndSurviveARacingReload) {

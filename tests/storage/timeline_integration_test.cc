@@ -589,5 +589,82 @@ TEST_F(TimelineTest, TweetThroughAnotherServerAppearsAfterTheStalenessBound) {
   EXPECT_THAT(ReadAllIds(reader, 10), ElementsAreArray(NewestFirst(expected)));
 }
 
+// The first reader to see an entry past half its staleness bound reloads
+// it (refresh ahead) while it still serves: a tweet written through
+// another server shows up although no entry ever went stale. Without the
+// refresh, the entry (300 of its 600 ms old) would be served unchanged.
+TEST_F(TimelineTest, MergedCacheRefreshesAheadOfTheStalenessBound) {
+  TimelineOptions timeline;
+  timeline.fanout_threshold = 2;
+  timeline.merged_cache_staleness = absl::Milliseconds(600);
+  Open(timeline);
+  absl::StatusOr<MySqlStorage> other = OpenMySqlStorage(options_);  // "server 2"
+  ASSERT_TRUE(other.ok()) << other.status();
+  UserId reader = MustCreateUser();
+  UserId star = MustCreateUser("star");
+  MustFollow(MustCreateUser(), star);
+  MustFollow(reader, star);
+  EXPECT_TRUE(Merged(star));
+  std::vector<TweetId> expected = {MustTweet(star)};
+  EXPECT_THAT(ReadAllIds(reader, 10), ElementsAreArray(NewestFirst(expected)));
+  absl::StatusOr<TweetRecord> remote = other->tweets->CreateTweet(star, "remote");
+  ASSERT_TRUE(remote.ok()) << remote.status();
+  expected.push_back(remote->id);
+  absl::SleepFor(absl::Milliseconds(350));
+  // Past half the bound: served as cached, and reloaded by this read.
+  ReadAllIds(reader, 10);
+  EXPECT_THAT(ReadAllIds(reader, 10), ElementsAreArray(NewestFirst(expected)));
+}
+
+// ---- The tweet cache (TweetRecordCache) -------------------------------------
+
+// Pages read through the tweet cache (cold, warm, and one too small to hold
+// a page, so hits and misses interleave) carry exactly the records the
+// database returns with the cache off: ids, authors, names, texts, times.
+TEST_F(TimelineTest, TweetCacheGivesTheSameRecordsAsTheDatabase) {
+  TimelineOptions timeline;
+  timeline.fanout_threshold = 2;  // one merged author, the rest fanned out
+  Open(timeline);
+  UserId reader = MustCreateUser("읽는 사람");
+  UserId star = MustCreateUser("별 ⭐");
+  MustFollow(MustCreateUser(), star);
+  MustFollow(reader, star);
+  UserId friend1 = MustCreateUser("친구");
+  MustFollow(reader, friend1);
+  for (int i = 0; i < 9; ++i) {
+    MustTweet(i % 3 == 0 ? star : i % 3 == 1 ? friend1 : reader,
+              absl::StrCat("트윗 ", i, " 🎉 ", std::string(i * 20, 'x')));
+  }
+  auto read_all = [&](std::int64_t cache_bytes, int page_size) {
+    timeline.tweet_cache_bytes = cache_bytes;
+    Open(timeline);
+    std::vector<TweetRecord> first = ReadAll(reader, page_size);
+    std::vector<TweetRecord> second = ReadAll(reader, page_size);  // warm
+    EXPECT_EQ(first.size(), second.size());
+    for (std::size_t i = 0; i < first.size() && i < second.size(); ++i) {
+      EXPECT_EQ(first[i].id, second[i].id);
+      EXPECT_EQ(first[i].text, second[i].text);
+    }
+    return second;
+  };
+  const std::vector<TweetRecord> truth = read_all(0, 4);
+  ASSERT_EQ(truth.size(), 9u);
+  // 32 MiB (the default): everything cached after the first read; two
+  // entries' worth: evictions within every page.
+  for (std::int64_t bytes : {std::int64_t{32} << 20, std::int64_t{2 * 260}}) {
+    for (int page_size : {1, 4, 50}) {
+      std::vector<TweetRecord> got = read_all(bytes, page_size);
+      ASSERT_EQ(got.size(), truth.size()) << bytes << " " << page_size;
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        EXPECT_EQ(got[i].id, truth[i].id);
+        EXPECT_EQ(got[i].author_id, truth[i].author_id);
+        EXPECT_EQ(got[i].author_name, truth[i].author_name);
+        EXPECT_EQ(got[i].text, truth[i].text);
+        EXPECT_EQ(got[i].created_at, truth[i].created_at);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace miniter::storage

@@ -7,6 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/common/retry_hint.h"
 #include "server/rules/page_token.h"
 #include "server/storage/mocks/mock_stores.h"
 
@@ -153,13 +154,13 @@ TEST_F(MiniterRulesTest, AuthenticateRejectsMissingMalformedExpiredTokens) {
 }
 
 TEST_F(MiniterRulesTest, TweetIsNormalizedBeforeStorage) {
-  EXPECT_CALL(*tweets_, CreateTweet(3, std::string_view("caf\xC3\xA9")))
+  EXPECT_CALL(*tweets_, CreateTweet(3, std::string_view("caf\xC3\xA9"), std::string_view()))
       .WillOnce(Return(TweetRecord{1, 3, "Ann", "caf\xC3\xA9", kNow}));
   EXPECT_TRUE(rules_->PostTweet(3, "cafe\xCC\x81").ok());
 }
 
 TEST_F(MiniterRulesTest, TweetTooLongNeverReachesStorage) {
-  EXPECT_CALL(*tweets_, CreateTweet(_, _)).Times(0);
+  EXPECT_CALL(*tweets_, CreateTweet(_, _, _)).Times(0);
   EXPECT_EQ(rules_->PostTweet(3, std::string(301, 'x')).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
@@ -221,6 +222,106 @@ TEST_F(MiniterRulesTest, TimelineOfUnknownUserIsNotFound) {
       .WillOnce(Return(absl::NotFoundError("no user")));
   EXPECT_EQ(rules_->ReadTimeline(3, 77, 20, "").status().code(),
             absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace miniter::rules
+
+// ---- Tweet request ids and rate limits ------------------------------------
+
+namespace miniter::rules {
+namespace {
+
+TEST_F(MiniterRulesTest, TweetRequestIdReachesStorageAndAReplayIsOk) {
+  EXPECT_CALL(*tweets_, CreateTweet(3, std::string_view("hi"),
+                                    std::string_view("req-1")))
+      .Times(2)
+      .WillRepeatedly(Return(TweetRecord{9, 3, "Ann", "hi", kNow}));
+  absl::StatusOr<TweetRecord> first = rules_->PostTweet(3, "hi", "req-1");
+  absl::StatusOr<TweetRecord> again = rules_->PostTweet(3, "hi", "req-1");
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->id, first->id);
+}
+
+TEST_F(MiniterRulesTest, TweetRequestIdReusedWithOtherTextIsAlreadyExists) {
+  // Storage returns the tweet stored first under the id.
+  EXPECT_CALL(*tweets_, CreateTweet(3, std::string_view("second"),
+                                    std::string_view("req-1")))
+      .WillOnce(Return(TweetRecord{9, 3, "Ann", "first", kNow}));
+  absl::StatusOr<TweetRecord> tweet = rules_->PostTweet(3, "second", "req-1");
+  EXPECT_EQ(tweet.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(tweet.status().message(), HasSubstr("request_id"));
+}
+
+TEST_F(MiniterRulesTest, BadRequestIdsNeverReachStorage) {
+  EXPECT_CALL(*tweets_, CreateTweet(_, _, _)).Times(0);
+  for (const std::string& bad :
+       {std::string(65, 'a'), std::string("has space"), std::string("tab\t"),
+        std::string("nul\0x", 5), std::string("\xEC\x95\x88")}) {
+    EXPECT_EQ(rules_->PostTweet(3, "hi", bad).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
+class RateLimitedRulesTest : public MiniterRulesTest {
+ protected:
+  RateLimitedRulesTest() {
+    MiniterRules::Dependencies deps;
+    deps.users = users_;
+    deps.tweets = tweets_;
+    deps.follows = follows_;
+    deps.password_hasher = hasher_;
+    deps.tokens = tokens_;
+    deps.clock = [this] { return now_; };
+    deps.rate_limits.signup_per_peer = {2, absl::Minutes(1)};
+    deps.rate_limits.login_per_peer = {5, absl::Minutes(1)};
+    deps.rate_limits.login_per_email = {2, absl::Minutes(1)};
+    deps.rate_limits.tweet_per_peer = {3, absl::Minutes(1)};
+    deps.rate_limits.tweet_per_account = {2, absl::Minutes(1)};
+    rules_ = std::make_unique<MiniterRules>(std::move(deps));
+  }
+};
+
+TEST_F(RateLimitedRulesTest, SignUpPerPeerWithRetryHint) {
+  EXPECT_TRUE(rules_->AdmitSignUp("10.0.0.1").ok());
+  EXPECT_TRUE(rules_->AdmitSignUp("10.0.0.1").ok());
+  absl::Status refused = rules_->AdmitSignUp("10.0.0.1");
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(refused.message(), HasSubstr("sign-ups"));
+  ASSERT_TRUE(common::RetryAfter(refused).has_value());
+  EXPECT_EQ(*common::RetryAfter(refused), absl::Seconds(30));
+  EXPECT_TRUE(rules_->AdmitSignUp("10.0.0.2").ok());  // another client
+  now_ += absl::Seconds(30);
+  EXPECT_TRUE(rules_->AdmitSignUp("10.0.0.1").ok());
+}
+
+TEST_F(RateLimitedRulesTest, LoginPerEmailIgnoresLetterCaseAndPeer) {
+  EXPECT_TRUE(rules_->AdmitLogin("10.0.0.1", "Ann@Example.com").ok());
+  EXPECT_TRUE(rules_->AdmitLogin("10.0.0.2", "ann@example.com").ok());
+  absl::Status refused = rules_->AdmitLogin("10.0.0.3", "ANN@EXAMPLE.COM");
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(refused.message(), HasSubstr("e-mail"));
+  EXPECT_TRUE(common::RetryAfter(refused).has_value());
+  EXPECT_TRUE(rules_->AdmitLogin("10.0.0.3", "bob@example.com").ok());
+}
+
+TEST_F(RateLimitedRulesTest, TweetPerAccountLeavesOtherAccountsAlone) {
+  EXPECT_TRUE(rules_->AdmitTweet("10.0.0.1", 1).ok());
+  EXPECT_TRUE(rules_->AdmitTweet("10.0.0.1", 1).ok());
+  EXPECT_EQ(rules_->AdmitTweet("10.0.0.9", 1).code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(rules_->AdmitTweet("10.0.0.9", 2).ok());
+}
+
+TEST_F(RateLimitedRulesTest, TweetPerPeerCoversAccountsBehindOneAddress) {
+  EXPECT_TRUE(rules_->AdmitTweet("10.0.0.1", 1).ok());
+  EXPECT_TRUE(rules_->AdmitTweet("10.0.0.1", 2).ok());
+  EXPECT_TRUE(rules_->AdmitTweet("10.0.0.1", 3).ok());
+  absl::Status refused = rules_->AdmitTweet("10.0.0.1", 4);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(refused.message(), HasSubstr("address"));
 }
 
 }  // namespace

@@ -17,6 +17,24 @@ using ::testing::_;
 using ::testing::NiceMock;
 using ::testing::Return;
 
+TEST(ClientAddressTest, TakesTheAddressOfTheGrpcPeer) {
+  EXPECT_EQ(ClientAddress("ipv4:10.1.2.3:41234", "", {}), "10.1.2.3");
+  EXPECT_EQ(ClientAddress("ipv6:[2001:db8::1]:41234", "", {}), "2001:db8::1");
+  EXPECT_EQ(ClientAddress("unix:/tmp/s", "", {}), "unix:/tmp/s");
+}
+
+TEST(ClientAddressTest, ForwardedForCountsOnlyFromATrustedProxy) {
+  const std::set<std::string> proxies = {"10.0.0.5"};
+  // Anyone else's header is the client's own claim: ignored.
+  EXPECT_EQ(ClientAddress("ipv4:10.9.9.9:1", "1.2.3.4", proxies), "10.9.9.9");
+  // The proxy appended the last entry; earlier ones came from the client.
+  EXPECT_EQ(ClientAddress("ipv4:10.0.0.5:1", "6.6.6.6, 1.2.3.4", proxies),
+            "1.2.3.4");
+  EXPECT_EQ(ClientAddress("ipv4:10.0.0.5:1", "1.2.3.4", proxies), "1.2.3.4");
+  // A proxy that sent no header is itself the client.
+  EXPECT_EQ(ClientAddress("ipv4:10.0.0.5:1", "", proxies), "10.0.0.5");
+}
+
 TEST(ToGrpcStatusTest, KeepsCodeAndMessage) {
   grpc::Status status = ToGrpcStatus(absl::NotFoundError("no user has id 9"));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
@@ -91,7 +109,7 @@ TEST_F(MiniterServiceTest, TweetWithoutTokenIsUnauthenticated) {
 }
 
 TEST_F(MiniterServiceTest, TweetActsAsTheTokenOwnerAndConvertsTheReply) {
-  EXPECT_CALL(*tweets_, CreateTweet(42, std::string_view("hello")))
+  EXPECT_CALL(*tweets_, CreateTweet(42, std::string_view("hello"), std::string_view()))
       .WillOnce(Return(storage::TweetRecord{
           7, 42, "Ann", "hello",
           absl::FromUnixSeconds(1'800'000'000) + absl::Microseconds(5)}));

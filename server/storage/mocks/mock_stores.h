@@ -24,7 +24,7 @@ class MockUserStore : public UserStore {
 class MockTweetStore : public TweetStore {
  public:
   MOCK_METHOD(absl::StatusOr<TweetRecord>, CreateTweet,
-              (UserId, std::string_view), (override));
+              (UserId, std::string_view, std::string_view), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<TweetRecord>>, ReadTimelinePage,
               (const TimelinePageQuery&), (override));
 };

@@ -2,10 +2,12 @@
 #include "server/storage/mysql/connection_pool.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "server/common/retry_hint.h"
 
 namespace miniter::storage::mysql {
 namespace {
@@ -16,22 +18,38 @@ constexpr absl::Duration kCheckIdleAfter = absl::Seconds(30);
 
 }  // namespace
 
-ConnectionPool::ConnectionPool(Opener opener, int max_size)
-    : opener_(std::move(opener)), max_size_(std::max(1, max_size)) {}
+ConnectionPool::ConnectionPool(Opener opener, int max_size, int max_waiting)
+    : opener_(std::move(opener)),
+      max_size_(std::max(1, max_size)),
+      max_waiting_(max_waiting < 0 ? std::numeric_limits<int>::max()
+                                   : max_waiting) {}
 
 absl::StatusOr<ConnectionLease> ConnectionPool::Acquire(absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   std::unique_ptr<PooledConnection> connection;
   {
     absl::MutexLock lock(&mu_);
+    if (idle_.empty() && open_ >= max_size_ && waiting_ >= max_waiting_) {
+      return common::WithRetryAfter(
+          absl::ResourceExhaustedError(absl::StrCat(
+              "server busy: all ", max_size_,
+              " database connections in use and ", waiting_,
+              " calls already waiting")),
+          kRetryAfter);
+    }
+    ++waiting_;
     while (idle_.empty() && open_ >= max_size_) {
       const bool timed_out = slot_freed_.WaitWithDeadline(&mu_, deadline);
       if (timed_out && idle_.empty() && open_ >= max_size_) {
-        return absl::ResourceExhaustedError(
-            absl::StrCat("server busy: no database connection free within ",
-                         absl::ToInt64Milliseconds(timeout), "ms"));
+        --waiting_;
+        return common::WithRetryAfter(
+            absl::ResourceExhaustedError(absl::StrCat(
+                "server busy: no database connection free within ",
+                absl::ToInt64Milliseconds(timeout), "ms")),
+            kRetryAfter);
       }
     }
+    --waiting_;
     if (!idle_.empty()) {
       connection = std::move(idle_.back());
       idle_.pop_back();
@@ -81,6 +99,11 @@ void ConnectionPool::Release(std::unique_ptr<PooledConnection> connection,
 int ConnectionPool::open_count() const {
   absl::MutexLock lock(&mu_);
   return open_;
+}
+
+int ConnectionPool::waiting_count() const {
+  absl::MutexLock lock(&mu_);
+  return waiting_;
 }
 
 int ConnectionPool::idle_count() const {

@@ -19,13 +19,17 @@ void MergedAuthorCache::Touch(Entry& entry) {
 
 MergedAuthorCache::Lookup MergedAuthorCache::Collect(
     UserId author, TweetId before, TweetId lower, std::size_t limit,
-    absl::Time now, std::vector<TweetId>& out) {
+    absl::Time now, std::vector<TweetId>& out, bool* due) {
   absl::MutexLock lock(&mu_);
   auto found = entries_.find(author);
   if (found == entries_.end()) return Lookup::kLoad;
   Entry& entry = found->second;
   if (now - entry.loaded_at > staleness_) return Lookup::kLoad;
   Touch(entry);
+  if (due != nullptr && !entry.refresh_claimed &&
+      now - entry.loaded_at > staleness_ / 2) {
+    *due = true;
+  }
   const std::vector<TweetId>& ids = entry.ids;
   // First id below `before` (ids are descending).
   auto it = std::upper_bound(ids.begin(), ids.end(), before,
@@ -43,6 +47,22 @@ MergedAuthorCache::Lookup MergedAuthorCache::Collect(
   if (covered) return Lookup::kHit;
   out.resize(start);
   return Lookup::kNotCovered;
+}
+
+void MergedAuthorCache::ClaimDue(absl::Time now, std::size_t max,
+                                 std::vector<UserId>& out) {
+  absl::MutexLock lock(&mu_);
+  for (auto& [author, entry] : entries_) {
+    if (max == 0) break;
+    // Stale entries are not claimed: their readers load them anyway.
+    const absl::Duration age = now - entry.loaded_at;
+    if (entry.refresh_claimed || age <= staleness_ / 2 || age > staleness_) {
+      continue;
+    }
+    entry.refresh_claimed = true;
+    out.push_back(author);
+    --max;
+  }
 }
 
 void MergedAuthorCache::Store(UserId author, const std::vector<TweetId>& newest,
@@ -74,6 +94,7 @@ void MergedAuthorCache::Store(UserId author, const std::vector<TweetId>& newest,
     entry.ids = std::move(ids);
     entry.has_older = has_older;
     entry.loaded_at = std::max(entry.loaded_at, loaded_at);
+    entry.refresh_claimed = false;
     Touch(entry);
     return;
   }

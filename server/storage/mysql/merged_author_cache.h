@@ -38,9 +38,23 @@ class MergedAuthorCache {
   // Appends to `out` `author`'s tweet ids in (lower, before), newest first,
   // at most `limit`, and returns kHit, when the entry was loaded no longer
   // than `staleness` before `now` and holds every id of that range (or the
-  // first `limit` of it). Otherwise appends nothing.
+  // first `limit` of it). Otherwise appends nothing. Sets `*due` (when not
+  // null) if the entry is older than half the staleness bound and no
+  // reload of it has been claimed yet: the caller should then ClaimDue().
   Lookup Collect(UserId author, TweetId before, TweetId lower,
-                 std::size_t limit, absl::Time now, std::vector<TweetId>& out);
+                 std::size_t limit, absl::Time now, std::vector<TweetId>& out,
+                 bool* due = nullptr);
+
+  // Refresh ahead: appends to `out` up to `max` authors whose entries are
+  // older than half the staleness bound at `now` (but not stale) and not
+  // yet claimed, and
+  // marks them claimed, so one caller reloads them (with Store()) while
+  // their entries are still fresh and every other reader keeps hitting.
+  // Without it each entry expires and every concurrent reader that meets
+  // it stale reloads it, one statement each (docs/profile.md). A claim
+  // ends with the next Store() of the author; if the claimer's load fails,
+  // the entry simply goes stale and is loaded the ordinary way.
+  void ClaimDue(absl::Time now, std::size_t max, std::vector<UserId>& out);
 
   // Records the result of reading `author`'s newest ids_per_author + 1
   // tweet ids (newest first) with a query that started at `loaded_at`: an
@@ -66,6 +80,7 @@ class MergedAuthorCache {
     // before the load, newer than ids.back(), is in ids.
     bool has_older = false;
     absl::Time loaded_at;
+    bool refresh_claimed = false;  // a ClaimDue() caller is reloading it
     std::list<UserId>::iterator lru;  // position in lru_
   };
 

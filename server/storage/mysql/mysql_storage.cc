@@ -30,6 +30,7 @@
 #include "server/storage/mysql/mysql_tweet_store.h"
 #include "server/storage/mysql/mysql_user_store.h"
 #include "server/storage/mysql/pooled_connection.h"
+#include "server/storage/mysql/replica_tweet_store.h"
 #include "server/storage/mysql/sql_script.h"
 
 namespace miniter::storage {
@@ -41,6 +42,11 @@ using mysql::PooledConnection;
 
 // Health checks wait at most this long for the health pool's connection.
 constexpr absl::Duration kHealthAcquireTimeout = absl::Seconds(1);
+// The health pool's own timeouts, shorter than the request pool's, so that a
+// hung (paused, overloaded) database turns health NOT_SERVING within a few
+// seconds instead of after the long request I/O timeout.
+constexpr absl::Duration kHealthConnectTimeout = absl::Seconds(1);
+constexpr absl::Duration kHealthIoTimeout = absl::Seconds(1);
 // GET_LOCK blocks on the server; the client's read timeout must outlast it,
 // and DDL on a large table can take minutes.
 constexpr int kMigrationLockSeconds = 30;
@@ -171,11 +177,23 @@ absl::StatusOr<MySqlStorage> OpenMySqlStorage(const MySqlOptions& options) {
   if (options.pool_size < 1) {
     return absl::InvalidArgumentError("database pool size must be at least 1");
   }
+  if (options.pool_queue < 0) {
+    return absl::InvalidArgumentError("database pool queue must not be negative");
+  }
   auto opener = [settings = *settings]() {
     return mysql::OpenPooledConnection(settings);
   };
-  auto pool = std::make_shared<ConnectionPool>(opener, options.pool_size);
-  auto health_pool = std::make_shared<ConnectionPool>(opener, 1);
+  ConnectionSettings health_settings = *settings;
+  health_settings.connect_timeout =
+      std::min(health_settings.connect_timeout, kHealthConnectTimeout);
+  health_settings.io_timeout =
+      std::min(health_settings.io_timeout, kHealthIoTimeout);
+  auto health_opener = [health_settings]() {
+    return mysql::OpenPooledConnection(health_settings);
+  };
+  auto pool = std::make_shared<ConnectionPool>(opener, options.pool_size,
+                                               EffectivePoolQueue(options));
+  auto health_pool = std::make_shared<ConnectionPool>(health_opener, 1);
 
   MySqlStorage storage;
   storage.users =
@@ -187,6 +205,13 @@ absl::StatusOr<MySqlStorage> OpenMySqlStorage(const MySqlOptions& options) {
   storage.health = std::make_shared<mysql::MySqlDatabaseHealth>(
       health_pool, std::min(options.acquire_timeout, kHealthAcquireTimeout));
   storage.target = mysql::DescribeDatabaseTarget(settings->url);
+  storage.lagging_timelines = storage.tweets;
+  if (!options.replica_database_url.empty()) {
+    absl::StatusOr<std::shared_ptr<TweetStore>> routed =
+        mysql::OpenReplicaTweetStore(options, storage.tweets);
+    if (!routed.ok()) return routed.status();
+    storage.lagging_timelines = *std::move(routed);
+  }
   return storage;
 }
 

@@ -26,7 +26,13 @@ struct MySqlOptions {
   std::string database_url;
   // Most connections held open at once; also the most concurrent queries.
   int pool_size = 16;
-  // How long a request waits for a free connection before
+  // How many requests may queue for a connection when all pool_size are in
+  // use; further ones get RESOURCE_EXHAUSTED (with a retry hint) at once.
+  // 0 means 4 × pool_size (EffectivePoolQueue): enough that short bursts
+  // wait instead of failing, few enough that a queued call waits about four
+  // query times at most.
+  int pool_queue = 0;
+  // How long a queued request waits for a free connection before
   // RESOURCE_EXHAUSTED.
   absl::Duration acquire_timeout = absl::Seconds(2);
   // TCP/socket connect timeout for a new connection.
@@ -37,12 +43,28 @@ struct MySqlOptions {
   // Fan-out threshold, home-timeline retention, follow backfill depth and
   // trimming rate; production defaults (tests lower them).
   TimelineOptions timeline;
+  // A MariaDB replica of the database (same URL syntax), or empty. Reads
+  // that may lag (MySqlStorage::lagging_timelines) go there while it is at
+  // most replica_max_staleness behind the primary (GTID-measured; see
+  // replica_tweet_store.h), else to the primary.
+  std::string replica_database_url;
+  absl::Duration replica_max_staleness = absl::Seconds(2);
 };
+
+// The queue length the pool gets: options.pool_queue, or 4 × pool_size when
+// that is 0.
+inline int EffectivePoolQueue(const MySqlOptions& options) {
+  return options.pool_queue > 0 ? options.pool_queue : 4 * options.pool_size;
+}
 
 // The stores, all sharing one connection pool.
 struct MySqlStorage {
   std::shared_ptr<UserStore> users;
   std::shared_ptr<TweetStore> tweets;
+  // Timeline reads that may be up to replica_max_staleness behind (other
+  // users' timelines): the replica router when a replica is configured,
+  // else the same store as `tweets`. Writes through it go to the primary.
+  std::shared_ptr<TweetStore> lagging_timelines;
   std::shared_ptr<FollowStore> follows;
   std::shared_ptr<DatabaseHealth> health;
   // "host:port/database" or "socket /path/database": printable, no password.

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include <cppconn/exception.h>
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
@@ -32,6 +33,19 @@ namespace {
 constexpr const char* kInsertTweet =
     "INSERT INTO tweets (user_id, text, created_at) "
     "VALUES (?, ?, UTC_TIMESTAMP(6))";
+// Request ids (sql/migrations/0003_tweet_request_ids.sql): a retried
+// Tweet finds the tweet its first attempt stored.
+constexpr const char* kSelectTweetByRequestId =
+    "SELECT t.id, t.user_id, u.name, t.text, "
+    MINITER_SQL_UNIX_MICROS("t.created_at")
+    " FROM tweet_request_ids r JOIN tweets t ON t.id = r.tweet_id"
+    " JOIN users u ON u.id = t.user_id"
+    " WHERE r.user_id = ? AND r.request_id = ?";
+constexpr const char* kInsertRequestId =
+    "INSERT INTO tweet_request_ids (user_id, request_id, tweet_id) "
+    "VALUES (?, ?, ?)";
+constexpr int kDuplicateKeyError = 1062;
+
 // Reads back what was stored (and the author's name) in the shape of a
 // timeline row; LAST_INSERT_ID() is per session.
 constexpr const char* kSelectInsertedTweet =
@@ -193,19 +207,31 @@ bool ReadMergedForFanOut(PooledConnection& connection, UserId author) {
   return false;  // not reached: the row exists after the insert
 }
 
-// Fills `out` (newest first) with the full records of `ids` (newest first).
+// Fills `out` (newest first) with the full records of `ids` (newest first):
+// from `cache` when it has them (null: no cache), the rest by primary key,
+// which are then cached. Only misses cost a statement.
 void FetchTweets(PooledConnection& connection, const std::vector<TweetId>& ids,
-                 std::vector<TweetRecord>& out) {
+                 TweetRecordCache* cache, std::vector<TweetRecord>& out) {
+  std::vector<TweetRecord> cached;
+  std::vector<bool> hit;
+  std::vector<TweetId> missing;
+  if (cache != nullptr && cache->Lookup(ids, cached, hit) == ids.size()) {
+    out = std::move(cached);
+    return;
+  }
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (cache == nullptr || !hit[i]) missing.push_back(ids[i]);
+  }
   std::unordered_map<TweetId, TweetRecord> found;
-  for (std::size_t begin = 0; begin < ids.size(); begin += kMaxIdSlots) {
-    const std::size_t count = std::min(kMaxIdSlots, ids.size() - begin);
+  for (std::size_t begin = 0; begin < missing.size(); begin += kMaxIdSlots) {
+    const std::size_t count = std::min(kMaxIdSlots, missing.size() - begin);
     std::size_t slots = kMinIdSlots;
     while (slots < count) slots *= 2;
     sql::PreparedStatement& select =
         connection.Prepare(SelectTweetsByIdSql(slots));
     for (std::size_t i = 0; i < slots; ++i) {
       select.setUInt64(static_cast<unsigned int>(i + 1),
-                       i < count ? ids[begin + i] : 0);
+                       i < count ? missing[begin + i] : 0);
     }
     std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
     while (rows->next()) {
@@ -213,9 +239,19 @@ void FetchTweets(PooledConnection& connection, const std::vector<TweetId>& ids,
       found.emplace(tweet.id, std::move(tweet));
     }
   }
+  if (cache != nullptr && !found.empty()) {
+    std::vector<TweetRecord> fetched;
+    fetched.reserve(found.size());
+    for (const auto& [id, tweet] : found) fetched.push_back(tweet);
+    cache->Insert(fetched);
+  }
   out.reserve(ids.size());
-  for (TweetId id : ids) {
-    auto it = found.find(id);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (cache != nullptr && hit[i]) {
+      out.push_back(std::move(cached[i]));
+      continue;
+    }
+    auto it = found.find(ids[i]);
     // Tweets are never deleted and home rows commit with their tweet, so
     // every id is found; skipping is only the safe answer to a bug.
     if (it != found.end()) out.push_back(std::move(it->second));
@@ -291,15 +327,32 @@ MySqlTweetStore::MySqlTweetStore(std::shared_ptr<ConnectionPool> pool,
         static_cast<std::size_t>(timeline_.merged_cache_ids_per_author),
         timeline_.merged_cache_staleness);
   }
+  if (timeline_.tweet_cache_bytes > 0) {
+    tweet_cache_ = std::make_unique<TweetRecordCache>(
+        static_cast<std::size_t>(timeline_.tweet_cache_bytes));
+  }
 }
 
-absl::StatusOr<TweetRecord> MySqlTweetStore::CreateTweet(UserId author_id,
-                                                         std::string_view text) {
+absl::StatusOr<TweetRecord> MySqlTweetStore::CreateTweet(
+    UserId author_id, std::string_view text, std::string_view request_id) {
   TweetRecord tweet;
   bool merged = false;
   absl::Status status = RunWithRetry(
       *pool_, acquire_timeout_, "CreateTweet",
       [&](PooledConnection& connection) -> absl::Status {
+        if (!request_id.empty()) {
+          // A retry of a tweet already stored: return it, write nothing.
+          sql::PreparedStatement& find =
+              connection.Prepare(kSelectTweetByRequestId);
+          find.setUInt64(1, author_id);
+          find.setString(2, std::string(request_id));
+          std::unique_ptr<sql::ResultSet> rows(find.executeQuery());
+          if (rows->next()) {
+            tweet = ReadTweetRow(*rows);
+            merged = false;  // nothing new for the cache
+            return absl::OkStatus();
+          }
+        }
         TransactionGuard transaction(connection);
         sql::PreparedStatement& insert = connection.Prepare(kInsertTweet);
         insert.setUInt64(1, author_id);
@@ -313,6 +366,24 @@ absl::StatusOr<TweetRecord> MySqlTweetStore::CreateTweet(UserId author_id,
             return absl::InternalError("internal storage error");
           }
           tweet = ReadTweetRow(*rows);
+        }
+        if (!request_id.empty()) {
+          sql::PreparedStatement& remember =
+              connection.Prepare(kInsertRequestId);
+          remember.setUInt64(1, author_id);
+          remember.setString(2, std::string(request_id));
+          remember.setUInt64(3, tweet.id);
+          try {
+            // Waits for a concurrent insert of the same key to finish.
+            remember.executeUpdate();
+          } catch (const sql::SQLException& e) {
+            if (e.getErrorCode() != kDuplicateKeyError) throw;
+            // A concurrent call with this id committed first: roll ours
+            // back; RunWithRetry retries ABORTED, and the retry's lookup
+            // above returns the tweet that call stored.
+            return absl::AbortedError(
+                "a concurrent Tweet with the same request_id; try again");
+          }
         }
 
         merged = ReadMergedForFanOut(connection, author_id);
@@ -411,9 +482,10 @@ absl::StatusOr<std::vector<TweetRecord>> MySqlTweetStore::ReadTimelinePage(
               // range reaches below the cached ids is read from SQL.
               const absl::Time now = absl::Now();
               std::vector<UserId> to_load;
+              bool due = false;
               for (UserId author : merged_authors) {
                 switch (merged_cache_->Collect(author, before, lower, limit,
-                                               now, ids)) {
+                                               now, ids, &due)) {
                   case MergedAuthorCache::Lookup::kHit: break;
                   case MergedAuthorCache::Lookup::kLoad:
                     to_load.push_back(author);
@@ -423,8 +495,23 @@ absl::StatusOr<std::vector<TweetRecord>> MySqlTweetStore::ReadTimelinePage(
                     break;
                 }
               }
+              // Refresh ahead: an entry past half its staleness is
+              // reloaded by one reader, together with every other due
+              // entry, in the free slots of this page's load statement
+              // (or one statement of its own), while the entries still
+              // serve everyone else.
+              std::vector<UserId> batch = to_load;
+              const std::size_t slots = static_cast<std::size_t>(kMergedSlots);
+              const std::size_t free_slots =
+                  to_load.empty() ? (due ? slots : 0)
+                                  : (slots - to_load.size() % slots) % slots;
+              if (free_slots > 0) {
+                merged_cache_->ClaimDue(now, free_slots, batch);
+              }
+              if (!batch.empty()) {
+                LoadIntoCache(connection, batch, *merged_cache_, now);
+              }
               if (!to_load.empty()) {
-                LoadIntoCache(connection, to_load, *merged_cache_, now);
                 for (UserId author : to_load) {
                   // Asked with the load's own time, so a zero staleness
                   // bound still uses what was just loaded.
@@ -453,7 +540,7 @@ absl::StatusOr<std::vector<TweetRecord>> MySqlTweetStore::ReadTimelinePage(
             std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
             while (rows->next()) ids.push_back(rows->getUInt64(1));
           }
-          FetchTweets(connection, ids, tweets);
+          FetchTweets(connection, ids, tweet_cache_.get(), tweets);
         }
         if (!tweets.empty()) return absl::OkStatus();
         // Only an empty page can hide an unknown user (a user sees their

@@ -12,6 +12,7 @@
 #include "server/storage/mysql/connection_pool.h"
 #include "server/storage/mysql/merged_author_cache.h"
 #include "server/storage/mysql/timeline_options.h"
+#include "server/storage/mysql/tweet_record_cache.h"
 #include "server/storage/tweet_store.h"
 
 namespace miniter::storage::mysql {
@@ -23,8 +24,10 @@ class MySqlTweetStore : public TweetStore {
                   absl::Duration acquire_timeout,
                   TimelineOptions timeline = TimelineOptions());
 
+  using TweetStore::CreateTweet;  // the overload without a request id
   absl::StatusOr<TweetRecord> CreateTweet(UserId author_id,
-                                          std::string_view text) override;
+                                          std::string_view text,
+                                          std::string_view request_id) override;
   absl::StatusOr<std::vector<TweetRecord>> ReadTimelinePage(
       const TimelinePageQuery& query) override;
 
@@ -35,6 +38,8 @@ class MySqlTweetStore : public TweetStore {
   // Newest ids of merged-at-read authors; null when disabled
   // (merged_cache_ids_per_author == 0). One per store, so per server.
   std::unique_ptr<MergedAuthorCache> merged_cache_;
+  // Hydrated tweets by id; null when disabled (tweet_cache_bytes == 0).
+  std::unique_ptr<TweetRecordCache> tweet_cache_;
 };
 
 }  // namespace miniter::storage::mysql

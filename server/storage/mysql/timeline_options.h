@@ -4,6 +4,8 @@
 #ifndef MINITER_SERVER_STORAGE_MYSQL_TIMELINE_OPTIONS_H_
 #define MINITER_SERVER_STORAGE_MYSQL_TIMELINE_OPTIONS_H_
 
+#include <cstdint>
+
 #include "absl/time/time.h"
 
 namespace miniter::storage {
@@ -54,6 +56,13 @@ struct TimelineOptions {
   // a merged author's tweet written through another server shows up here
   // (tweets written through this server show up at once).
   absl::Duration merged_cache_staleness = absl::Seconds(1);
+
+  // The in-process cache of hydrated tweets (TweetRecordCache): a timeline
+  // page reads text, author name and time of cached tweets from memory and
+  // fetches only the others by primary key. Safe without invalidation
+  // because a stored tweet never changes. Bounded by estimated bytes:
+  // 32 MiB is ~130k tweets of ~100 characters; 0 disables it.
+  std::int64_t tweet_cache_bytes = std::int64_t{32} << 20;
 };
 
 }  // namespace miniter::storage

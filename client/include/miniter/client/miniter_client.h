@@ -23,10 +23,11 @@ namespace miniter::client {
 // service config on the channel. Only the methods that are safe to send
 // twice are retried: Timeline (a read), Follow and Unfollow (idempotent:
 // following twice is fine, unfollowing someone you do not follow is fine)
-// and Login (only issues a new token). SignUp and Tweet are never retried:
-// if the server stored the tweet but the answer was lost, a retry would
-// store it a second time. (A client request id that lets the server drop
-// duplicates would make them retryable; that is a later change.)
+// Login (only issues a new token) and Tweet: MiniterClient::Tweet gives
+// every request a request_id (a random UUID unless the caller set one), and
+// the server stores a tweet once per id, so a retry whose first attempt was
+// stored returns that tweet. SignUp is never retried: a retry after a lost
+// answer would fail with ALREADY_EXISTS for an account that was created.
 //
 // Every attempt runs inside the call's one deadline (ClientOptions::deadline),
 // so retries never make a call take longer than that.
@@ -81,6 +82,10 @@ struct ClientOptions {
 // build their own channel.
 std::string RetryServiceConfigJson(const RetryOptions& retry);
 
+// A new random request id for TweetRequest.request_id (a version-4 UUID,
+// lower-case).
+std::string NewRequestId();
+
 // Wraps the generated stub: adds the bearer token and the deadline to each
 // call and turns grpc::Status into absl::Status (same code, the server's
 // message kept verbatim).
@@ -95,8 +100,10 @@ std::string RetryServiceConfigJson(const RetryOptions& retry);
 class MiniterClient {
  public:
   // Creates a channel to `address` ("host:port", or any gRPC target such as
-  // "dns:///host:port") with the retry policy and TLS settings of
-  // `options`. The channel connects lazily, so an unreachable server shows
+  // "dns:///host:port", or a comma-separated list of IP:port such as
+  // "127.0.0.1:50051,127.0.0.1:50052") with the retry policy and TLS
+  // settings of `options`. Calls are spread round robin over every server
+  // the target names; one that is down drops out until it is back. The channel connects lazily, so an unreachable server shows
   // up as UNAVAILABLE on the first call, not here. Fails with
   // INVALID_ARGUMENT for an empty address or contradictory options, and
   // with the file's error (NOT_FOUND, PERMISSION_DENIED, ...) when a TLS
@@ -123,6 +130,9 @@ class MiniterClient {
       const miniter::v1::SignUpRequest& request) const;
   absl::StatusOr<miniter::v1::LoginResponse> Login(
       const miniter::v1::LoginRequest& request) const;
+  // Sets request.request_id to a new random UUID when empty, so the retry
+  // policy (and a caller retrying with the same request) cannot store the
+  // tweet twice.
   absl::StatusOr<miniter::v1::TweetResponse> Tweet(
       const miniter::v1::TweetRequest& request) const;
   absl::StatusOr<miniter::v1::FollowResponse> Follow(

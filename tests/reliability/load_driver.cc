@@ -1,0 +1,318 @@
+// load_driver.cc: the reliability suite's load: N writers that each post
+// tweets with a unique marker text, every call with a deadline, and a health
+// watcher; every call is logged as sent, then ok / failed / unknown, so that
+// check_log.py can compare what clients were told with what the database
+// holds.
+//
+// Log format, one tab-separated line per event (times in Unix ms):
+//   T  start    RUN
+//   T  sent     MARKER
+//   T  ok       MARKER  LATENCY_MS  TWEET_ID
+//   T  failed   MARKER  LATENCY_MS  CODE  MESSAGE   definitely not written
+//   T  unknown  MARKER  LATENCY_MS  CODE  MESSAGE   may or may not be written
+//   T  health   STATUS             (SERVING, NOT_SERVING, ended:CODE)
+//   T  end      RUN
+//
+// What counts as a definite failure (see docs/reliability.md): every code the
+// server returns before it runs the write — RESOURCE_EXHAUSTED (pool queue
+// full or wait over, gRPC thread quota), INVALID_ARGUMENT, UNAUTHENTICATED,
+// NOT_FOUND, PERMISSION_DENIED. Everything else that is not OK —
+// DEADLINE_EXCEEDED, CANCELLED, UNAVAILABLE, INTERNAL, UNKNOWN, ABORTED — is
+// "unknown": the commit may have happened before the answer was lost.
+// UNAVAILABLE is always unknown: the server says "database unavailable"
+// both when it could not connect (nothing ran) and when the connection was
+// lost mid-transaction (the COMMIT may have landed), and gRPC says it when
+// the server vanished mid-call.
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "miniter/v1/miniter.grpc.pb.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "miniter address");
+ABSL_FLAG(std::string, log, "", "log file (appended to); required");
+ABSL_FLAG(std::string, run, "run", "marker prefix, unique per invocation");
+ABSL_FLAG(int, writers, 4, "concurrent writers");
+ABSL_FLAG(double, duration, 10, "seconds of load");
+ABSL_FLAG(int, deadline_ms, 2000, "deadline of every Tweet call");
+ABSL_FLAG(int, pause_after_failure_ms, 20,
+          "pause of a writer after a failed call (keeps a dead server from "
+          "being spun on)");
+ABSL_FLAG(double, setup_wait, 60, "seconds to wait for sign-up to succeed");
+ABSL_FLAG(bool, watch_health, true, "log health transitions (Health.Watch)");
+
+namespace {
+
+using miniter::v1::Miniter;
+
+class EventLog {
+ public:
+  explicit EventLog(const std::string& path)
+      : file_(std::fopen(path.c_str(), "a")) {}
+  ~EventLog() {
+    if (file_ != nullptr) std::fclose(file_);
+  }
+  bool ok() const { return file_ != nullptr; }
+
+  void Write(const std::string& fields) {
+    const std::string line =
+        absl::StrCat(absl::ToUnixMillis(absl::Now()), "\t", fields, "\n");
+    absl::MutexLock lock(&mu_);
+    std::fputs(line.c_str(), file_);
+    std::fflush(file_);  // the log must hold every line even if we are killed
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::FILE* file_;
+};
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
+  grpc::ChannelArguments arguments;
+  // A restarted server must be found again within a fraction of a second,
+  // not after gRPC's default reconnect backoff (up to two minutes).
+  // (GRPC_ARG_MIN_RECONNECT_BACKOFF_MS is left alone: it is also the
+  // connect timeout, and 100 ms cuts off handshakes on a busy machine.)
+  arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
+  arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel(
+      address, grpc::InsecureChannelCredentials(), arguments);
+}
+
+std::string CodeName(grpc::StatusCode code) {
+  static const char* const kNames[] = {
+      "OK",           "CANCELLED",        "UNKNOWN",
+      "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+      "FAILED_PRECONDITION", "ABORTED",    "OUT_OF_RANGE",
+      "UNIMPLEMENTED", "INTERNAL",         "UNAVAILABLE",
+      "DATA_LOSS",    "UNAUTHENTICATED"};
+  const int i = static_cast<int>(code);
+  return i >= 0 && i <= 16 ? kNames[i] : absl::StrCat("CODE_", i);
+}
+
+// True when the status promises that the Tweet was not written (see the
+// file comment).
+bool DefinitelyNotWritten(const grpc::Status& status) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::NOT_FOUND:
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string OneLine(std::string text) {
+  return absl::StrReplaceAll(text, {{"\t", " "}, {"\n", " "}});
+}
+
+// Signs up and logs in one user for all writers, retrying while the server
+// or its database is still starting. Empty on failure.
+std::string SignUpAndLogin(Miniter::Stub& stub, const std::string& run,
+                           absl::Duration wait) {
+  const std::string email = absl::StrCat(run, "@reliability.example.com");
+  const absl::Time give_up = absl::Now() + wait;
+  bool signed_up = false;
+  while (absl::Now() < give_up) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    grpc::Status status;
+    if (!signed_up) {
+      miniter::v1::SignUpRequest request;
+      request.set_name(run.substr(0, 30));
+      request.set_email(email);
+      request.set_password("correct horse battery staple");
+      miniter::v1::SignUpResponse response;
+      status = stub.SignUp(&context, request, &response);
+      signed_up = status.ok() ||
+                  status.error_code() == grpc::StatusCode::ALREADY_EXISTS;
+    } else {
+      miniter::v1::LoginRequest request;
+      request.set_email(email);
+      request.set_password("correct horse battery staple");
+      miniter::v1::LoginResponse response;
+      status = stub.Login(&context, request, &response);
+      if (status.ok()) return response.access_token();
+    }
+    if (!status.ok() && !signed_up) {
+      std::fprintf(stderr, "load_driver: sign-up: %s (retrying)\n",
+                   status.error_message().c_str());
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+  }
+  return "";
+}
+
+void Writer(const std::string& address, EventLog& log, const std::string& token,
+            const std::string& prefix, absl::Time end) {
+  // A channel per writer, replaced when it reports that it cannot connect:
+  // after a kill -9 of the server, gRPC 1.51's channel was seen to keep
+  // failing with "Connection refused" for over 8 s after the new server
+  // listened, which would measure the client's reconnect policy instead of
+  // the server's recovery.
+  std::unique_ptr<Miniter::Stub> stub = Miniter::NewStub(MakeChannel(address));
+  absl::Time channel_made = absl::Now();
+  const auto deadline = std::chrono::milliseconds(absl::GetFlag(FLAGS_deadline_ms));
+  const absl::Duration pause =
+      absl::Milliseconds(absl::GetFlag(FLAGS_pause_after_failure_ms));
+  for (int seq = 0; absl::Now() < end; ++seq) {
+    const std::string marker = absl::StrCat(prefix, "-", seq);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + deadline);
+    context.AddMetadata("authorization", "Bearer " + token);
+    miniter::v1::TweetRequest request;
+    request.set_text(marker);
+    miniter::v1::TweetResponse response;
+    log.Write(absl::StrCat("sent\t", marker));
+    const absl::Time started = absl::Now();
+    const grpc::Status status = stub->Tweet(&context, request, &response);
+    const int64_t latency = absl::ToInt64Milliseconds(absl::Now() - started);
+    if (status.ok()) {
+      log.Write(absl::StrCat("ok\t", marker, "\t", latency, "\t",
+                             response.tweet().id()));
+      continue;
+    }
+    std::string message = OneLine(status.error_message());
+    const auto hint = context.GetServerTrailingMetadata().find("retry-after-ms");
+    if (hint != context.GetServerTrailingMetadata().end()) {
+      absl::StrAppend(&message, " [retry-after-ms=",
+                      std::string(hint->second.data(), hint->second.size()),
+                      "]");
+    }
+    log.Write(absl::StrCat(DefinitelyNotWritten(status) ? "failed" : "unknown",
+                           "\t", marker, "\t", latency, "\t",
+                           CodeName(status.error_code()), "\t", message));
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+        absl::StrContains(status.error_message(), "failed to connect") &&
+        absl::Now() - channel_made > absl::Milliseconds(300)) {
+      stub = Miniter::NewStub(MakeChannel(address));
+      channel_made = absl::Now();
+    }
+    absl::SleepFor(pause);
+  }
+}
+
+// Logs every health status the server announces until `stop`.
+class HealthWatcher {
+ public:
+  HealthWatcher(std::shared_ptr<grpc::Channel> channel, EventLog& log)
+      : stub_(grpc::health::v1::Health::NewStub(std::move(channel))),
+        log_(log),
+        thread_([this] { Run(); }) {}
+
+  ~HealthWatcher() {
+    stop_.Notify();
+    {
+      absl::MutexLock lock(&mu_);
+      if (context_ != nullptr) context_->TryCancel();
+    }
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    std::string last;
+    while (!stop_.HasBeenNotified()) {
+      grpc::ClientContext context;
+      {
+        absl::MutexLock lock(&mu_);
+        context_ = &context;
+      }
+      grpc::health::v1::HealthCheckRequest request;
+      request.set_service("miniter.v1.Miniter");
+      auto reader = stub_->Watch(&context, request);
+      grpc::health::v1::HealthCheckResponse response;
+      while (reader->Read(&response)) {
+        const std::string status =
+            grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
+                response.status());
+        if (status != last) log_.Write(absl::StrCat("health\t", status));
+        last = status;
+      }
+      const grpc::Status end = reader->Finish();
+      {
+        absl::MutexLock lock(&mu_);
+        context_ = nullptr;
+      }
+      if (stop_.HasBeenNotified()) break;
+      const std::string ended = absl::StrCat("ended:", CodeName(end.error_code()));
+      if (ended != last) log_.Write(absl::StrCat("health\t", ended));
+      last = ended;
+      stop_.WaitForNotificationWithTimeout(absl::Milliseconds(100));
+    }
+  }
+
+  std::unique_ptr<grpc::health::v1::Health::Stub> stub_;
+  EventLog& log_;
+  absl::Notification stop_;
+  absl::Mutex mu_;
+  grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::thread thread_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  const std::string log_path = absl::GetFlag(FLAGS_log);
+  if (log_path.empty()) {
+    std::fprintf(stderr, "load_driver: --log is required\n");
+    return 2;
+  }
+  EventLog log(log_path);
+  if (!log.ok()) {
+    std::fprintf(stderr, "load_driver: cannot open %s\n", log_path.c_str());
+    return 2;
+  }
+  const std::string run = absl::GetFlag(FLAGS_run);
+  auto channel = MakeChannel(absl::GetFlag(FLAGS_server));
+  auto stub = Miniter::NewStub(channel);
+  const std::string token = SignUpAndLogin(
+      *stub, run, absl::Seconds(absl::GetFlag(FLAGS_setup_wait)));
+  if (token.empty()) {
+    std::fprintf(stderr, "load_driver: could not sign up and log in\n");
+    return 1;
+  }
+  std::unique_ptr<HealthWatcher> health;
+  if (absl::GetFlag(FLAGS_watch_health)) {
+    // A channel of its own: the watch stream must not share the writers'
+    // connection fate (a stream ending is logged as an event of its own).
+    health = std::make_unique<HealthWatcher>(
+        MakeChannel(absl::GetFlag(FLAGS_server)), log);
+  }
+  log.Write(absl::StrCat("start\t", run));
+  const absl::Time end =
+      absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_duration));
+  std::vector<std::thread> writers;
+  for (int w = 0; w < absl::GetFlag(FLAGS_writers); ++w) {
+    writers.emplace_back([&, w] {
+      Writer(absl::GetFlag(FLAGS_server), log, token,
+             absl::StrCat(run, "-w", w), end);
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  health.reset();
+  log.Write(absl::StrCat("end\t", run));
+  return 0;
+}
