@@ -23,10 +23,11 @@
 # builds build/ first (scripts/build.sh, which also installs what is missing).
 # MINITER_CLUSTER_DATABASE_URL (for bench/cluster.sh): use that database,
 # start no MariaDB and no replica; servers and HAProxy only.
+# MINITER_HAPROXY_LOG_ERRORS_ONLY=1: HAProxy logs failed calls only.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-usage() { sed -n '2,24p' "$0" >&2; exit 2; }
+usage() { sed -n '2,25p' "$0" >&2; exit 2; }
 say() { echo "cluster: $*"; }
 die() { echo "cluster: ERROR: $*" >&2; exit 1; }
 
@@ -278,6 +279,7 @@ defaults
   mode http
   log global
   option httplog
+  ${MINITER_HAPROXY_LOG_ERRORS_ONLY:+option dontlog-normal}
   timeout connect 1s
   timeout client 60s
   timeout server 60s
