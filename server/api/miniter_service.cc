@@ -1,6 +1,7 @@
 // miniter_service.cc: proto <-> rules translation for each RPC.
 #include "server/api/miniter_service.h"
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <utility>
@@ -9,12 +10,22 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "server/common/call_deadline.h"
 #include "server/common/retry_hint.h"
-
 
 namespace miniter::api {
 namespace {
 
+// Makes the client's deadline the storage layer's limit for this handler's
+// thread (common/call_deadline.h): no database work starts, and no wait for
+// a connection lasts, past the moment the client stops listening.
+common::CallDeadlineScope DeadlineOf(const grpc::ServerContext& context) {
+  const std::chrono::system_clock::time_point deadline = context.deadline();
+  return common::CallDeadlineScope(
+      deadline == std::chrono::system_clock::time_point::max()
+          ? absl::InfiniteFuture()
+          : absl::FromChrono(deadline));
+}
 
 void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
   const absl::Duration since_epoch = time - absl::UnixEpoch();
@@ -122,6 +133,7 @@ absl::StatusOr<storage::UserId> MiniterService::Caller(
 grpc::Status MiniterService::SignUp(grpc::ServerContext* context,
                                     const miniter::v1::SignUpRequest* request,
                                     miniter::v1::SignUpResponse* response) {
+  const common::CallDeadlineScope deadline = DeadlineOf(*context);
   absl::Status admitted = rules_->AdmitSignUp(Peer(*context));
   if (!admitted.ok()) return ToGrpcStatus(admitted, context);
   absl::StatusOr<storage::UserRecord> user = rules_->SignUp(
@@ -135,6 +147,7 @@ grpc::Status MiniterService::SignUp(grpc::ServerContext* context,
 grpc::Status MiniterService::Login(grpc::ServerContext* context,
                                    const miniter::v1::LoginRequest* request,
                                    miniter::v1::LoginResponse* response) {
+  const common::CallDeadlineScope deadline = DeadlineOf(*context);
   absl::Status admitted = rules_->AdmitLogin(Peer(*context), request->email());
   if (!admitted.ok()) return ToGrpcStatus(admitted, context);
   absl::StatusOr<rules::LoginResult> login =
@@ -149,6 +162,7 @@ grpc::Status MiniterService::Login(grpc::ServerContext* context,
 grpc::Status MiniterService::Tweet(grpc::ServerContext* context,
                                    const miniter::v1::TweetRequest* request,
                                    miniter::v1::TweetResponse* response) {
+  const common::CallDeadlineScope deadline = DeadlineOf(*context);
   absl::StatusOr<storage::UserId> caller = Caller(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status(), context);
   absl::Status admitted = rules_->AdmitTweet(Peer(*context), *caller);
@@ -163,6 +177,7 @@ grpc::Status MiniterService::Tweet(grpc::ServerContext* context,
 grpc::Status MiniterService::Follow(grpc::ServerContext* context,
                                     const miniter::v1::FollowRequest* request,
                                     miniter::v1::FollowResponse* response) {
+  const common::CallDeadlineScope deadline = DeadlineOf(*context);
   absl::StatusOr<storage::UserId> caller = Caller(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status(), context);
   return ToGrpcStatus(rules_->Follow(*caller, request->user_id()), context);
@@ -171,6 +186,7 @@ grpc::Status MiniterService::Follow(grpc::ServerContext* context,
 grpc::Status MiniterService::Unfollow(
     grpc::ServerContext* context, const miniter::v1::UnfollowRequest* request,
     miniter::v1::UnfollowResponse* response) {
+  const common::CallDeadlineScope deadline = DeadlineOf(*context);
   absl::StatusOr<storage::UserId> caller = Caller(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status(), context);
   return ToGrpcStatus(rules_->Unfollow(*caller, request->user_id()), context);
@@ -179,6 +195,7 @@ grpc::Status MiniterService::Unfollow(
 grpc::Status MiniterService::Timeline(
     grpc::ServerContext* context, const miniter::v1::TimelineRequest* request,
     miniter::v1::TimelineResponse* response) {
+  const common::CallDeadlineScope deadline = DeadlineOf(*context);
   absl::StatusOr<storage::UserId> caller = Caller(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status(), context);
   absl::StatusOr<rules::TimelinePage> page =

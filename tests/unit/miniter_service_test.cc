@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "server/common/call_deadline.h"
 #include "server/common/retry_hint.h"
 #include "server/storage/mocks/mock_stores.h"
 
@@ -138,6 +139,45 @@ TEST_F(MiniterServiceTest, StorageOutageIsUnavailable) {
   miniter::v1::FollowResponse response;
   EXPECT_EQ(stub_->Follow(&context, request, &response).error_code(),
             grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(MiniterServiceTest, StorageSeesTheClientsDeadlineOnlyDuringTheCall) {
+  absl::Time seen = absl::InfinitePast();
+  EXPECT_CALL(*follows_, Follow(42, 43)).WillOnce([&seen] {
+    seen = common::CurrentCallDeadline();
+    return absl::OkStatus();
+  });
+  const auto deadline =
+      std::chrono::system_clock::now() + std::chrono::seconds(30);
+  grpc::ClientContext context;
+  context.set_deadline(deadline);
+  context.AddMetadata("authorization",
+                      "Bearer " + tokens_->Issue(42, absl::Now())->token);
+  miniter::v1::FollowRequest request;
+  request.set_user_id(43);
+  miniter::v1::FollowResponse response;
+  ASSERT_TRUE(stub_->Follow(&context, request, &response).ok());
+  // The deadline travels on the wire with millisecond-ish precision.
+  EXPECT_LT(absl::AbsDuration(seen - absl::FromChrono(deadline)),
+            absl::Seconds(1));
+}
+
+TEST_F(MiniterServiceTest, CallWithoutDeadlineHasNoneInStorage) {
+  absl::Time seen = absl::InfinitePast();
+  EXPECT_CALL(*follows_, Follow(42, 43)).WillOnce([&seen] {
+    seen = common::CurrentCallDeadline();
+    return absl::OkStatus();
+  });
+  grpc::ClientContext context;
+  context.AddMetadata("authorization",
+                      "Bearer " + tokens_->Issue(42, absl::Now())->token);
+  miniter::v1::FollowRequest request;
+  request.set_user_id(43);
+  miniter::v1::FollowResponse response;
+  ASSERT_TRUE(stub_->Follow(&context, request, &response).ok());
+  EXPECT_EQ(seen, absl::InfiniteFuture());
+  // Outside a call (this thread), there is none either.
+  EXPECT_EQ(common::CurrentCallDeadline(), absl::InfiniteFuture());
 }
 
 }  // namespace

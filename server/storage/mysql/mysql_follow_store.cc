@@ -56,7 +56,9 @@ constexpr const char* kBackfill =
     "INSERT IGNORE INTO home_timeline (owner_id, tweet_id, author_id) "
     "SELECT ?, id, user_id FROM tweets WHERE user_id = ? AND id > ? "
     "ORDER BY id DESC LIMIT ?";
-// Through ix_home_timeline_owner_author: only that author's rows.
+// A walk of the follower's primary-key range (owner_id, tweet_id): at most
+// retention plus a trim's overshoot of rows, so no second index is kept
+// for it (sql/migrations/0004_home_timeline_one_index.sql).
 constexpr const char* kDeleteAuthorRows =
     "DELETE FROM home_timeline WHERE owner_id = ? AND author_id = ?";
 

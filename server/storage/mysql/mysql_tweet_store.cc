@@ -30,9 +30,12 @@ namespace {
 
 // ---- Write path ------------------------------------------------------------
 
+// RETURNING (MariaDB 10.5+) hands back the id and the stored time in the
+// insert's own round trip; the author's name comes with the merged flag.
 constexpr const char* kInsertTweet =
     "INSERT INTO tweets (user_id, text, created_at) "
-    "VALUES (?, ?, UTC_TIMESTAMP(6))";
+    "VALUES (?, ?, UTC_TIMESTAMP(6)) "
+    "RETURNING id, text, " MINITER_SQL_UNIX_MICROS("created_at");
 // Request ids (sql/migrations/0003_tweet_request_ids.sql): a retried
 // Tweet finds the tweet its first attempt stored.
 constexpr const char* kSelectTweetByRequestId =
@@ -46,18 +49,14 @@ constexpr const char* kInsertRequestId =
     "VALUES (?, ?, ?)";
 constexpr int kDuplicateKeyError = 1062;
 
-// Reads back what was stored (and the author's name) in the shape of a
-// timeline row; LAST_INSERT_ID() is per session.
-constexpr const char* kSelectInsertedTweet =
-    "SELECT t.id, t.user_id, u.name, t.text, "
-    MINITER_SQL_UNIX_MICROS("t.created_at")
-    " FROM tweets t JOIN users u ON u.id = t.user_id"
-    " WHERE t.id = LAST_INSERT_ID()";
 // The merged flag is sticky, so a plain read that says "merged" is final
 // and takes no lock; that keeps a hot author's tweets from queueing behind
-// follows of them. "Not merged" must be re-read under a shared lock.
-constexpr const char* kSelectMerged =
-    "SELECT merged_at_read FROM author_fanout WHERE user_id = ?";
+// follows of them. "Not merged" must be re-read under a shared lock. The
+// author's name rides along (names never change, and the user row exists:
+// the tweet's foreign key was just checked).
+constexpr const char* kSelectAuthorNameAndMerged =
+    "SELECT u.name, f.merged_at_read FROM users u "
+    "LEFT JOIN author_fanout f ON f.user_id = u.id WHERE u.id = ?";
 // The shared lock orders this tweet's fan-out against Follow and Unfollow
 // of the author, which update the same row exclusively before touching
 // home rows: either they commit first and the fan-out (a fresh READ
@@ -77,17 +76,15 @@ constexpr const char* kCreateAuthorFanout =
 constexpr const char* kInsertOwnHomeRow =
     "INSERT INTO home_timeline (owner_id, tweet_id, author_id) "
     "VALUES (?, ?, ?)";
-// One statement for all followers: an index range on
-// ix_follows_followee_follower, fewer than fanout_threshold rows.
+// One statement for the author's own row and all followers' (an index
+// range on ix_follows_followee_follower, fewer than fanout_threshold rows).
+// RETURNING lists the owners that got a row, from which the server picks
+// the ones to trim, without reading the follow list a second time.
 constexpr const char* kFanOut =
     "INSERT INTO home_timeline (owner_id, tweet_id, author_id) "
-    "SELECT follower_id, ?, ? FROM follows WHERE followee_id = ?";
-// Each follower that just got a row is trimmed with probability
-// 1/trim_one_in; in follower order, so concurrent trims lock the
-// horizon rows in one order.
-constexpr const char* kSampleFollowersToTrim =
-    "SELECT follower_id FROM follows WHERE followee_id = ? AND RAND() * ? < 1 "
-    "ORDER BY follower_id";
+    "SELECT ?, ?, ? UNION ALL "
+    "SELECT follower_id, ?, ? FROM follows WHERE followee_id = ? "
+    "RETURNING owner_id";
 
 // ---- Read path -------------------------------------------------------------
 
@@ -97,9 +94,9 @@ constexpr const char* kSampleFollowersToTrim =
 // commits in between would otherwise delete rows above the horizon we
 // read. Home rows at or below the horizon (left over from a raise) are
 // dropped by the caller; fetching without that bound keeps the range
-// read at `limit` entries. FORCE INDEX: ix_home_timeline_owner_author is
-// covering too, and for an owner with few rows MariaDB may pick it and
-// filesort; the primary key is already in the order we want.
+// read at `limit` entries. FORCE INDEX (PRIMARY): the primary key is
+// already in the order we want; the hint keeps it so if an index is ever
+// added that the optimizer could prefer and then filesort.
 //   kind 0: horizon   kind 1: merged followee   kind 2: home tweet id
 constexpr const char* kSelectTimelineSources =
     "SELECT 0 AS kind, horizon AS id FROM home_timeline_horizons"
@@ -185,26 +182,43 @@ TweetRecord ReadTweetRow(sql::ResultSet& rows) {
   return tweet;
 }
 
-// Whether `author` is merged at read, holding the lock that orders this
-// transaction's fan-out against follows and unfollows of `author` unless
-// the answer is "merged" (final, needs no lock).
-bool ReadMergedForFanOut(PooledConnection& connection, UserId author) {
+struct AuthorForFanOut {
+  std::string name;
+  bool merged = false;
+};
+
+// The author's name, and whether they are merged at read, holding the lock
+// that orders this transaction's fan-out against follows and unfollows of
+// `author` unless the answer is "merged" (final, needs no lock).
+AuthorForFanOut ReadAuthorForFanOut(PooledConnection& connection,
+                                    UserId author) {
+  AuthorForFanOut result;
   {
-    sql::PreparedStatement& plain = connection.Prepare(kSelectMerged);
+    sql::PreparedStatement& plain =
+        connection.Prepare(kSelectAuthorNameAndMerged);
     plain.setUInt64(1, author);
     std::unique_ptr<sql::ResultSet> rows(plain.executeQuery());
-    if (rows->next() && rows->getInt(1) != 0) return true;
+    if (rows->next()) {
+      result.name = rows->getString(1);
+      if (!rows->isNull(2) && rows->getInt(2) != 0) {
+        result.merged = true;
+        return result;
+      }
+    }
   }
   for (int attempt = 0; attempt < 2; ++attempt) {
     sql::PreparedStatement& locked = connection.Prepare(kSelectMergedForShare);
     locked.setUInt64(1, author);
     std::unique_ptr<sql::ResultSet> rows(locked.executeQuery());
-    if (rows->next()) return rows->getInt(1) != 0;
+    if (rows->next()) {
+      result.merged = rows->getInt(1) != 0;
+      return result;
+    }
     sql::PreparedStatement& create = connection.Prepare(kCreateAuthorFanout);
     create.setUInt64(1, author);
     create.executeUpdate();
   }
-  return false;  // not reached: the row exists after the insert
+  return result;  // not reached: the row exists after the insert
 }
 
 // Fills `out` (newest first) with the full records of `ids` (newest first):
@@ -354,18 +368,19 @@ absl::StatusOr<TweetRecord> MySqlTweetStore::CreateTweet(
           }
         }
         TransactionGuard transaction(connection);
-        sql::PreparedStatement& insert = connection.Prepare(kInsertTweet);
-        insert.setUInt64(1, author_id);
-        insert.setString(2, std::string(text));
-        insert.executeUpdate();  // unknown author: FK error 1452, NOT_FOUND
         {
-          sql::PreparedStatement& select =
-              connection.Prepare(kSelectInsertedTweet);
-          std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+          sql::PreparedStatement& insert = connection.Prepare(kInsertTweet);
+          insert.setUInt64(1, author_id);
+          insert.setString(2, std::string(text));
+          // Unknown author: FK error 1452, NOT_FOUND.
+          std::unique_ptr<sql::ResultSet> rows(insert.executeQuery());
           if (!rows->next()) {
             return absl::InternalError("internal storage error");
           }
-          tweet = ReadTweetRow(*rows);
+          tweet.id = rows->getUInt64(1);
+          tweet.author_id = author_id;
+          tweet.text = rows->getString(2);
+          tweet.created_at = TimeFromUnixMicros(rows->getInt64(3));
         }
         if (!request_id.empty()) {
           sql::PreparedStatement& remember =
@@ -386,32 +401,40 @@ absl::StatusOr<TweetRecord> MySqlTweetStore::CreateTweet(
           }
         }
 
-        merged = ReadMergedForFanOut(connection, author_id);
-        sql::PreparedStatement& own = connection.Prepare(kInsertOwnHomeRow);
-        own.setUInt64(1, author_id);
-        own.setUInt64(2, tweet.id);
-        own.setUInt64(3, author_id);
-        own.executeUpdate();
-
+        AuthorForFanOut author = ReadAuthorForFanOut(connection, author_id);
+        tweet.author_name = std::move(author.name);
+        merged = author.merged;
+        // Each owner that just got a row (the author included) is trimmed
+        // with probability 1/trim_one_in.
+        thread_local absl::BitGen bitgen;
         std::vector<UserId> to_trim;
-        if (!merged) {
+        if (merged) {
+          // Only the author's own row: read-your-writes from the commit on.
+          sql::PreparedStatement& own = connection.Prepare(kInsertOwnHomeRow);
+          own.setUInt64(1, author_id);
+          own.setUInt64(2, tweet.id);
+          own.setUInt64(3, author_id);
+          own.executeUpdate();
+          if (absl::Uniform(bitgen, 0, timeline_.trim_one_in) == 0) {
+            to_trim.push_back(author_id);
+          }
+        } else {
           sql::PreparedStatement& fan_out = connection.Prepare(kFanOut);
-          fan_out.setUInt64(1, tweet.id);
-          fan_out.setUInt64(2, author_id);
+          fan_out.setUInt64(1, author_id);
+          fan_out.setUInt64(2, tweet.id);
           fan_out.setUInt64(3, author_id);
-          if (fan_out.executeUpdate() > 0) {
-            sql::PreparedStatement& sample =
-                connection.Prepare(kSampleFollowersToTrim);
-            sample.setUInt64(1, author_id);
-            sample.setInt(2, timeline_.trim_one_in);
-            std::unique_ptr<sql::ResultSet> rows(sample.executeQuery());
-            while (rows->next()) to_trim.push_back(rows->getUInt64(1));
+          fan_out.setUInt64(4, tweet.id);
+          fan_out.setUInt64(5, author_id);
+          fan_out.setUInt64(6, author_id);
+          std::unique_ptr<sql::ResultSet> owners(fan_out.executeQuery());
+          while (owners->next()) {
+            if (absl::Uniform(bitgen, 0, timeline_.trim_one_in) == 0) {
+              to_trim.push_back(owners->getUInt64(1));
+            }
           }
         }
-        thread_local absl::BitGen bitgen;
-        if (absl::Uniform(bitgen, 0, timeline_.trim_one_in) == 0) {
-          to_trim.push_back(author_id);
-        }
+        // Ascending owner order, so concurrent trims lock horizon rows in
+        // one order.
         std::sort(to_trim.begin(), to_trim.end());
         for (UserId owner : to_trim) {
           TrimHomeTimeline(connection, owner, timeline_.retention);

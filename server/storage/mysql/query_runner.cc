@@ -1,6 +1,7 @@
 // query_runner.cc: lease, run, map exceptions, retry conflicts.
 #include "server/storage/mysql/query_runner.h"
 
+#include <algorithm>
 #include <exception>
 #include <memory>
 
@@ -11,12 +12,19 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "server/common/call_deadline.h"
 #include "server/storage/mysql/mysql_error.h"
 
 namespace miniter::storage::mysql {
 namespace {
 
 constexpr int kMaxRetries = 3;
+
+absl::Status CallDeadlinePassed() {
+  return absl::DeadlineExceededError(
+      "deadline exceeded before the database was reached; nothing was "
+      "changed");
+}
 
 }  // namespace
 
@@ -33,8 +41,21 @@ absl::Status RunWithRetry(ConnectionPool& pool, absl::Duration acquire_timeout,
       absl::SleepFor(absl::Milliseconds(
           absl::Uniform(bitgen, 2 * attempt, 10 * attempt)));
     }
-    absl::StatusOr<ConnectionLease> lease = pool.Acquire(acquire_timeout);
-    if (!lease.ok()) return lease.status();
+    // A caller that has given up gets no database work done for it: a
+    // write started after its deadline would succeed unseen (the client
+    // only knows DEADLINE_EXCEEDED) and would hold a connection that live
+    // calls are waiting for. Checked before every attempt, retries included.
+    const absl::Time call_deadline = common::CurrentCallDeadline();
+    const absl::Duration time_left = call_deadline - absl::Now();
+    if (time_left <= absl::ZeroDuration()) return CallDeadlinePassed();
+    absl::StatusOr<ConnectionLease> lease =
+        pool.Acquire(std::min(acquire_timeout, time_left));
+    if (!lease.ok()) {
+      // Waiting ended because the call's deadline came first: say so, not
+      // "server busy" (a full queue still answers RESOURCE_EXHAUSTED at once).
+      if (absl::Now() >= call_deadline) return CallDeadlinePassed();
+      return lease.status();
+    }
     try {
       status = body(**lease);
     } catch (const sql::SQLException& e) {

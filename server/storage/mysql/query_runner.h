@@ -17,12 +17,15 @@
 
 namespace miniter::storage::mysql {
 
-// Leases a connection (waiting up to `acquire_timeout`) and calls `body` on
+// Leases a connection (waiting up to `acquire_timeout`, and never past the
+// current call's deadline: common/call_deadline.h) and calls `body` on
 // it. A sql::SQLException thrown by `body` becomes a status via MapSqlError;
 // connection errors also drop the connection. ABORTED (deadlock, lock wait
 // timeout) is retried up to 3 more times, each on a fresh lease after a
 // short randomised pause, before it is returned. `operation` names the
-// caller in logs ("CreateUser").
+// caller in logs ("CreateUser"). Once the call's deadline has passed, no
+// further attempt starts: DEADLINE_EXCEEDED, and nothing was changed by
+// the attempts not made.
 absl::Status RunWithRetry(ConnectionPool& pool, absl::Duration acquire_timeout,
                           absl::string_view operation,
                           absl::FunctionRef<absl::Status(PooledConnection&)> body);

@@ -1,0 +1,13 @@
+-- 0004_home_timeline_one_index.sql: home_timeline keeps only its primary
+-- key (owner_id, tweet_id).
+--
+-- The second index (owner_id, author_id, tweet_id) served only Unfollow's
+-- "delete this author's rows from my timeline". A home timeline holds at
+-- most retention + a few dozen rows (trimmed, docs/timeline-design.md), so
+-- that delete can walk the owner's primary-key range instead: a bounded
+-- read of under a thousand rows, once per Unfollow. The index cost far
+-- more than that: every fan-out row a Tweet writes, every row a Follow
+-- backfills and every row a trim deletes maintained (and later purged) a
+-- second B-tree entry, and the write paths are where the time goes
+-- (docs/profile.md).
+ALTER TABLE home_timeline DROP INDEX ix_home_timeline_owner_author;
