@@ -118,7 +118,8 @@ def markdown(r):
         f"Data: {d['users']:,} users, {d['follows']:,} follows, {d['tweets']:,} tweets (seed {d['seed']}). "
         f"Runs: {s['duration']} measured after {s['warmup']} warm-up; closed loop with {s['concurrency']} calls in flight; "
         f"open loop at {s['loads']} % of each closed-loop peak; {s['users_sampled']} users with their own tokens; "
-        f"server pool_size {s['pool_size']}; InnoDB buffer pool {s['db_buffer_pool']}.",
+        f"server pool_size {s['pool_size']}; InnoDB buffer pool {s['db_buffer_pool']}"
+        f"{', redo log ' + s['db_redo_log'] if s.get('db_redo_log') else ''}.",
         "",
         f"Raw SQL anchor (mariadb-slap, concurrency {a['concurrency']}, indexed `tweets` query per user): "
         f"**{fmt(a['qps'])} queries/s** (median of {len(a['runs'])} runs after a warm-up; "

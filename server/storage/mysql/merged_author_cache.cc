@@ -49,14 +49,15 @@ MergedAuthorCache::Lookup MergedAuthorCache::Collect(
   return Lookup::kNotCovered;
 }
 
-void MergedAuthorCache::ClaimDue(absl::Time now, std::size_t max,
-                                 std::vector<UserId>& out) {
+void MergedAuthorCache::ClaimOlderThan(absl::Time now, absl::Duration min_age,
+                                       std::size_t max,
+                                       std::vector<UserId>& out) {
   absl::MutexLock lock(&mu_);
   for (auto& [author, entry] : entries_) {
     if (max == 0) break;
     // Stale entries are not claimed: their readers load them anyway.
     const absl::Duration age = now - entry.loaded_at;
-    if (entry.refresh_claimed || age <= staleness_ / 2 || age > staleness_) {
+    if (entry.refresh_claimed || age <= min_age || age > staleness_) {
       continue;
     }
     entry.refresh_claimed = true;

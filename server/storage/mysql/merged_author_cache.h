@@ -54,7 +54,18 @@ class MergedAuthorCache {
   // it stale reloads it, one statement each (docs/profile.md). A claim
   // ends with the next Store() of the author; if the claimer's load fails,
   // the entry simply goes stale and is loaded the ordinary way.
-  void ClaimDue(absl::Time now, std::size_t max, std::vector<UserId>& out);
+  void ClaimDue(absl::Time now, std::size_t max, std::vector<UserId>& out) {
+    ClaimOlderThan(now, staleness_ / 2, max, out);
+  }
+
+  // The same with the age from which an entry is claimed chosen by the
+  // caller: the store's background refresher claims entries at a quarter
+  // of the bound, before any reader finds them due (readers then never pay
+  // for a reload while the refresher keeps up).
+  void ClaimOlderThan(absl::Time now, absl::Duration min_age, std::size_t max,
+                      std::vector<UserId>& out);
+
+  absl::Duration staleness() const { return staleness_; }
 
   // Records the result of reading `author`'s newest ids_per_author + 1
   // tweet ids (newest first) with a query that started at `loaded_at`: an

@@ -345,6 +345,40 @@ MySqlTweetStore::MySqlTweetStore(std::shared_ptr<ConnectionPool> pool,
     tweet_cache_ = std::make_unique<TweetRecordCache>(
         static_cast<std::size_t>(timeline_.tweet_cache_bytes));
   }
+  if (merged_cache_ != nullptr &&
+      timeline_.merged_cache_staleness > absl::ZeroDuration()) {
+    refresher_ = std::thread([this] { RefreshMergedAuthors(); });
+  }
+}
+
+MySqlTweetStore::~MySqlTweetStore() {
+  stop_refresher_.Notify();
+  if (refresher_.joinable()) refresher_.join();
+}
+
+void MySqlTweetStore::RefreshMergedAuthors() {
+  // Every quarter of the bound, reload the entries older than a quarter:
+  // an entry is then at most about half the bound old when a reader meets
+  // it, before readers would claim it themselves (ClaimDue, at half). A
+  // failed load leaves the entries to go stale and be reloaded by readers;
+  // the next round tries again.
+  const absl::Duration staleness = merged_cache_->staleness();
+  const absl::Duration period =
+      std::max(staleness / 4, absl::Milliseconds(10));
+  while (!stop_refresher_.WaitForNotificationWithTimeout(period)) {
+    const absl::Time now = absl::Now();
+    std::vector<UserId> due;
+    merged_cache_->ClaimOlderThan(now, staleness / 4,
+                                  std::numeric_limits<std::size_t>::max(), due);
+    if (due.empty()) continue;
+    const absl::Status loaded = RunWithRetry(
+        *pool_, acquire_timeout_, "RefreshMergedAuthors",
+        [&](PooledConnection& connection) {
+          LoadIntoCache(connection, due, *merged_cache_, now);
+          return absl::OkStatus();
+        });
+    (void)loaded;  // unexpected errors are logged by MapSqlError
+  }
 }
 
 absl::StatusOr<TweetRecord> MySqlTweetStore::CreateTweet(

@@ -6,8 +6,10 @@
 
 #include <memory>
 #include <string_view>
+#include <thread>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "server/storage/mysql/connection_pool.h"
 #include "server/storage/mysql/merged_author_cache.h"
@@ -20,9 +22,16 @@ namespace miniter::storage::mysql {
 // Thread-safe; see TweetStore for the contract.
 class MySqlTweetStore : public TweetStore {
  public:
+  // Starts the merged-author cache's background refresher (a thread that
+  // wakes every quarter of merged_cache_staleness) when the cache is on
+  // and the bound is positive; the destructor stops it.
   MySqlTweetStore(std::shared_ptr<ConnectionPool> pool,
                   absl::Duration acquire_timeout,
                   TimelineOptions timeline = TimelineOptions());
+  ~MySqlTweetStore() override;
+
+  MySqlTweetStore(const MySqlTweetStore&) = delete;
+  MySqlTweetStore& operator=(const MySqlTweetStore&) = delete;
 
   using TweetStore::CreateTweet;  // the overload without a request id
   absl::StatusOr<TweetRecord> CreateTweet(UserId author_id,
@@ -40,6 +49,13 @@ class MySqlTweetStore : public TweetStore {
   std::unique_ptr<MergedAuthorCache> merged_cache_;
   // Hydrated tweets by id; null when disabled (tweet_cache_bytes == 0).
   std::unique_ptr<TweetRecordCache> tweet_cache_;
+
+  // Reloads merged-author entries older than a quarter of the staleness
+  // bound until stop_refresher_ is notified, so that readers find them
+  // fresh instead of reloading them themselves (docs/timeline-design.md).
+  void RefreshMergedAuthors();
+  absl::Notification stop_refresher_;
+  std::thread refresher_;
 };
 
 }  // namespace miniter::storage::mysql
