@@ -163,6 +163,44 @@ class TimelineTest : public MigratedDatabaseTest {
         "SELECT follower_count FROM author_fanout WHERE user_id = ?", author);
   }
 
+  // Two servers' stores on one database: this fixture's, opened with
+  // `staleness` for the merged-author cache, and `other`. A reader follows
+  // a star merged at read; the star's first tweet is read once here (so it
+  // is cached), then a second one is written through `other`, which this
+  // store's cache has not seen. `expected` holds both ids.
+  struct MergedStarWithRemoteTweet {
+    UserId reader = 0;
+    UserId star = 0;
+    std::vector<TweetId> expected;
+    std::shared_ptr<TweetStore> other_tweets;
+  };
+  MergedStarWithRemoteTweet SetUpMergedStarWithRemoteTweet(
+      absl::Duration staleness, bool background_refresh = true) {
+    TimelineOptions timeline;
+    timeline.fanout_threshold = 2;
+    timeline.merged_cache_staleness = staleness;
+    timeline.merged_cache_background_refresh = background_refresh;
+    Open(timeline);
+    MergedStarWithRemoteTweet setup;
+    absl::StatusOr<MySqlStorage> other = OpenMySqlStorage(options_);
+    EXPECT_TRUE(other.ok()) << other.status();
+    if (!other.ok()) return setup;
+    setup.other_tweets = other->tweets;
+    setup.reader = MustCreateUser();
+    setup.star = MustCreateUser("star");
+    MustFollow(MustCreateUser(), setup.star);
+    MustFollow(setup.reader, setup.star);
+    EXPECT_TRUE(Merged(setup.star));
+    setup.expected = {MustTweet(setup.star)};
+    EXPECT_THAT(ReadAllIds(setup.reader, 10),
+                ElementsAreArray(NewestFirst(setup.expected)));
+    absl::StatusOr<TweetRecord> remote =
+        setup.other_tweets->CreateTweet(setup.star, "remote");
+    EXPECT_TRUE(remote.ok()) << remote.status();
+    if (remote.ok()) setup.expected.push_back(remote->id);
+    return setup;
+  }
+
   static std::vector<TweetId> NewestFirst(std::vector<TweetId> ids) {
     std::sort(ids.begin(), ids.end(), std::greater<TweetId>());
     return ids;
@@ -558,33 +596,24 @@ TEST_F(TimelineTest, MergedAuthorsTweetAppearsOnTheNextReadOnTheSameStore) {
 }
 
 TEST_F(TimelineTest, TweetThroughAnotherServerAppearsAfterTheStalenessBound) {
-  TimelineOptions timeline;
-  timeline.fanout_threshold = 2;
-  timeline.merged_cache_staleness = absl::Milliseconds(300);
-  Open(timeline);
-  absl::StatusOr<MySqlStorage> other = OpenMySqlStorage(options_);  // "server 2"
-  ASSERT_TRUE(other.ok()) << other.status();
-  UserId reader = MustCreateUser();
-  UserId star = MustCreateUser("star");
-  MustFollow(MustCreateUser(), star);
-  MustFollow(reader, star);
-  EXPECT_TRUE(Merged(star));
-  std::vector<TweetId> expected = {MustTweet(star)};
-  EXPECT_THAT(ReadAllIds(reader, 10), ElementsAreArray(NewestFirst(expected)));
-
-  absl::StatusOr<TweetRecord> remote = other->tweets->CreateTweet(star, "remote");
-  ASSERT_TRUE(remote.ok()) << remote.status();
-  expected.push_back(remote->id);
+  MergedStarWithRemoteTweet setup =
+      SetUpMergedStarWithRemoteTweet(absl::Milliseconds(300));
+  ASSERT_NE(setup.other_tweets, nullptr);
+  const UserId reader = setup.reader;
+  std::vector<TweetId>& expected = setup.expected;
   absl::SleepFor(absl::Milliseconds(400));
   EXPECT_THAT(ReadAllIds(reader, 10), ElementsAreArray(NewestFirst(expected)));
   EXPECT_THAT(ReadAllIds(reader, 1), ElementsAreArray(NewestFirst(expected)));
 
   // With a bound longer than the test the cached entry is served as it is:
   // proof that the reads above went through the cache, not SQL.
+  TimelineOptions timeline;
+  timeline.fanout_threshold = 2;
   timeline.merged_cache_staleness = absl::Hours(1);
   Open(timeline);
   EXPECT_THAT(ReadAllIds(reader, 10), ElementsAreArray(NewestFirst(expected)));
-  remote = other->tweets->CreateTweet(star, "remote, unseen");
+  absl::StatusOr<TweetRecord> remote =
+      setup.other_tweets->CreateTweet(setup.star, "remote, unseen");
   ASSERT_TRUE(remote.ok()) << remote.status();
   EXPECT_THAT(ReadAllIds(reader, 10), ElementsAreArray(NewestFirst(expected)));
 }
@@ -593,27 +622,16 @@ TEST_F(TimelineTest, TweetThroughAnotherServerAppearsAfterTheStalenessBound) {
 // it (refresh ahead) while it still serves: a tweet written through
 // another server shows up although no entry ever went stale. Without the
 // refresh, the entry (300 of its 600 ms old) would be served unchanged.
+// The background refresher is off here: this is the readers' own claim.
 TEST_F(TimelineTest, MergedCacheRefreshesAheadOfTheStalenessBound) {
-  TimelineOptions timeline;
-  timeline.fanout_threshold = 2;
-  timeline.merged_cache_staleness = absl::Milliseconds(600);
-  Open(timeline);
-  absl::StatusOr<MySqlStorage> other = OpenMySqlStorage(options_);  // "server 2"
-  ASSERT_TRUE(other.ok()) << other.status();
-  UserId reader = MustCreateUser();
-  UserId star = MustCreateUser("star");
-  MustFollow(MustCreateUser(), star);
-  MustFollow(reader, star);
-  EXPECT_TRUE(Merged(star));
-  std::vector<TweetId> expected = {MustTweet(star)};
-  EXPECT_THAT(ReadAllIds(reader, 10), ElementsAreArray(NewestFirst(expected)));
-  absl::StatusOr<TweetRecord> remote = other->tweets->CreateTweet(star, "remote");
-  ASSERT_TRUE(remote.ok()) << remote.status();
-  expected.push_back(remote->id);
+  MergedStarWithRemoteTweet setup = SetUpMergedStarWithRemoteTweet(
+      absl::Milliseconds(600), /*background_refresh=*/false);
+  ASSERT_NE(setup.other_tweets, nullptr);
   absl::SleepFor(absl::Milliseconds(350));
   // Past half the bound: served as cached, and reloaded by this read.
-  ReadAllIds(reader, 10);
-  EXPECT_THAT(ReadAllIds(reader, 10), ElementsAreArray(NewestFirst(expected)));
+  ReadAllIds(setup.reader, 10);
+  EXPECT_THAT(ReadAllIds(setup.reader, 10),
+              ElementsAreArray(NewestFirst(setup.expected)));
 }
 
 // The store's background refresher reloads entries from a quarter of the
@@ -622,26 +640,14 @@ TEST_F(TimelineTest, MergedCacheRefreshesAheadOfTheStalenessBound) {
 // Readers alone would serve this entry (1.3 s of a 2 s bound: due, not
 // stale) as cached on that read, and reload it for the next one.
 TEST_F(TimelineTest, MergedCacheIsRefreshedInTheBackground) {
-  TimelineOptions timeline;
-  timeline.fanout_threshold = 2;
-  timeline.merged_cache_staleness = absl::Seconds(2);
-  Open(timeline);
-  absl::StatusOr<MySqlStorage> other = OpenMySqlStorage(options_);  // "server 2"
-  ASSERT_TRUE(other.ok()) << other.status();
-  UserId reader = MustCreateUser();
-  UserId star = MustCreateUser("star");
-  MustFollow(MustCreateUser(), star);
-  MustFollow(reader, star);
-  EXPECT_TRUE(Merged(star));
-  std::vector<TweetId> expected = {MustTweet(star)};
-  EXPECT_THAT(ReadAllIds(reader, 10), ElementsAreArray(NewestFirst(expected)));
-  absl::StatusOr<TweetRecord> remote = other->tweets->CreateTweet(star, "remote");
-  ASSERT_TRUE(remote.ok()) << remote.status();
-  expected.push_back(remote->id);
+  MergedStarWithRemoteTweet setup =
+      SetUpMergedStarWithRemoteTweet(absl::Seconds(2));
+  ASSERT_NE(setup.other_tweets, nullptr);
   // The refresher wakes every 500 ms and reloads entries older than
   // 500 ms: at least one wake-up falls between 0.5 and 1.3 s of age.
   absl::SleepFor(absl::Milliseconds(1300));
-  EXPECT_THAT(ReadAllIds(reader, 10), ElementsAreArray(NewestFirst(expected)));
+  EXPECT_THAT(ReadAllIds(setup.reader, 10),
+              ElementsAreArray(NewestFirst(setup.expected)));
 }
 
 // ---- The tweet cache (TweetRecordCache) -------------------------------------

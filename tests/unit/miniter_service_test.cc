@@ -2,7 +2,9 @@
 // with mocked storage: status mapping, bearer metadata, proto conversion.
 #include "server/api/miniter_service.h"
 
+#include <chrono>
 #include <memory>
+#include <optional>
 
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
@@ -87,6 +89,26 @@ class MiniterServiceTest : public ::testing::Test {
   }
   void TearDown() override { server_->Shutdown(); }
 
+  // Sends Follow(43) as user 42, with `deadline` when given, and returns
+  // the deadline the follow store saw during the call.
+  absl::Time DeadlineSeenByStorage(
+      std::optional<std::chrono::system_clock::time_point> deadline) {
+    absl::Time seen = absl::InfinitePast();
+    EXPECT_CALL(*follows_, Follow(42, 43)).WillOnce([&seen] {
+      seen = common::CurrentCallDeadline();
+      return absl::OkStatus();
+    });
+    grpc::ClientContext context;
+    if (deadline.has_value()) context.set_deadline(*deadline);
+    context.AddMetadata("authorization",
+                        "Bearer " + tokens_->Issue(42, absl::Now())->token);
+    miniter::v1::FollowRequest request;
+    request.set_user_id(43);
+    miniter::v1::FollowResponse response;
+    EXPECT_TRUE(stub_->Follow(&context, request, &response).ok());
+    return seen;
+  }
+
   std::shared_ptr<NiceMock<storage::MockUserStore>> users_ =
       std::make_shared<NiceMock<storage::MockUserStore>>();
   std::shared_ptr<NiceMock<storage::MockTweetStore>> tweets_ =
@@ -142,42 +164,18 @@ TEST_F(MiniterServiceTest, StorageOutageIsUnavailable) {
 }
 
 TEST_F(MiniterServiceTest, StorageSeesTheClientsDeadlineOnlyDuringTheCall) {
-  absl::Time seen = absl::InfinitePast();
-  EXPECT_CALL(*follows_, Follow(42, 43)).WillOnce([&seen] {
-    seen = common::CurrentCallDeadline();
-    return absl::OkStatus();
-  });
   const auto deadline =
       std::chrono::system_clock::now() + std::chrono::seconds(30);
-  grpc::ClientContext context;
-  context.set_deadline(deadline);
-  context.AddMetadata("authorization",
-                      "Bearer " + tokens_->Issue(42, absl::Now())->token);
-  miniter::v1::FollowRequest request;
-  request.set_user_id(43);
-  miniter::v1::FollowResponse response;
-  ASSERT_TRUE(stub_->Follow(&context, request, &response).ok());
+  const absl::Time seen = DeadlineSeenByStorage(deadline);
   // The deadline travels on the wire with millisecond-ish precision.
   EXPECT_LT(absl::AbsDuration(seen - absl::FromChrono(deadline)),
             absl::Seconds(1));
+  // Outside a call (this thread), there is none.
+  EXPECT_EQ(common::CurrentCallDeadline(), absl::InfiniteFuture());
 }
 
 TEST_F(MiniterServiceTest, CallWithoutDeadlineHasNoneInStorage) {
-  absl::Time seen = absl::InfinitePast();
-  EXPECT_CALL(*follows_, Follow(42, 43)).WillOnce([&seen] {
-    seen = common::CurrentCallDeadline();
-    return absl::OkStatus();
-  });
-  grpc::ClientContext context;
-  context.AddMetadata("authorization",
-                      "Bearer " + tokens_->Issue(42, absl::Now())->token);
-  miniter::v1::FollowRequest request;
-  request.set_user_id(43);
-  miniter::v1::FollowResponse response;
-  ASSERT_TRUE(stub_->Follow(&context, request, &response).ok());
-  EXPECT_EQ(seen, absl::InfiniteFuture());
-  // Outside a call (this thread), there is none either.
-  EXPECT_EQ(common::CurrentCallDeadline(), absl::InfiniteFuture());
+  EXPECT_EQ(DeadlineSeenByStorage(std::nullopt), absl::InfiniteFuture());
 }
 
 }  // namespace

@@ -345,7 +345,7 @@ MySqlTweetStore::MySqlTweetStore(std::shared_ptr<ConnectionPool> pool,
     tweet_cache_ = std::make_unique<TweetRecordCache>(
         static_cast<std::size_t>(timeline_.tweet_cache_bytes));
   }
-  if (merged_cache_ != nullptr &&
+  if (merged_cache_ != nullptr && timeline_.merged_cache_background_refresh &&
       timeline_.merged_cache_staleness > absl::ZeroDuration()) {
     refresher_ = std::thread([this] { RefreshMergedAuthors(); });
   }

@@ -23,8 +23,9 @@ namespace miniter::storage::mysql {
 class MySqlTweetStore : public TweetStore {
  public:
   // Starts the merged-author cache's background refresher (a thread that
-  // wakes every quarter of merged_cache_staleness) when the cache is on
-  // and the bound is positive; the destructor stops it.
+  // wakes every quarter of merged_cache_staleness) when the cache and
+  // merged_cache_background_refresh are on and the bound is positive; the
+  // destructor stops it.
   MySqlTweetStore(std::shared_ptr<ConnectionPool> pool,
                   absl::Duration acquire_timeout,
                   TimelineOptions timeline = TimelineOptions());

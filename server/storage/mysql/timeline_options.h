@@ -57,6 +57,11 @@ struct TimelineOptions {
   // (tweets written through this server show up at once).
   absl::Duration merged_cache_staleness = absl::Seconds(1);
 
+  // Whether a background thread reloads merged-author entries from a
+  // quarter of the staleness bound on, so readers find them fresh. Off,
+  // readers reload what they find due themselves (refresh ahead by claim).
+  bool merged_cache_background_refresh = true;
+
   // The in-process cache of hydrated tweets (TweetRecordCache): a timeline
   // page reads text, author name and time of cached tweets from memory and
   // fetches only the others by primary key. Safe without invalidation
