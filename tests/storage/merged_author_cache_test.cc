@@ -134,6 +134,28 @@ TEST(MergedAuthorCacheTest, ClaimDueSkipsStaleEntriesAndRespectsMax) {
             Lookup::kLoad);
 }
 
+// The background refresher must not keep reloading authors nobody reads:
+// an entry last read more than a bound ago is not claimed, however young
+// its last reload; its next reader finds it stale and loads it.
+TEST(MergedAuthorCacheTest, EntriesNobodyReadsAreNotClaimedForRefresh) {
+  MergedAuthorCache cache(8, 3, absl::Seconds(1));
+  cache.Store(1, {10}, kT0);
+  cache.Store(2, {20}, kT0);
+  std::vector<TweetId> out;
+  EXPECT_EQ(cache.Collect(1, kNewest, 0, 5, kT0, out), Lookup::kHit);
+  EXPECT_EQ(cache.Collect(2, kNewest, 0, 5, kT0, out), Lookup::kHit);
+  // Both reloaded (by a refresher) without being read again; only 2 is read
+  // after that.
+  cache.Store(1, {10}, kT0 + absl::Milliseconds(600));
+  cache.Store(2, {20}, kT0 + absl::Milliseconds(600));
+  EXPECT_EQ(cache.Collect(2, kNewest, 0, 5, kT0 + absl::Milliseconds(900), out),
+            Lookup::kHit);
+  std::vector<UserId> claimed;
+  cache.ClaimOlderThan(kT0 + absl::Milliseconds(1200), absl::Milliseconds(250),
+                       16, claimed);
+  EXPECT_THAT(claimed, ElementsAre(2));
+}
+
 TEST(MergedAuthorCacheTest, LocalTweetsAreAddedAndSurviveARacingReload) {
   MergedAuthorCache cache(4, 3, absl::Seconds(1));
   cache.AddTweet(7, 100);  // no entry: ignored, the next load reads it

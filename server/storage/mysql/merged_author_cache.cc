@@ -26,6 +26,7 @@ MergedAuthorCache::Lookup MergedAuthorCache::Collect(
   Entry& entry = found->second;
   if (now - entry.loaded_at > staleness_) return Lookup::kLoad;
   Touch(entry);
+  entry.last_read = std::max(entry.last_read, now);
   if (due != nullptr && !entry.refresh_claimed &&
       now - entry.loaded_at > staleness_ / 2) {
     *due = true;
@@ -55,9 +56,13 @@ void MergedAuthorCache::ClaimOlderThan(absl::Time now, absl::Duration min_age,
   absl::MutexLock lock(&mu_);
   for (auto& [author, entry] : entries_) {
     if (max == 0) break;
-    // Stale entries are not claimed: their readers load them anyway.
+    // Stale entries are not claimed: their readers load them anyway. Nor
+    // are entries nobody has read for a whole bound: refreshing them would
+    // only keep reloading authors whose followers stopped reading (until
+    // evicted), and their next reader finds them stale and loads them.
     const absl::Duration age = now - entry.loaded_at;
-    if (entry.refresh_claimed || age <= min_age || age > staleness_) {
+    if (entry.refresh_claimed || age <= min_age || age > staleness_ ||
+        now - entry.last_read > staleness_) {
       continue;
     }
     entry.refresh_claimed = true;
@@ -104,6 +109,7 @@ void MergedAuthorCache::Store(UserId author, const std::vector<TweetId>& newest,
   entry.ids = std::move(ids);
   entry.has_older = has_older;
   entry.loaded_at = loaded_at;
+  entry.last_read = loaded_at;  // loaded for a reader
   entry.lru = lru_.begin();
   while (entries_.size() > max_authors_) {
     entries_.erase(lru_.back());

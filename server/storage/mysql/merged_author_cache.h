@@ -46,8 +46,8 @@ class MergedAuthorCache {
                  bool* due = nullptr);
 
   // Refresh ahead: appends to `out` up to `max` authors whose entries are
-  // older than half the staleness bound at `now` (but not stale) and not
-  // yet claimed, and
+  // older than half the staleness bound at `now` (but not stale), read
+  // within the bound and not yet claimed, and
   // marks them claimed, so one caller reloads them (with Store()) while
   // their entries are still fresh and every other reader keeps hitting.
   // Without it each entry expires and every concurrent reader that meets
@@ -91,6 +91,9 @@ class MergedAuthorCache {
     // before the load, newer than ids.back(), is in ids.
     bool has_older = false;
     absl::Time loaded_at;
+    // When a reader last used the entry (Collect); only entries read within
+    // the staleness bound are claimed for a refresh.
+    absl::Time last_read;
     bool refresh_claimed = false;  // a ClaimDue() caller is reloading it
     std::list<UserId>::iterator lru;  // position in lru_
   };
