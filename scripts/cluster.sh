@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # cluster.sh: runs miniter's scale-out topology on one machine: a primary and
-# a replica MariaDB (GTID replication, semi-synchronous), two miniter-server
-# processes on the primary, and HAProxy in front of them speaking gRPC over
-# cleartext HTTP/2 and checking each server through grpc.health.v1.
+# a replica MariaDB (GTID replication, semi-synchronous), one Redis as the
+# memory tier both servers share, two miniter-server processes on the
+# primary, and HAProxy in front of them speaking gRPC over cleartext HTTP/2
+# and checking each server through grpc.health.v1.
 #
 #   scripts/cluster.sh start    [STATE_DIR]   start (or resume) everything
 #   scripts/cluster.sh stop     [STATE_DIR]   stop everything (data is kept)
@@ -22,12 +23,17 @@
 # MINITER_SERVER_BINARY names a built miniter-server; without it the script
 # builds build/ first (scripts/build.sh, which also installs what is missing).
 # MINITER_CLUSTER_DATABASE_URL (for bench/cluster.sh): use that database,
-# start no MariaDB and no replica; servers and HAProxy only.
+# start no MariaDB and no replica; the tier, servers and HAProxy only.
+# The tier is scripts/redis.sh's, in STATE_DIR/redis (Unix socket only);
+# MINITER_REDIS_URL at the first `start` gives the servers another one
+# instead (empty: none), kept in STATE_DIR/tier-url for later commands.
 # MINITER_HAPROXY_LOG_ERRORS_ONLY=1: HAProxy logs failed calls only.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-usage() { sed -n '2,25p' "$0" >&2; exit 2; }
+# shellcheck source=lib/socket_path.sh
+source "$repo/scripts/lib/socket_path.sh"
+usage() { sed -n '2,30p' "$0" >&2; exit 2; }
 say() { echo "cluster: $*"; }
 die() { echo "cluster: ERROR: $*" >&2; exit 1; }
 
@@ -71,13 +77,7 @@ replica=$((3 - primary))
 # binary log with GTIDs, and semi-synchronous replication, built into 10.11.
 
 db_dir() { echo "$state_dir/db$1"; }
-db_socket() {
-  local socket=$state_dir/db$1/mysqld.sock
-  if (( ${#socket} > 100 )); then
-    socket="/tmp/miniter-$(printf '%s' "$state_dir/db$1" | md5sum | cut -c1-12).sock"
-  fi
-  echo "$socket"
-}
+db_socket() { miniter_socket_path "$state_dir/db$1" mysqld.sock; }
 db_pid() { cat "$(db_dir "$1")/mysqld.pid" 2>/dev/null || true; }
 db_running() { local pid; pid=$(db_pid "$1"); [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; }
 db_sql() {  # N SQL: runs SQL as root over the socket, tab-separated output
@@ -190,6 +190,37 @@ db_slave_status() {  # N
 
 db_url() { echo "mysql://miniter:$(cat "$state_dir/miniter-password")@127.0.0.1:${db_ports[$1]}/miniter"; }
 
+# ---- the memory tier (Redis) ------------------------------------------------
+# One redis-server for both servers, so a timeline cached through one is
+# read through the other. It is a cache: losing or flushing it costs reads
+# from MariaDB until it refills, never data.
+
+redis_dir=$state_dir/redis
+# What the servers get as MINITER_REDIS_URL, fixed at the first `start`
+# like the ports: "private" (the instance below), or a URL given then.
+tier_file=$state_dir/tier-url
+if [[ ! -f $tier_file && $command_name == start ]]; then
+  if [[ -n ${MINITER_REDIS_URL+set} ]]; then
+    printf '%s\n' "$MINITER_REDIS_URL" >"$tier_file"
+  else
+    echo private >"$tier_file"
+  fi
+fi
+tier_private() { [[ ! -f $tier_file || $(cat "$tier_file") == private ]]; }
+tier_url() {
+  if tier_private; then cat "$redis_dir/redis_url" 2>/dev/null || true; else cat "$tier_file"; fi
+}
+redis_start() {
+  tier_private || return 0
+  bash "$repo/scripts/redis.sh" start "$redis_dir" >/dev/null \
+    || die "redis did not start; see $redis_dir/redis.log"
+}
+redis_stop() { [[ ! -d $redis_dir ]] || bash "$repo/scripts/redis.sh" stop "$redis_dir"; }
+redis_flush() {  # empties the private tier (entries built from an old primary)
+  tier_private || return 0
+  timeout 5 redis-cli -e -s "$(tier_url | sed 's|^unix://||')" flushall >/dev/null
+}
+
 # ---- miniter servers --------------------------------------------------------
 
 server_binary() {
@@ -223,6 +254,7 @@ server_start() {  # N
   fi
   MINITER_DATABASE_URL=$url \
   MINITER_REPLICA_DATABASE_URL=$replica_url \
+  MINITER_REDIS_URL=$(tier_url) \
   MINITER_TOKEN_SECRET=$(secret "$state_dir/token-secret") \
   MINITER_LISTEN=127.0.0.1:${server_ports[$n]} \
   MINITER_TRUSTED_PROXIES=127.0.0.1 \
@@ -401,6 +433,7 @@ cmd_start() {
     # On by start-up flag, but a primary promoted by `failover` runs on.
     db_sql "$primary" "SET GLOBAL rpl_semi_sync_master_enabled = ON"
   fi
+  redis_start
   server_start 1
   server_start 2
   haproxy_start
@@ -426,6 +459,7 @@ cmd_stop() {
   server_stop 2
   db_stop "$replica"
   db_stop "$primary"
+  redis_stop
   say "stopped (data kept in $state_dir)"
 }
 
@@ -441,6 +475,15 @@ cmd_status() {
   fi
   if db_running "$primary"; then
     say "  semi-sync on primary: $(db_sql "$primary" "SHOW STATUS LIKE 'Rpl_semi_sync_master_status'" | cut -f2)"
+  fi
+  if tier_private; then
+    if [[ -d $redis_dir ]]; then
+      say "redis (memory tier) $(bash "$repo/scripts/redis.sh" status "$redis_dir" || true)"
+    else
+      say "redis (memory tier) never started"
+    fi
+  else
+    say "memory tier: $(tier_url | grep . || echo none) (given, not started here)"
   fi
   for n in 1 2; do
     say "server $n 127.0.0.1:${server_ports[$n]} $(server_running "$n" && echo "running (pid $(server_pid "$n"))" || echo stopped)"
@@ -473,7 +516,11 @@ cmd_failover() {
   echo "$new" >"$primary_file"
   primary=$new
   replica=$old
-  say "4/5 restarting the servers on the new primary 127.0.0.1:${db_ports[$new]}"
+  say "4/5 emptying the memory tier, restarting the servers on the new primary 127.0.0.1:${db_ports[$new]}"
+  # The tier may hold entries built from writes that only the old primary
+  # had (semi-sync falls back to asynchronous after its timeout); it is a
+  # cache, so it is emptied and refills from the new primary.
+  redis_flush || say "    warning: could not empty the memory tier ($(tier_url))"
   server_stop 1 && server_start 1
   server_stop 2 && server_start 2
   # The old primary may hold transactions nobody acknowledged (committed

@@ -26,6 +26,9 @@ packages=(
   clang libclang-rt-14-dev
   # The load balancer of scripts/cluster.sh and the scale suite.
   haproxy
+  # The shared memory tier for home timelines (scripts/redis.sh starts a
+  # private redis-server; the server talks to it through hiredis).
+  redis-server libhiredis-dev
 )
 grpcurl_module=github.com/fullstorydev/grpcurl/cmd/grpcurl
 grpcurl_version=v1.9.3

@@ -21,10 +21,9 @@ port=${3:-13306}
 data_dir="$state_dir/data"
 # Unix socket paths are limited to ~107 bytes, so the socket lives under a
 # short per-state-dir path in /tmp when the state dir's own path is long.
-socket_path="$state_dir/mysqld.sock"
-if (( ${#socket_path} > 100 )); then
-  socket_path="/tmp/miniter-$(printf '%s' "$state_dir" | md5sum | cut -c1-12).sock"
-fi
+# shellcheck source=lib/socket_path.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/socket_path.sh"
+socket_path=$(miniter_socket_path "$state_dir" mysqld.sock)
 pid_file="$state_dir/mysqld.pid"
 log_file="$state_dir/mysqld.log"
 password_file="$state_dir/miniter-password"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh: the one command that runs miniter on this machine. It installs what
-# is missing, builds, starts a private MariaDB (unless given a database),
-# prints commands to try, and runs the server in the foreground until Ctrl-C.
+# is missing, builds, starts a private MariaDB (unless given a database) and
+# a private Redis as the memory tier (unless given one), prints commands to
+# try, and runs the server in the foreground until Ctrl-C.
 #
 #   scripts/run.sh [server flags...]
 #
@@ -9,10 +10,15 @@
 #   MINITER_LISTEN        address to serve on (default 127.0.0.1:50051)
 #   MINITER_DATABASE_URL  use this database instead of the private one
 #   MINITER_DB_PORT       port of the private MariaDB (default 13306)
+#   MINITER_REDIS_URL     use this memory tier (redis://127.0.0.1:PORT or
+#                         unix:///path.sock) instead of the private one; set
+#                         but empty (MINITER_REDIS_URL=) runs without a tier
+#   MINITER_REDIS_MAXMEMORY  memory cap of the private Redis (default 256mb)
 #   MINITER_TOKEN_SECRET  token signing secret (default: one generated once
 #                         and kept in .miniter/token-secret)
 #   MINITER_POOL_SIZE     database connection pool size (server default)
-# The private MariaDB keeps its data in .miniter/mariadb between runs.
+# The private MariaDB keeps its data in .miniter/mariadb between runs; the
+# private Redis (.miniter/redis, Unix socket only) is a cache and keeps none.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,7 +27,7 @@ cd "$repo"
 state_dir=$repo/.miniter
 
 # Until the server runs, Ctrl-C simply ends the script; the EXIT trap below
-# still stops a database this script started.
+# still stops a database and a Redis this script started.
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -39,7 +45,15 @@ stop_db() {
     bash scripts/mariadb.sh stop "$db_dir" || true
   fi
 }
-trap stop_db EXIT
+redis_dir=$state_dir/redis
+started_redis=0
+stop_redis() {
+  if [[ $started_redis == 1 ]]; then
+    echo "run.sh: stopping the private Redis (a cache: nothing to keep)"
+    bash scripts/redis.sh stop "$redis_dir" || true
+  fi
+}
+trap 'stop_redis; stop_db' EXIT
 
 if [[ -z ${MINITER_DATABASE_URL:-} ]]; then
   # A MariaDB that is already running here (another run.sh) is shared, and
@@ -49,6 +63,24 @@ if [[ -z ${MINITER_DATABASE_URL:-} ]]; then
   fi
   MINITER_DATABASE_URL=$(bash scripts/mariadb.sh start "$db_dir" "${MINITER_DB_PORT:-13306}")
   echo "run.sh: private MariaDB on 127.0.0.1:${MINITER_DB_PORT:-13306} (data in ${db_dir#"$repo"/})"
+fi
+
+# The memory tier: unset means the private one; set (even to empty, which
+# means no tier) means as given. A --redis_url flag wins over both.
+redis_flag=0
+for arg in "$@"; do
+  case "$arg" in --redis_url|--redis_url=*|-redis_url|-redis_url=*) redis_flag=1 ;; esac
+done
+if [[ $redis_flag == 1 ]]; then
+  tier="the Redis named by --redis_url"
+elif [[ -z ${MINITER_REDIS_URL+set} ]]; then
+  # Shared with another run.sh like the database, and then left running.
+  bash scripts/redis.sh status "$redis_dir" >/dev/null || started_redis=1
+  MINITER_REDIS_URL=$(bash scripts/redis.sh start "$redis_dir")
+  echo "run.sh: private Redis (memory tier) on ${MINITER_REDIS_URL}"
+  tier="the private Redis at $MINITER_REDIS_URL"
+elif [[ -n $MINITER_REDIS_URL ]]; then
+  tier="the Redis at $MINITER_REDIS_URL"
 fi
 
 if [[ -z ${MINITER_TOKEN_SECRET:-} ]]; then
@@ -75,7 +107,7 @@ for ((i = 0; i < ${#args[@]}; i++)); do
 done
 # The environment, not the command line, carries these to the server, which
 # keeps the database password and the token secret out of `ps`.
-export MINITER_LISTEN MINITER_DATABASE_URL MINITER_TOKEN_SECRET
+export MINITER_LISTEN MINITER_DATABASE_URL MINITER_TOKEN_SECRET MINITER_REDIS_URL
 
 # Where clients connect: a wildcard listen address is reached on loopback.
 port=${listen##*:}
@@ -108,7 +140,13 @@ fi
 ann_login='{"email":"ann@example.com","password":"correct horse battery"}'
 
 echo
-echo "miniter is starting on $listen. Try it from another terminal:"
+echo "miniter is starting on $listen."
+if [[ -n ${tier:-} ]]; then
+  echo "Memory tier: $tier (a cache of home timelines; MariaDB stays the durable store)."
+else
+  echo "Memory tier: none (MINITER_REDIS_URL is empty); every read goes to MariaDB."
+fi
+echo "Try it from another terminal:"
 echo
 if [[ -n $grpcurl ]]; then
   cat <<EOF

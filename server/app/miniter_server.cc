@@ -17,6 +17,7 @@
 #include "server/api/request_decoding_interceptor.h"
 #include "server/common/log.h"
 #include "server/storage/mysql/mysql_storage.h"
+#include "server/storage/redis/redis_home_timeline_tier.h"
 
 namespace miniter::app {
 namespace {
@@ -101,12 +102,8 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
                                   options.token_lifetime);
   if (!tokens.ok()) return tokens.status();
 
-  absl::StatusOr<storage::MySqlStorage> storage =
-      storage::OpenMySqlStorage(options.database);
-  if (!storage.ok()) return storage.status();
-  server->database_target_ = storage->target;
-  server->database_health_ = storage->health;
-
+  // Migrations first: the memory tier's outbox table must exist before
+  // the stores start sweeping it.
   if (options.apply_migrations) {
     absl::StatusOr<std::vector<int>> applied =
         RetryWhileUnavailable<std::vector<int>>(options.database_wait, [&] {
@@ -123,6 +120,22 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
   for (const std::string& warning : *durability) {
     LogLine(absl::StrCat("WARNING: ", warning));
   }
+
+  storage::MySqlOptions database = options.database;
+  if (!options.redis_url.empty()) {
+    storage::redis::RedisTierOptions tier;
+    tier.url = options.redis_url;
+    tier.retention = options.database.timeline.retention;
+    absl::StatusOr<std::unique_ptr<storage::redis::RedisHomeTimelineTier>>
+        opened = storage::redis::RedisHomeTimelineTier::Create(tier);
+    if (!opened.ok()) return opened.status();
+    database.tier = *std::move(opened);
+  }
+  absl::StatusOr<storage::MySqlStorage> storage =
+      storage::OpenMySqlStorage(database);
+  if (!storage.ok()) return storage.status();
+  server->database_target_ = storage->target;
+  server->database_health_ = storage->health;
 
   rules::MiniterRules::Dependencies dependencies;
   dependencies.users = storage->users;

@@ -36,6 +36,10 @@ ABSL_FLAG(std::string, replica_database_url, "",
 ABSL_FLAG(std::string, replica_max_staleness, "",
           "How far behind the primary the replica may be for reads (GTID-"
           "measured), e.g. 2s. Env MINITER_REPLICA_MAX_STALENESS; default 2s.");
+ABSL_FLAG(std::string, redis_url, "",
+          "The shared memory tier of home timelines: redis://HOST[:PORT] or "
+          "unix:///PATH of a Redis every server of the deployment shares. "
+          "Env MINITER_REDIS_URL; default: none (MariaDB alone).");
 ABSL_FLAG(int, pool_size, 0,
           "Database connections kept open at most. Env MINITER_POOL_SIZE; "
           "default 16.");
@@ -153,6 +157,8 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
       FlagOrEnv(FLAGS_replica_max_staleness, "MINITER_REPLICA_MAX_STALENESS"),
       "replica_max_staleness", &options.database.replica_max_staleness);
   if (!staleness.ok()) return staleness;
+
+  options.redis_url = FlagOrEnv(FLAGS_redis_url, "MINITER_REDIS_URL");
 
   int pool_size = absl::GetFlag(FLAGS_pool_size);
   if (pool_size == 0) {

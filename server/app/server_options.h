@@ -22,6 +22,8 @@ struct ServerOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   storage::MySqlOptions database;
+  // The memory tier (redis://HOST[:PORT] or unix:///PATH); empty: none.
+  std::string redis_url;
   // At least 32 bytes; every server of one deployment shares it.
   std::string token_secret;
   absl::Duration token_lifetime = absl::Hours(24);

@@ -3,17 +3,21 @@
 # MariaDB for the client suites (the setup test of ctest fixture
 # "miniter_server", see tests/CMakeLists.txt), on a free loopback port.
 #
-#   tests/db/start_test_server.sh STATE_DIR SERVER_BINARY DATABASE_URL_FILE
+#   tests/db/start_test_server.sh STATE_DIR SERVER_BINARY DATABASE_URL_FILE [REDIS_URL_FILE]
 #
+# REDIS_URL_FILE (fixture "miniter_redis") names the memory tier the server
+# uses (MINITER_REDIS_URL); without it the server runs on MariaDB alone.
 # Writes STATE_DIR/address (host:port to dial), STATE_DIR/server.pid and
 # STATE_DIR/server.log. Returns once the server answers RPCs. Rate limits
 # are raised far above production: the client suites run from one address.
 set -euo pipefail
 
-[[ $# -eq 3 ]] || { sed -n '2,10p' "$0" >&2; exit 2; }
+[[ $# -eq 3 || $# -eq 4 ]] || { sed -n '2,12p' "$0" >&2; exit 2; }
 state_dir=$1
 server_binary=$2
 database_url=$(cat "$3")
+redis_url=""
+[[ $# -lt 4 ]] || redis_url=$(cat "$4")
 
 if [[ -f $state_dir/server.pid ]]; then
   kill "$(cat "$state_dir/server.pid")" 2>/dev/null || true
@@ -25,6 +29,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 address=127.0.0.1:$port
 # setsid: ctest must not wait for this background server's output streams.
 MINITER_DATABASE_URL=$database_url \
+MINITER_REDIS_URL=$redis_url \
 MINITER_TOKEN_SECRET=client-suite-test-secret-0123456789abcdef \
 MINITER_LISTEN=$address \
 MINITER_SIGNUP_RATE_PER_PEER=1000000/1m MINITER_LOGIN_RATE_PER_PEER=1000000/1m \

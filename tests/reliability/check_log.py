@@ -292,6 +292,14 @@ def main():
                 "not every call succeeded after the overload")
         require(numbers["after_p99_ms"] <= 500,
                 f"p99 after the overload {numbers['after_p99_ms']} ms > 500 ms")
+    elif args.scenario in ("tier_kill", "tier_pause"):
+        # The memory tier is a cache: losing it costs speed, never a call.
+        require(counts["failed"] == 0 and counts["unknown"] == 0,
+                f"{counts['failed'] + counts['unknown']} calls failed while "
+                "the memory tier was down")
+        not_serving = [t for t, s in health if s != "SERVING"]
+        require(not not_serving, "health left SERVING because of the tier")
+        require_recovery(RECOVERY_MS)
     else:
         sys.exit(f"check_log.py: unknown scenario {args.scenario}")
 

@@ -16,7 +16,10 @@
 // What counts as a definite failure (see docs/reliability.md): every code the
 // server returns before it runs the write — RESOURCE_EXHAUSTED (pool queue
 // full or wait over, gRPC thread quota), INVALID_ARGUMENT, UNAUTHENTICATED,
-// NOT_FOUND, PERMISSION_DENIED. Everything else that is not OK —
+// NOT_FOUND, PERMISSION_DENIED — and a call the channel could not even send:
+// UNAVAILABLE "failed to connect to all addresses" is gRPC's load-balancing
+// pick failing because no connection is up, before the call exists on any
+// transport. Everything else that is not OK —
 // DEADLINE_EXCEEDED, CANCELLED, UNAVAILABLE, INTERNAL, UNKNOWN, ABORTED — is
 // "unknown": the commit may have happened before the answer was lost.
 // UNAVAILABLE is always unknown: the server says "database unavailable"
@@ -107,9 +110,20 @@ std::string CodeName(grpc::StatusCode code) {
   return i >= 0 && i <= 16 ? kNames[i] : absl::StrCat("CODE_", i);
 }
 
+// True when gRPC failed the call at its load-balancing pick: no connection
+// was ready, so nothing was sent (gRPC C-core's pick_first/round_robin
+// pickers in TRANSIENT_FAILURE; a call that reached a transport and lost it
+// says "Socket closed", "Connection reset" or the like instead).
+bool NeverSent(const grpc::Status& status) {
+  return status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+         absl::StrContains(status.error_message(),
+                           "failed to connect to all addresses");
+}
+
 // True when the status promises that the Tweet was not written (see the
 // file comment).
 bool DefinitelyNotWritten(const grpc::Status& status) {
+  if (NeverSent(status)) return true;
   switch (status.error_code()) {
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
     case grpc::StatusCode::INVALID_ARGUMENT:
@@ -164,14 +178,43 @@ std::string SignUpAndLogin(Miniter::Stub& stub, const std::string& run,
   return "";
 }
 
+// Held by main until every writer's channel is connected; then it carries
+// the moment the load ends.
+struct StartGate {
+  absl::Mutex mu;
+  int connected ABSL_GUARDED_BY(mu) = 0;
+  int failed ABSL_GUARDED_BY(mu) = 0;
+  absl::Notification open;
+  absl::Time end;  // written before `open` is notified
+};
+
+// Connects `channel` within `wait`; false if it never became READY.
+bool Connect(grpc::Channel& channel, absl::Duration wait) {
+  return channel.WaitForConnected(
+      absl::ToChronoTime(absl::Now() + wait));
+}
+
 void Writer(const std::string& address, EventLog& log, const std::string& token,
-            const std::string& prefix, absl::Time end) {
+            const std::string& prefix, StartGate& gate) {
   // A channel per writer, replaced when it reports that it cannot connect:
   // after a kill -9 of the server, gRPC 1.51's channel was seen to keep
   // failing with "Connection refused" for over 8 s after the new server
   // listened, which would measure the client's reconnect policy instead of
   // the server's recovery.
-  std::unique_ptr<Miniter::Stub> stub = Miniter::NewStub(MakeChannel(address));
+  std::shared_ptr<grpc::Channel> channel = MakeChannel(address);
+  // The scenario's clock starts when every writer is connected: forty
+  // channels dialling at once on a busy machine once left one writer's
+  // first calls failing before its connection was up, which measured the
+  // client's start-up, not the server.
+  const bool connected =
+      Connect(*channel, absl::Seconds(absl::GetFlag(FLAGS_setup_wait)));
+  {
+    absl::MutexLock lock(&gate.mu);
+    ++(connected ? gate.connected : gate.failed);
+  }
+  gate.open.WaitForNotification();
+  const absl::Time end = gate.end;
+  std::unique_ptr<Miniter::Stub> stub = Miniter::NewStub(channel);
   absl::Time channel_made = absl::Now();
   const auto deadline = std::chrono::milliseconds(absl::GetFlag(FLAGS_deadline_ms));
   const absl::Duration pause =
@@ -301,17 +344,37 @@ int main(int argc, char** argv) {
     health = std::make_unique<HealthWatcher>(
         MakeChannel(absl::GetFlag(FLAGS_server)), log);
   }
-  log.Write(absl::StrCat("start\t", run));
-  const absl::Time end =
-      absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_duration));
+  const int writer_count = absl::GetFlag(FLAGS_writers);
+  StartGate gate;
   std::vector<std::thread> writers;
-  for (int w = 0; w < absl::GetFlag(FLAGS_writers); ++w) {
+  for (int w = 0; w < writer_count; ++w) {
     writers.emplace_back([&, w] {
       Writer(absl::GetFlag(FLAGS_server), log, token,
-             absl::StrCat(run, "-w", w), end);
+             absl::StrCat(run, "-w", w), gate);
     });
   }
+  int failed_to_connect = 0;
+  {
+    absl::MutexLock lock(&gate.mu);
+    auto all_done = [&gate, writer_count]() ABSL_SHARED_LOCKS_REQUIRED(gate.mu) {
+      return gate.connected + gate.failed == writer_count;
+    };
+    gate.mu.Await(absl::Condition(&all_done));
+    failed_to_connect = gate.failed;
+  }
+  // Writers that could not connect would only measure the client: then no
+  // call is made at all and the run fails below.
+  gate.end = failed_to_connect == 0
+                 ? absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_duration))
+                 : absl::Now();
+  if (failed_to_connect == 0) log.Write(absl::StrCat("start\t", run));
+  gate.open.Notify();
   for (std::thread& writer : writers) writer.join();
+  if (failed_to_connect > 0) {
+    std::fprintf(stderr, "load_driver: %d writers could not connect\n",
+                 failed_to_connect);
+    return 1;
+  }
   health.reset();
   log.Write(absl::StrCat("end\t", run));
   return 0;

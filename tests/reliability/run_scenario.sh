@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # run_scenario.sh: one fault scenario of the reliability suite. It starts a
-# private MariaDB and miniter-server under STATE_DIR, runs the load driver,
-# injects the fault at a logged moment, and lets check_log.py judge the load
-# log, the fault events and the database afterwards.
+# private MariaDB, a private Redis (the memory tier) and miniter-server under
+# STATE_DIR, runs the load driver, injects the fault at a logged moment, and
+# lets check_log.py judge the load log, the fault events and the database.
 #
 #   run_scenario.sh SCENARIO STATE_DIR SERVER_BINARY LOAD_DRIVER_BINARY
 #
-# SCENARIO: db_kill | db_pause | server_term | server_kill | overload
+# SCENARIO: db_kill | db_pause | server_term | server_kill | overload |
+#           tier_kill | tier_pause
 # (docs/reliability.md, "1-4. Faults", says what each one proves).
 # STATE_DIR is wiped first; it keeps the logs for a failed run to inspect.
 set -euo pipefail
@@ -19,6 +20,7 @@ driver_binary=$4
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 mariadb_sh=$repo/scripts/mariadb.sh
+redis_sh=$repo/scripts/redis.sh
 
 # Small on purpose: "ten times the pool" must fit on two cores. The queue is
 # the server's default, 4 x pool_size.
@@ -29,6 +31,10 @@ deadline_ms=2000
 if [[ -f $state_dir/db/mysqld.pid ]]; then
   kill -CONT "$(cat "$state_dir/db/mysqld.pid")" 2>/dev/null || true
   bash "$mariadb_sh" stop "$state_dir/db" || true
+fi
+# redis.sh stop resumes a paused (SIGSTOP) instance itself.
+if [[ -f $state_dir/redis/redis.pid ]]; then
+  bash "$redis_sh" stop "$state_dir/redis" || true
 fi
 rm -rf "$state_dir"
 mkdir -p "$state_dir"
@@ -55,6 +61,7 @@ cleanup() {
     kill -CONT "$(cat "$state_dir/db/mysqld.pid")" 2>/dev/null
   fi
   bash "$mariadb_sh" stop "$state_dir/db" >/dev/null 2>&1
+  bash "$redis_sh" stop "$state_dir/redis" >/dev/null 2>&1
   wait 2>/dev/null
 }
 trap cleanup EXIT
@@ -63,12 +70,24 @@ db_port=$(free_port)
 bash "$mariadb_sh" start "$state_dir/db" "$db_port" >/dev/null
 db_url_file=$state_dir/db/database_url
 db_pid() { cat "$state_dir/db/mysqld.pid"; }
+
+# The memory tier, with helpers for tier-fault scenarios: redis_pid to
+# signal it (kill -9, SIGSTOP/SIGCONT), start_redis to bring it back (empty:
+# it is a cache), redis_socket and redis_url_file to talk to it (redis-cli
+# -s "$(redis_socket)"). The URL stays the same across restarts.
+redis_dir=$state_dir/redis
+redis_url_file=$redis_dir/redis_url
+start_redis() { bash "$redis_sh" start "$redis_dir" >/dev/null; }
+redis_pid() { cat "$redis_dir/redis.pid"; }
+redis_socket() { local url; url=$(cat "$redis_url_file"); echo "${url#unix://}"; }
+start_redis
 server_port=$(free_port)
 
 # Rate limits are off: this suite loads one server from one address on
 # purpose, and its refusals must come from overload, not from abuse rules.
 start_server() {
   MINITER_DATABASE_URL=$(cat "$db_url_file") \
+  MINITER_REDIS_URL=$(cat "$redis_url_file") \
   MINITER_TOKEN_SECRET=reliability-test-secret-0123456789abcdef \
   MINITER_LISTEN=127.0.0.1:$server_port \
   MINITER_POOL_SIZE=$pool_size \
@@ -202,6 +221,29 @@ case "$scenario" in
     wait_driver
     event "fault_end overload over"
     run_load after_overload 2 3 "$deadline_ms"
+    wait_driver
+    ;;
+  tier_kill)
+    # The memory tier dies and comes back empty: writes keep succeeding on
+    # MariaDB alone, and the tier is used again once repaired.
+    run_load tier_kill 8 12 "$deadline_ms"
+    sleep 3
+    event "fault_begin kill -9 redis-server"
+    kill -9 "$(redis_pid)"
+    sleep 3
+    event "restart_begin redis-server"
+    start_redis
+    event "fault_end redis-server restarted empty"
+    wait_driver
+    ;;
+  tier_pause)
+    run_load tier_pause 8 14 "$deadline_ms"
+    sleep 3
+    event "fault_begin SIGSTOP redis-server"
+    kill -STOP "$(redis_pid)"
+    sleep 4
+    kill -CONT "$(redis_pid)"
+    event "fault_end SIGCONT redis-server"
     wait_driver
     ;;
   *)

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
+#include "server/storage/mysql/database_url.h"
 #include "server/storage/mysql/mysql_storage.h"
 
 namespace miniter::storage {
@@ -40,6 +41,15 @@ void MigratedDatabaseTest::SetUpTestSuite() {
 void MigratedDatabaseTest::TearDownTestSuite() {
   delete url_;
   url_ = nullptr;
+}
+
+absl::StatusOr<std::unique_ptr<mysql::PooledConnection>>
+MigratedDatabaseTest::OpenConnection() {
+  absl::StatusOr<mysql::DatabaseUrl> parsed = mysql::ParseDatabaseUrl(url());
+  if (!parsed.ok()) return parsed.status();
+  mysql::ConnectionSettings settings;
+  settings.url = *std::move(parsed);
+  return mysql::OpenPooledConnection(settings);
 }
 
 void MigratedDatabaseTest::SetUp() {

@@ -3,9 +3,13 @@
 #ifndef MINITER_TESTS_STORAGE_MIGRATED_DATABASE_TEST_H_
 #define MINITER_TESTS_STORAGE_MIGRATED_DATABASE_TEST_H_
 
+#include <memory>
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "absl/status/statusor.h"
+#include "server/storage/mysql/pooled_connection.h"
 
 namespace miniter::storage {
 
@@ -25,6 +29,11 @@ class MigratedDatabaseTest : public ::testing::Test {
 
   // The URL of the migrated test database.
   static const std::string& url() { return *url_; }
+
+  // A connection of its own to the test database, for plain SQL beside
+  // the stores under test.
+  static absl::StatusOr<std::unique_ptr<mysql::PooledConnection>>
+  OpenConnection();
 
  private:
   static std::string* url_;

@@ -99,12 +99,7 @@ class MySqlStorageTest : public MigratedDatabaseTest {
 
   // Counts follows rows with plain SQL, beside the stores under test.
   int CountFollowRows(UserId follower, UserId followee) {
-    absl::StatusOr<mysql::DatabaseUrl> url =
-        mysql::ParseDatabaseUrl(MigratedDatabaseTest::url());
-    EXPECT_TRUE(url.ok());
-    mysql::ConnectionSettings settings;
-    settings.url = *url;
-    auto connection = mysql::OpenPooledConnection(settings);
+    auto connection = OpenConnection();
     EXPECT_TRUE(connection.ok()) << connection.status();
     if (!connection.ok()) return -1;
     sql::PreparedStatement& count = (*connection)->Prepare(

@@ -125,12 +125,7 @@ class TimelineTest : public MigratedDatabaseTest {
   // the first column of the first row (0 when there is none).
   std::uint64_t QueryNumber(const std::string& sql_text, UserId a,
                             UserId b = 0) {
-    absl::StatusOr<mysql::DatabaseUrl> url =
-        mysql::ParseDatabaseUrl(MigratedDatabaseTest::url());
-    EXPECT_TRUE(url.ok());
-    mysql::ConnectionSettings settings;
-    settings.url = *url;
-    auto connection = mysql::OpenPooledConnection(settings);
+    auto connection = OpenConnection();
     EXPECT_TRUE(connection.ok()) << connection.status();
     if (!connection.ok()) return 0;
     sql::PreparedStatement& select = (*connection)->Prepare(sql_text);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include <cppconn/exception.h>
 #include <cppconn/prepared_statement.h>
@@ -42,8 +43,11 @@ constexpr const char* kCountFollower =
 constexpr const char* kUncountFollower =
     "UPDATE author_fanout SET follower_count = follower_count - 1 "
     "WHERE user_id = ? AND follower_count > 0";
+// The count tells the follow that made the followee merged (count ==
+// threshold) from later ones.
 constexpr const char* kSelectMerged =
-    "SELECT merged_at_read FROM author_fanout WHERE user_id = ?";
+    "SELECT merged_at_read, follower_count FROM author_fanout "
+    "WHERE user_id = ?";
 // The followee's newest tweet that the backfill will not copy (the
 // (depth+1)-th newest); the follower's horizon rises to it.
 constexpr const char* kSelectBackfillFloor =
@@ -66,15 +70,22 @@ constexpr const char* kDeleteAuthorRows =
 
 MySqlFollowStore::MySqlFollowStore(std::shared_ptr<ConnectionPool> pool,
                                    absl::Duration acquire_timeout,
-                                   TimelineOptions timeline)
+                                   TimelineOptions timeline,
+                                   std::shared_ptr<TierOutbox> outbox)
     : pool_(std::move(pool)),
       acquire_timeout_(acquire_timeout),
-      timeline_(timeline) {}
+      timeline_(timeline),
+      outbox_(std::move(outbox)) {}
 
 absl::Status MySqlFollowStore::Follow(UserId follower, UserId followee) {
-  return RunWithRetry(
+  // Entries of the memory tier this follow makes stale (after the commit).
+  std::vector<UserId> stale;
+  bool became_merged = false;
+  absl::Status status = RunWithRetry(
       *pool_, acquire_timeout_, "Follow",
       [&](PooledConnection& connection) -> absl::Status {
+        stale.clear();
+        became_merged = false;
         TransactionGuard transaction(connection);
         try {
           sql::PreparedStatement& insert = connection.Prepare(kInsertFollow);
@@ -99,6 +110,8 @@ absl::Status MySqlFollowStore::Follow(UserId follower, UserId followee) {
           select.setUInt64(1, followee);
           std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
           merged = rows->next() && rows->getInt(1) != 0;
+          became_merged =
+              merged && rows->getInt(2) == timeline_.fanout_threshold;
         }
         if (!merged) {
           // Merged followees are read directly; the rest are backfilled.
@@ -124,15 +137,34 @@ absl::Status MySqlFollowStore::Follow(UserId follower, UserId followee) {
             TrimHomeTimeline(connection, follower, timeline_.retention);
           }
         }
+        if (outbox_ != nullptr) {
+          TierOutbox::Record(connection, TierOutbox::Kind::kInvalidateOwner,
+                             follower, 0);
+          stale.push_back(follower);
+          // The followee's tweets stop being fanned out: entries that
+          // list them as an ordinary followee would miss the next ones.
+          if (became_merged) {
+            TierOutbox::Record(connection,
+                               TierOutbox::Kind::kInvalidateFollowers,
+                               followee, 0);
+            for (UserId owner : TierOutbox::ReadFollowers(connection, followee)) {
+              stale.push_back(owner);
+            }
+          }
+        }
         transaction.Commit();
         return absl::OkStatus();
       });
+  if (status.ok() && !stale.empty()) outbox_->ApplyInvalidation(stale);
+  return status;
 }
 
 absl::Status MySqlFollowStore::Unfollow(UserId follower, UserId followee) {
-  return RunWithRetry(
+  bool changed = false;
+  absl::Status status = RunWithRetry(
       *pool_, acquire_timeout_, "Unfollow",
       [&](PooledConnection& connection) -> absl::Status {
+        changed = false;
         TransactionGuard transaction(connection);
         sql::PreparedStatement& remove = connection.Prepare(kDeleteFollow);
         remove.setUInt64(1, follower);
@@ -151,9 +183,16 @@ absl::Status MySqlFollowStore::Unfollow(UserId follower, UserId followee) {
         rows.setUInt64(1, follower);
         rows.setUInt64(2, followee);
         rows.executeUpdate();
+        if (outbox_ != nullptr) {
+          TierOutbox::Record(connection, TierOutbox::Kind::kInvalidateOwner,
+                             follower, 0);
+          changed = true;
+        }
         transaction.Commit();
         return absl::OkStatus();
       });
+  if (status.ok() && changed) outbox_->ApplyInvalidation({follower});
+  return status;
 }
 
 }  // namespace miniter::storage::mysql

@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "server/storage/follow_store.h"
 #include "server/storage/mysql/connection_pool.h"
+#include "server/storage/mysql/tier_outbox.h"
 #include "server/storage/mysql/timeline_options.h"
 
 namespace miniter::storage::mysql {
@@ -15,9 +16,13 @@ namespace miniter::storage::mysql {
 // Thread-safe; see FollowStore for the contract.
 class MySqlFollowStore : public FollowStore {
  public:
+  // With an `outbox`, every change invalidates the memory tier's entry of
+  // the follower (and, when the followee becomes merged at read, of all
+  // their followers), through the outbox so that nothing is missed.
   MySqlFollowStore(std::shared_ptr<ConnectionPool> pool,
                    absl::Duration acquire_timeout,
-                   TimelineOptions timeline = TimelineOptions());
+                   TimelineOptions timeline = TimelineOptions(),
+                   std::shared_ptr<TierOutbox> outbox = nullptr);
 
   absl::Status Follow(UserId follower, UserId followee) override;
   absl::Status Unfollow(UserId follower, UserId followee) override;
@@ -26,6 +31,7 @@ class MySqlFollowStore : public FollowStore {
   std::shared_ptr<ConnectionPool> pool_;
   absl::Duration acquire_timeout_;
   TimelineOptions timeline_;
+  std::shared_ptr<TierOutbox> outbox_;
 };
 
 }  // namespace miniter::storage::mysql

@@ -32,6 +32,7 @@
 #include "server/storage/mysql/pooled_connection.h"
 #include "server/storage/mysql/replica_tweet_store.h"
 #include "server/storage/mysql/sql_script.h"
+#include "server/storage/mysql/tier_outbox.h"
 
 namespace miniter::storage {
 namespace {
@@ -198,10 +199,15 @@ absl::StatusOr<MySqlStorage> OpenMySqlStorage(const MySqlOptions& options) {
   MySqlStorage storage;
   storage.users =
       std::make_shared<mysql::MySqlUserStore>(pool, options.acquire_timeout);
+  std::shared_ptr<mysql::TierOutbox> outbox;
+  if (options.tier != nullptr) {
+    outbox = std::make_shared<mysql::TierOutbox>(pool, options.acquire_timeout,
+                                                 options.tier);
+  }
   storage.tweets = std::make_shared<mysql::MySqlTweetStore>(
-      pool, options.acquire_timeout, options.timeline);
+      pool, options.acquire_timeout, options.timeline, outbox);
   storage.follows = std::make_shared<mysql::MySqlFollowStore>(
-      pool, options.acquire_timeout, options.timeline);
+      pool, options.acquire_timeout, options.timeline, outbox);
   storage.health = std::make_shared<mysql::MySqlDatabaseHealth>(
       health_pool, std::min(options.acquire_timeout, kHealthAcquireTimeout));
   storage.target = mysql::DescribeDatabaseTarget(settings->url);

@@ -14,6 +14,7 @@
 #include "server/storage/bulk_loader.h"
 #include "server/storage/database_health.h"
 #include "server/storage/follow_store.h"
+#include "server/storage/home_timeline_tier.h"
 #include "server/storage/mysql/timeline_options.h"
 #include "server/storage/tweet_store.h"
 #include "server/storage/user_store.h"
@@ -49,6 +50,10 @@ struct MySqlOptions {
   // replica_tweet_store.h), else to the primary.
   std::string replica_database_url;
   absl::Duration replica_max_staleness = absl::Seconds(2);
+  // The shared memory tier of home timelines, or null for the database
+  // alone. Every server writing to one database must use the same tier
+  // (or none): a server without it would not tell the tier of its writes.
+  std::shared_ptr<HomeTimelineTier> tier;
 };
 
 // The queue length the pool gets: options.pool_queue, or 4 × pool_size when

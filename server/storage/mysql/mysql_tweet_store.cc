@@ -97,18 +97,37 @@ constexpr const char* kFanOut =
 // read at `limit` entries. FORCE INDEX (PRIMARY): the primary key is
 // already in the order we want; the hint keeps it so if an index is ever
 // added that the optimizer could prefer and then filesort.
-//   kind 0: horizon   kind 1: merged followee   kind 2: home tweet id
+// The first column says what each row is (SourceKind).
+enum SourceKind : int {
+  kHorizonRow = 0,       // id: the owner's horizon
+  kMergedFolloweeRow = 1,  // id: a followee merged at read
+  kHomeTweetRow = 2,     // id: a home tweet id
+  kOwnerExistsRow = 3,   // id: the owner (the tier snapshot checks it)
+};
+#define MINITER_SQL_HORIZON_AND_MERGED_FOLLOWEES                \
+  "SELECT 0 AS kind, horizon AS id FROM home_timeline_horizons" \
+  " WHERE owner_id = ?"                                         \
+  " UNION ALL"                                                  \
+  " SELECT 1, f.followee_id FROM follows f"                     \
+  " JOIN author_fanout a ON a.user_id = f.followee_id"          \
+  " WHERE f.follower_id = ? AND a.merged_at_read = 1"
 constexpr const char* kSelectTimelineSources =
-    "SELECT 0 AS kind, horizon AS id FROM home_timeline_horizons"
-    " WHERE owner_id = ?"
-    " UNION ALL"
-    " SELECT 1, f.followee_id FROM follows f"
-    " JOIN author_fanout a ON a.user_id = f.followee_id"
-    " WHERE f.follower_id = ? AND a.merged_at_read = 1"
+    MINITER_SQL_HORIZON_AND_MERGED_FOLLOWEES
     " UNION ALL"
     " (SELECT 2, tweet_id FROM home_timeline FORCE INDEX (PRIMARY)"
     "  WHERE owner_id = ? AND tweet_id < ?"
     "  ORDER BY tweet_id DESC LIMIT ?)";
+// What the memory tier's entry of an owner is built from: the same
+// sources, with the owner's newest `retention` home rows, and whether the
+// owner exists (an entry is never built for an unknown user). One
+// statement, one snapshot, for the reason given above.
+constexpr const char* kSelectTierSnapshot =
+    MINITER_SQL_HORIZON_AND_MERGED_FOLLOWEES
+    " UNION ALL"
+    " SELECT 3, id FROM users WHERE id = ?"
+    " UNION ALL"
+    " (SELECT 2, tweet_id FROM home_timeline FORCE INDEX (PRIMARY)"
+    "  WHERE owner_id = ? ORDER BY tweet_id DESC LIMIT ?)";
 
 // Merged authors are read this many per statement, each through its own
 // (user_id, id) index range with its own LIMIT, so a statement reads at
@@ -327,14 +346,89 @@ void LoadIntoCache(PooledConnection& connection,
   }
 }
 
+// Reads what the memory tier's entry of `owner` is built from.
+// NOT_FOUND when the owner does not exist.
+absl::Status ReadTierSnapshot(PooledConnection& connection, UserId owner,
+                              int retention, TierSnapshot& snapshot) {
+  snapshot = TierSnapshot();
+  sql::PreparedStatement& select = connection.Prepare(kSelectTierSnapshot);
+  select.setUInt64(1, owner);
+  select.setUInt64(2, owner);
+  select.setUInt64(3, owner);
+  select.setUInt64(4, owner);
+  select.setInt(5, retention);
+  std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+  bool exists = false;
+  int home_rows = 0;
+  TweetId oldest = 0;
+  std::vector<TweetId> home;
+  while (rows->next()) {
+    const std::uint64_t id = rows->getUInt64(2);
+    switch (rows->getInt(1)) {
+      case kHorizonRow: snapshot.horizon = id; break;
+      case kMergedFolloweeRow: snapshot.merged_followees.push_back(id); break;
+      case kOwnerExistsRow: exists = true; break;
+      case kHomeTweetRow:
+        ++home_rows;
+        oldest = home_rows == 1 ? id : std::min(oldest, id);
+        home.push_back(id);
+        break;
+      default: break;
+    }
+  }
+  if (!exists) return absl::NotFoundError("no such user");
+  // With `retention` rows there may be older ones: the entry is complete
+  // only from the oldest row read on (ids are integers, so "above
+  // oldest - 1" is "from oldest on").
+  snapshot.floor = snapshot.horizon;
+  if (home_rows >= retention && oldest > 0) {
+    snapshot.floor = std::max(snapshot.horizon, oldest - 1);
+  }
+  for (TweetId id : home) {
+    if (id > snapshot.floor) snapshot.ids.push_back(id);
+  }
+  return absl::OkStatus();
+}
+
+// The page a fresh snapshot gives: its ids below `before`, newest first.
+TierPage PageFromSnapshot(const TierSnapshot& snapshot, TweetId before,
+                          std::size_t limit) {
+  TierPage page;
+  page.horizon = snapshot.horizon;
+  page.floor = snapshot.floor;
+  page.merged_followees = snapshot.merged_followees;
+  for (TweetId id : snapshot.ids) {
+    if (id < before) page.ids.push_back(id);
+  }
+  SortNewestFirstUnique(page.ids);
+  if (page.ids.size() > limit) page.ids.resize(limit);
+  return page;
+}
+
+// Appends up to `count` ids at or below `horizon` and below `before` from
+// the direct query (step 4 of the read path).
+void ReadFallbackIds(PooledConnection& connection, UserId owner,
+                     TweetId before, TweetId horizon, std::size_t count,
+                     std::vector<TweetId>& ids) {
+  sql::PreparedStatement& select = connection.Prepare(kSelectFallbackIds);
+  select.setUInt64(1, owner);
+  select.setUInt64(2, owner);
+  select.setUInt64(3, std::min(before, horizon + 1));
+  select.setInt(4, static_cast<int>(count));
+  std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+  while (rows->next()) ids.push_back(rows->getUInt64(1));
+}
+
 }  // namespace
 
 MySqlTweetStore::MySqlTweetStore(std::shared_ptr<ConnectionPool> pool,
                                  absl::Duration acquire_timeout,
-                                 TimelineOptions timeline)
+                                 TimelineOptions timeline,
+                                 std::shared_ptr<TierOutbox> outbox)
     : pool_(std::move(pool)),
       acquire_timeout_(acquire_timeout),
-      timeline_(timeline) {
+      timeline_(timeline),
+      outbox_(std::move(outbox)) {
   if (timeline_.merged_cache_ids_per_author > 0) {
     merged_cache_ = std::make_unique<MergedAuthorCache>(
         static_cast<std::size_t>(std::max(1, timeline_.merged_cache_max_authors)),
@@ -385,9 +479,15 @@ absl::StatusOr<TweetRecord> MySqlTweetStore::CreateTweet(
     UserId author_id, std::string_view text, std::string_view request_id) {
   TweetRecord tweet;
   bool merged = false;
+  // The owners whose home timeline got the tweet, and the outbox row that
+  // carries it to the memory tier (0: none).
+  std::vector<UserId> owners;
+  std::uint64_t outbox_row = 0;
   absl::Status status = RunWithRetry(
       *pool_, acquire_timeout_, "CreateTweet",
       [&](PooledConnection& connection) -> absl::Status {
+        owners.clear();  // a retried attempt starts over
+        outbox_row = 0;
         if (!request_id.empty()) {
           // A retry of a tweet already stored: return it, write nothing.
           sql::PreparedStatement& find =
@@ -449,6 +549,7 @@ absl::StatusOr<TweetRecord> MySqlTweetStore::CreateTweet(
           own.setUInt64(2, tweet.id);
           own.setUInt64(3, author_id);
           own.executeUpdate();
+          owners.push_back(author_id);
           if (absl::Uniform(bitgen, 0, timeline_.trim_one_in) == 0) {
             to_trim.push_back(author_id);
           }
@@ -460,10 +561,11 @@ absl::StatusOr<TweetRecord> MySqlTweetStore::CreateTweet(
           fan_out.setUInt64(4, tweet.id);
           fan_out.setUInt64(5, author_id);
           fan_out.setUInt64(6, author_id);
-          std::unique_ptr<sql::ResultSet> owners(fan_out.executeQuery());
-          while (owners->next()) {
+          std::unique_ptr<sql::ResultSet> rows(fan_out.executeQuery());
+          while (rows->next()) {
+            owners.push_back(rows->getUInt64(1));
             if (absl::Uniform(bitgen, 0, timeline_.trim_one_in) == 0) {
-              to_trim.push_back(owners->getUInt64(1));
+              to_trim.push_back(owners.back());
             }
           }
         }
@@ -472,6 +574,10 @@ absl::StatusOr<TweetRecord> MySqlTweetStore::CreateTweet(
         std::sort(to_trim.begin(), to_trim.end());
         for (UserId owner : to_trim) {
           TrimHomeTimeline(connection, owner, timeline_.retention);
+        }
+        if (outbox_ != nullptr) {
+          outbox_row = TierOutbox::Record(connection, TierOutbox::Kind::kTweet,
+                                          tweet.id, author_id);
         }
         transaction.Commit();  // durable: innodb_flush_log_at_trx_commit=1
         return absl::OkStatus();
@@ -482,11 +588,101 @@ absl::StatusOr<TweetRecord> MySqlTweetStore::CreateTweet(
   if (merged && merged_cache_ != nullptr) {
     merged_cache_->AddTweet(author_id, tweet.id);
   }
+  // Before the answer, so the author's own entry has the tweet on every
+  // server (read-your-writes); followers' entries in the same call.
+  if (outbox_row != 0) outbox_->ApplyTweet(outbox_row, owners, tweet.id);
   return tweet;
+}
+
+absl::StatusOr<std::optional<std::vector<TweetRecord>>>
+MySqlTweetStore::ReadThroughTier(const TimelinePageQuery& query) {
+  HomeTimelineTier& tier = outbox_->tier();
+  if (!tier.Usable() || query.limit <= 0) return std::nullopt;
+  const std::size_t limit = static_cast<std::size_t>(query.limit);
+  const TweetId before = query.before_tweet_id != 0
+                             ? query.before_tweet_id
+                             : std::numeric_limits<TweetId>::max();
+  absl::StatusOr<std::optional<TierPage>> read =
+      tier.Read(query.user_id, query.before_tweet_id, query.limit);
+  if (!read.ok()) return std::nullopt;
+  std::optional<TierPage> page = *std::move(read);
+  if (!page.has_value()) {
+    // A miss: register the rebuild before reading the snapshot, so that an
+    // invalidation in between makes the tier refuse it (FinishBuild).
+    absl::StatusOr<std::string> token = tier.BeginBuild(query.user_id);
+    if (!token.ok()) return std::nullopt;
+    if (token->empty()) {  // another server completed it meanwhile
+      read = tier.Read(query.user_id, query.before_tweet_id, query.limit);
+      if (!read.ok() || !read->has_value()) return std::nullopt;
+      page = *std::move(*read);
+    } else {
+      TierSnapshot snapshot;
+      absl::Status status = RunWithRetry(
+          *pool_, acquire_timeout_, "ReadTierSnapshot",
+          [&](PooledConnection& connection) {
+            return ReadTierSnapshot(connection, query.user_id,
+                                    timeline_.retention, snapshot);
+          });
+      if (!status.ok()) return status;
+      (void)tier.FinishBuild(query.user_id, *token, snapshot);
+      page = PageFromSnapshot(snapshot, before, limit);
+    }
+  }
+
+  std::vector<TweetId> ids = std::move(page->ids);
+  if (!page->merged_followees.empty()) {
+    if (merged_cache_ == nullptr) return std::nullopt;
+    const TweetId lower = ids.size() >= limit
+                              ? std::max(page->floor, ids[limit - 1])
+                              : page->floor;
+    const absl::Time now = absl::Now();
+    for (UserId author : page->merged_followees) {
+      // Missing, stale or not covering the range: the database path
+      // loads it (and the background refresher keeps it fresh).
+      if (merged_cache_->Collect(author, before, lower, limit, now, ids) !=
+          MergedAuthorCache::Lookup::kHit) {
+        return std::nullopt;
+      }
+    }
+    SortNewestFirstUnique(ids);
+  }
+  if (ids.size() > limit) ids.resize(limit);
+  // Short of a page: below the floor the entry no longer has the ids the
+  // database still has (the database path serves that page); at or below
+  // the horizon the direct query does, as without a tier.
+  const bool needs_fallback = ids.size() < limit && page->horizon > 0;
+  if (ids.size() < limit && page->floor > page->horizon) return std::nullopt;
+
+  std::vector<TweetRecord> tweets;
+  if (!needs_fallback && tweet_cache_ != nullptr) {
+    std::vector<bool> hit;
+    if (tweet_cache_->Lookup(ids, tweets, hit) == ids.size()) return tweets;
+    tweets.clear();
+  }
+  absl::Status status = RunWithRetry(
+      *pool_, acquire_timeout_, "ReadTimelinePage",
+      [&](PooledConnection& connection) -> absl::Status {
+        tweets.clear();
+        std::vector<TweetId> page_ids = ids;
+        if (needs_fallback) {
+          ReadFallbackIds(connection, query.user_id, before, page->horizon,
+                          limit - page_ids.size(), page_ids);
+        }
+        FetchTweets(connection, page_ids, tweet_cache_.get(), tweets);
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return tweets;  // an entry exists only for a user that exists
 }
 
 absl::StatusOr<std::vector<TweetRecord>> MySqlTweetStore::ReadTimelinePage(
     const TimelinePageQuery& query) {
+  if (outbox_ != nullptr) {
+    absl::StatusOr<std::optional<std::vector<TweetRecord>>> served =
+        ReadThroughTier(query);
+    if (!served.ok()) return served.status();
+    if (served->has_value()) return *std::move(*served);
+  }
   std::vector<TweetRecord> tweets;
   absl::Status status = RunWithRetry(
       *pool_, acquire_timeout_, "ReadTimelinePage",
@@ -510,11 +706,13 @@ absl::StatusOr<std::vector<TweetRecord>> MySqlTweetStore::ReadTimelinePage(
             select.setInt(5, query.limit);
             std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
             while (rows->next()) {
-              const int kind = rows->getInt(1);
               const std::uint64_t id = rows->getUInt64(2);
-              if (kind == 0) horizon = id;
-              if (kind == 1) merged_authors.push_back(id);
-              if (kind == 2) home_ids.push_back(id);
+              switch (rows->getInt(1)) {
+                case kHorizonRow: horizon = id; break;
+                case kMergedFolloweeRow: merged_authors.push_back(id); break;
+                case kHomeTweetRow: home_ids.push_back(id); break;
+                default: break;
+              }
             }
           }
           // Above the horizon: home rows plus merged authors' tweets.
@@ -588,14 +786,8 @@ absl::StatusOr<std::vector<TweetRecord>> MySqlTweetStore::ReadTimelinePage(
           // At or below the horizon home rows may be incomplete (trimmed,
           // or older than a follow's backfill): the direct query serves it.
           if (ids.size() < limit && horizon > 0) {
-            sql::PreparedStatement& select =
-                connection.Prepare(kSelectFallbackIds);
-            select.setUInt64(1, query.user_id);
-            select.setUInt64(2, query.user_id);
-            select.setUInt64(3, std::min(before, horizon + 1));
-            select.setInt(4, static_cast<int>(limit - ids.size()));
-            std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
-            while (rows->next()) ids.push_back(rows->getUInt64(1));
+            ReadFallbackIds(connection, query.user_id, before, horizon,
+                            limit - ids.size(), ids);
           }
           FetchTweets(connection, ids, tweet_cache_.get(), tweets);
         }

@@ -5,6 +5,7 @@
 #define MINITER_SERVER_STORAGE_MYSQL_MYSQL_TWEET_STORE_H_
 
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "absl/time/time.h"
 #include "server/storage/mysql/connection_pool.h"
 #include "server/storage/mysql/merged_author_cache.h"
+#include "server/storage/mysql/tier_outbox.h"
 #include "server/storage/mysql/timeline_options.h"
 #include "server/storage/mysql/tweet_record_cache.h"
 #include "server/storage/tweet_store.h"
@@ -25,10 +27,13 @@ class MySqlTweetStore : public TweetStore {
   // Starts the merged-author cache's background refresher (a thread that
   // wakes every quarter of merged_cache_staleness) when the cache and
   // merged_cache_background_refresh are on and the bound is positive; the
-  // destructor stops it.
+  // destructor stops it. With an `outbox`, pages are served from its
+  // memory tier when it holds them and tweets are added to it
+  // (docs/timeline-design.md, "Memory tier"); null: the database alone.
   MySqlTweetStore(std::shared_ptr<ConnectionPool> pool,
                   absl::Duration acquire_timeout,
-                  TimelineOptions timeline = TimelineOptions());
+                  TimelineOptions timeline = TimelineOptions(),
+                  std::shared_ptr<TierOutbox> outbox = nullptr);
   ~MySqlTweetStore() override;
 
   MySqlTweetStore(const MySqlTweetStore&) = delete;
@@ -50,6 +55,15 @@ class MySqlTweetStore : public TweetStore {
   std::unique_ptr<MergedAuthorCache> merged_cache_;
   // Hydrated tweets by id; null when disabled (tweet_cache_bytes == 0).
   std::unique_ptr<TweetRecordCache> tweet_cache_;
+  // The memory tier's outbox (and through it the tier); null without one.
+  std::shared_ptr<TierOutbox> outbox_;
+
+  // The page from the memory tier (filling the owner's entry from the
+  // database on a miss), or nullopt when the tier cannot answer it alone
+  // (unusable, failed, a deep page, merged authors not cached): the
+  // caller then reads the database as without a tier.
+  absl::StatusOr<std::optional<std::vector<TweetRecord>>> ReadThroughTier(
+      const TimelinePageQuery& query);
 
   // Reloads merged-author entries older than a quarter of the staleness
   // bound until stop_refresher_ is notified, so that readers find them

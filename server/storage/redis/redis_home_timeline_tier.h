@@ -1,0 +1,89 @@
+// redis_home_timeline_tier.h: HomeTimelineTier on one Redis instance shared
+// by every miniter server: one sorted set per owner, changed only by Lua
+// scripts so that each change is atomic, and a breaker that takes the tier
+// out of use while Redis fails and repairs what was missed before it is
+// used again (docs/timeline-design.md, "Memory tier").
+#ifndef MINITER_SERVER_STORAGE_REDIS_REDIS_HOME_TIMELINE_TIER_H_
+#define MINITER_SERVER_STORAGE_REDIS_REDIS_HOME_TIMELINE_TIER_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "server/storage/home_timeline_tier.h"
+#include "server/storage/redis/redis_client.h"
+
+namespace miniter::storage::redis {
+
+struct RedisTierOptions {
+  // redis://HOST[:PORT] or unix:///PATH.
+  std::string url;
+  absl::Duration connect_timeout = absl::Milliseconds(250);
+  absl::Duration io_timeout = absl::Milliseconds(250);
+  // Ids kept per owner (the newest); older pages read the database.
+  int retention = 800;
+  // A rebuild not finished within this long is abandoned (its key expires
+  // unless a build completes it).
+  absl::Duration build_ttl = absl::Seconds(30);
+  // How often the breaker probes a tier that failed.
+  absl::Duration probe_period = absl::Milliseconds(200);
+  // Key prefix, so that several deployments (or tests) can share a Redis.
+  std::string key_prefix = "miniter:home:";
+};
+
+class RedisHomeTimelineTier : public HomeTimelineTier {
+ public:
+  // INVALID_ARGUMENT for a malformed URL. Does not connect: the tier is
+  // unusable until the first probe (immediately, on a thread of its own)
+  // reaches Redis and the repair hook, if any, has succeeded.
+  static absl::StatusOr<std::unique_ptr<RedisHomeTimelineTier>> Create(
+      RedisTierOptions options);
+  ~RedisHomeTimelineTier() override;
+
+  bool Usable() const override;
+  absl::StatusOr<std::optional<TierPage>> Read(UserId owner, TweetId before,
+                                               int limit) override;
+  absl::StatusOr<std::string> BeginBuild(UserId owner) override;
+  absl::Status FinishBuild(UserId owner, const std::string& token,
+                           const TierSnapshot& snapshot) override;
+  absl::Status AddTweet(const std::vector<UserId>& owners,
+                        TweetId tweet) override;
+  absl::Status Invalidate(const std::vector<UserId>& owners) override;
+  void SetRepairHook(std::function<absl::Status()> hook) override;
+
+  // Marks the tier unusable until the next successful probe and repair,
+  // as a failed call does (tests use it to start a repair).
+  void MarkFailed();
+
+ private:
+  explicit RedisHomeTimelineTier(RedisTierOptions options);
+  std::string Key(UserId owner) const;
+  // Passes `status` through; an UNAVAILABLE one trips the breaker.
+  absl::Status Note(absl::Status status);
+  void Probe();
+
+  const RedisTierOptions options_;
+  RedisClient client_;
+  RedisScript read_script_;
+  RedisScript begin_build_script_;
+  RedisScript finish_build_script_;
+  RedisScript add_script_;
+
+  std::atomic<bool> usable_{false};
+  absl::Mutex hook_mu_;
+  std::function<absl::Status()> repair_hook_ ABSL_GUARDED_BY(hook_mu_);
+  absl::Notification stop_;
+  std::thread prober_;
+};
+
+}  // namespace miniter::storage::redis
+
+#endif  // MINITER_SERVER_STORAGE_REDIS_REDIS_HOME_TIMELINE_TIER_H_
