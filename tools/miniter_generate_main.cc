@@ -28,6 +28,7 @@
 #include "server/rules/password_hasher.h"
 #include "server/rules/text_rules.h"
 #include "server/storage/bulk_loader.h"
+#include "server/storage/mysql/mysql_bulk_loading.h"
 #include "server/storage/mysql/mysql_storage.h"
 #include "tools/bench_data.h"
 

@@ -22,6 +22,7 @@
 #include <cppconn/resultset.h>
 
 #include "server/storage/mysql/database_url.h"
+#include "server/storage/mysql/mysql_bulk_loading.h"
 #include "server/storage/mysql/mysql_storage.h"
 #include "server/storage/mysql/pooled_connection.h"
 

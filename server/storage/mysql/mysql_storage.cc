@@ -23,7 +23,7 @@
 #include "server/storage/mysql/connection_pool.h"
 #include "server/storage/mysql/database_url.h"
 #include "server/storage/mysql/embedded_migrations.h"
-#include "server/storage/mysql/mysql_bulk_loader.h"
+#include "server/storage/mysql/connection_settings_from.h"
 #include "server/storage/mysql/mysql_database_health.h"
 #include "server/storage/mysql/mysql_error.h"
 #include "server/storage/mysql/mysql_follow_store.h"
@@ -52,7 +52,6 @@ constexpr absl::Duration kHealthIoTimeout = absl::Seconds(1);
 // and DDL on a large table can take minutes.
 constexpr int kMigrationLockSeconds = 30;
 constexpr absl::Duration kMigrationIoTimeout = absl::Minutes(5);
-constexpr absl::Duration kBulkLoadIoTimeout = absl::Minutes(30);
 
 constexpr const char* kCreateSchemaMigrations =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -65,35 +64,6 @@ constexpr const char* kSelectAppliedMigrations =
 constexpr const char* kInsertAppliedMigration =
     "INSERT INTO schema_migrations (version, name, applied_at) "
     "VALUES (?, ?, UTC_TIMESTAMP(6))";
-
-absl::StatusOr<ConnectionSettings> SettingsFrom(const MySqlOptions& options) {
-  absl::StatusOr<mysql::DatabaseUrl> url =
-      mysql::ParseDatabaseUrl(options.database_url);
-  if (!url.ok()) return url.status();
-  if (options.connect_timeout <= absl::ZeroDuration() ||
-      options.io_timeout <= absl::ZeroDuration() ||
-      options.acquire_timeout < absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(
-        "database timeouts must be positive durations");
-  }
-  const TimelineOptions& timeline = options.timeline;
-  if (timeline.fanout_threshold < 1 || timeline.retention < 1 ||
-      timeline.follow_backfill_depth < 0 || timeline.trim_one_in < 1 ||
-      timeline.bulk_load_depth < 1 || timeline.merged_cache_ids_per_author < 0 ||
-      timeline.merged_cache_max_authors < 1 ||
-      timeline.merged_cache_staleness < absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(
-        "timeline options: fanout_threshold, retention, trim_one_in, "
-        "bulk_load_depth and merged_cache_max_authors must be at least 1, "
-        "follow_backfill_depth and merged_cache_ids_per_author at least 0, "
-        "merged_cache_staleness not negative");
-  }
-  ConnectionSettings settings;
-  settings.url = *std::move(url);
-  settings.connect_timeout = options.connect_timeout;
-  settings.io_timeout = options.io_timeout;
-  return settings;
-}
 
 // Runs `body` on a connection of its own (not a pool), for the one-off
 // start-up tasks. Exceptions become statuses named after `operation`.
@@ -173,7 +143,7 @@ absl::Status ApplyPendingMigrations(PooledConnection& connection,
 }  // namespace
 
 absl::StatusOr<MySqlStorage> OpenMySqlStorage(const MySqlOptions& options) {
-  absl::StatusOr<ConnectionSettings> settings = SettingsFrom(options);
+  absl::StatusOr<ConnectionSettings> settings = mysql::ConnectionSettingsFrom(options);
   if (!settings.ok()) return settings.status();
   if (options.pool_size < 1) {
     return absl::InvalidArgumentError("database pool size must be at least 1");
@@ -221,18 +191,8 @@ absl::StatusOr<MySqlStorage> OpenMySqlStorage(const MySqlOptions& options) {
   return storage;
 }
 
-absl::StatusOr<std::unique_ptr<BulkLoader>> OpenMySqlBulkLoader(
-    const MySqlOptions& options) {
-  absl::StatusOr<ConnectionSettings> settings = SettingsFrom(options);
-  if (!settings.ok()) return settings.status();
-  // FinishLoad's set-based statements run for minutes on large data sets.
-  settings->io_timeout = std::max(settings->io_timeout, kBulkLoadIoTimeout);
-  return std::unique_ptr<BulkLoader>(
-      std::make_unique<mysql::MySqlBulkLoader>(*settings, options.timeline));
-}
-
 absl::StatusOr<std::vector<int>> ApplyMigrations(const MySqlOptions& options) {
-  absl::StatusOr<ConnectionSettings> settings = SettingsFrom(options);
+  absl::StatusOr<ConnectionSettings> settings = mysql::ConnectionSettingsFrom(options);
   if (!settings.ok()) return settings.status();
   settings->io_timeout = std::max(settings->io_timeout, kMigrationIoTimeout);
 
@@ -271,7 +231,7 @@ absl::StatusOr<std::vector<int>> ApplyMigrations(const MySqlOptions& options) {
 
 absl::StatusOr<std::vector<std::string>> CheckDurability(
     const MySqlOptions& options) {
-  absl::StatusOr<ConnectionSettings> settings = SettingsFrom(options);
+  absl::StatusOr<ConnectionSettings> settings = mysql::ConnectionSettingsFrom(options);
   if (!settings.ok()) return settings.status();
 
   std::vector<std::string> warnings;

@@ -11,7 +11,6 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "server/storage/bulk_loader.h"
 #include "server/storage/database_health.h"
 #include "server/storage/follow_store.h"
 #include "server/storage/home_timeline_tier.h"
@@ -80,13 +79,6 @@ struct MySqlStorage {
 // the database is down (calls then fail UNAVAILABLE until it returns).
 // INVALID_ARGUMENT for a malformed URL.
 absl::StatusOr<MySqlStorage> OpenMySqlStorage(const MySqlOptions& options);
-
-// A loader for generated data sets (the benchmark's), on a connection of
-// its own that skips unique and foreign-key checks while loading (callers
-// promise consistent data: see BulkLoader). Connects lazily like
-// OpenMySqlStorage. INVALID_ARGUMENT for a malformed URL or options.
-absl::StatusOr<std::unique_ptr<BulkLoader>> OpenMySqlBulkLoader(
-    const MySqlOptions& options);
 
 // Applies the migrations in sql/migrations that the database has not seen
 // yet, each exactly once, in order, recorded in table schema_migrations.

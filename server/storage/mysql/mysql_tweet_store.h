@@ -1,22 +1,27 @@
-// mysql_tweet_store.h: TweetStore on MySQL/MariaDB: tweets fanned out into
-// materialized home timelines on write, hot authors merged at read
-// (docs/timeline-design.md).
+// mysql_tweet_store.h: TweetStore on MySQL/MariaDB, assembled from the
+// parts that each do one job: TweetWriter (a tweet and its fan-out),
+// TierTimelineReader (pages from the shared memory tier, when there is
+// one), DatabaseTimelineReader (pages from MariaDB), the two in-process
+// caches they share (merged authors' newest ids, tweet records) and the
+// MergedAuthorRefresher that keeps the first fresh.
+// docs/timeline-design.md explains the design.
 #ifndef MINITER_SERVER_STORAGE_MYSQL_MYSQL_TWEET_STORE_H_
 #define MINITER_SERVER_STORAGE_MYSQL_MYSQL_TWEET_STORE_H_
 
 #include <memory>
-#include <optional>
 #include <string_view>
-#include <thread>
 #include <vector>
 
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "server/storage/mysql/connection_pool.h"
+#include "server/storage/mysql/database_timeline_reader.h"
 #include "server/storage/mysql/merged_author_cache.h"
+#include "server/storage/mysql/merged_author_refresher.h"
 #include "server/storage/mysql/tier_outbox.h"
+#include "server/storage/mysql/tier_timeline_reader.h"
 #include "server/storage/mysql/timeline_options.h"
 #include "server/storage/mysql/tweet_record_cache.h"
+#include "server/storage/mysql/tweet_writer.h"
 #include "server/storage/tweet_store.h"
 
 namespace miniter::storage::mysql {
@@ -24,12 +29,10 @@ namespace miniter::storage::mysql {
 // Thread-safe; see TweetStore for the contract.
 class MySqlTweetStore : public TweetStore {
  public:
-  // Starts the merged-author cache's background refresher (a thread that
-  // wakes every quarter of merged_cache_staleness) when the cache and
-  // merged_cache_background_refresh are on and the bound is positive; the
-  // destructor stops it. With an `outbox`, pages are served from its
-  // memory tier when it holds them and tweets are added to it
-  // (docs/timeline-design.md, "Memory tier"); null: the database alone.
+  // Starts the merged-author refresher when the cache and
+  // merged_cache_background_refresh are on and the bound is positive. With
+  // an `outbox`, pages are served from its memory tier when it holds them
+  // and tweets are added to it; null: the database alone.
   MySqlTweetStore(std::shared_ptr<ConnectionPool> pool,
                   absl::Duration acquire_timeout,
                   TimelineOptions timeline = TimelineOptions(),
@@ -47,9 +50,6 @@ class MySqlTweetStore : public TweetStore {
       const TimelinePageQuery& query) override;
 
  private:
-  std::shared_ptr<ConnectionPool> pool_;
-  absl::Duration acquire_timeout_;
-  TimelineOptions timeline_;
   // Newest ids of merged-at-read authors; null when disabled
   // (merged_cache_ids_per_author == 0). One per store, so per server.
   std::unique_ptr<MergedAuthorCache> merged_cache_;
@@ -57,20 +57,10 @@ class MySqlTweetStore : public TweetStore {
   std::unique_ptr<TweetRecordCache> tweet_cache_;
   // The memory tier's outbox (and through it the tier); null without one.
   std::shared_ptr<TierOutbox> outbox_;
-
-  // The page from the memory tier (filling the owner's entry from the
-  // database on a miss), or nullopt when the tier cannot answer it alone
-  // (unusable, failed, a deep page, merged authors not cached): the
-  // caller then reads the database as without a tier.
-  absl::StatusOr<std::optional<std::vector<TweetRecord>>> ReadThroughTier(
-      const TimelinePageQuery& query);
-
-  // Reloads merged-author entries older than a quarter of the staleness
-  // bound until stop_refresher_ is notified, so that readers find them
-  // fresh instead of reloading them themselves (docs/timeline-design.md).
-  void RefreshMergedAuthors();
-  absl::Notification stop_refresher_;
-  std::thread refresher_;
+  TweetWriter writer_;
+  DatabaseTimelineReader database_reader_;
+  std::unique_ptr<TierTimelineReader> tier_reader_;  // null without a tier
+  std::unique_ptr<MergedAuthorRefresher> refresher_;  // null when off
 };
 
 }  // namespace miniter::storage::mysql

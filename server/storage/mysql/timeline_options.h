@@ -5,7 +5,9 @@
 #define MINITER_SERVER_STORAGE_MYSQL_TIMELINE_OPTIONS_H_
 
 #include <cstdint>
+#include <functional>
 
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 
 namespace miniter::storage {
@@ -68,6 +70,10 @@ struct TimelineOptions {
   // because a stored tweet never changes. Bounded by estimated bytes:
   // 32 MiB is ~130k tweets of ~100 characters; 0 disables it.
   std::int64_t tweet_cache_bytes = std::int64_t{32} << 20;
+
+  // The clock the caches are aged by. Tests pass a fake one to age the
+  // merged-author cache without sleeping.
+  std::function<absl::Time()> now = [] { return absl::Now(); };
 };
 
 }  // namespace miniter::storage
