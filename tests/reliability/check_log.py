@@ -7,7 +7,10 @@ Always checked (every scenario):
     and no call took longer than its deadline plus 1 s of scheduling slack;
   * every tweet acknowledged OK is in the database exactly once, with the id
     the client was given; no definitely-failed tweet is in the database;
-    nothing is in the database that was never sent; "unknown" may be either.
+    nothing is in the database that was never sent; "unknown" may be either;
+  * the author's own timeline, read through the server after the load,
+    lists exactly the stored tweets, each once (whatever happened to the
+    database, the server or the memory tier meanwhile).
 Then the scenario's own criteria (see CRITERIA below and
 docs/reliability.md). Prints one summary line of measured numbers, and
 exits 1 listing every criterion that failed.
@@ -39,6 +42,7 @@ class Call:
 def read_load(path):
     calls, health, outcomes_seen = {}, [], collections.Counter()
     problems = []
+    timelines, timeline_ends = [[]], []  # one list per driver invocation
     with open(path, encoding="utf-8") as f:
         for line in f:
             fields = line.rstrip("\n").split("\t")
@@ -59,7 +63,13 @@ def read_load(path):
                 outcomes_seen[kind] += 1
             elif kind == "health":
                 health.append((t, fields[2]))
-    return calls, health, problems
+            elif kind == "timeline":
+                timelines[-1].append(int(fields[2]))
+            elif kind == "timeline_end":
+                timeline_ends.append(fields[2:])
+                timelines.append([])
+    timelines.pop()  # the list opened after the last end (or the only one)
+    return calls, health, problems, list(zip(timelines, timeline_ends))
 
 
 def read_events(path):
@@ -116,7 +126,7 @@ def main():
     parser.add_argument("--server-log", required=True)
     args = parser.parse_args()
 
-    calls, health, problems = read_load(args.load)
+    calls, health, problems, timelines = read_load(args.load)
     events, samples = read_events(args.events)
     setup = dict(kv.split("=") for kv in
                  next(t for _, t in events if t.startswith("setup ")).split()[1:])
@@ -162,6 +172,28 @@ def main():
             require(count <= 1, f"{call.marker}: unknown outcome but stored {count} times")
     for text in in_db:
         require(text in calls, f"{text}: in the database but never sent")
+    # ---- every scenario: the author's timeline shows what is stored ------
+    # Each driver invocation read its user's own timeline after its load:
+    # it must hold exactly the tweets of that run that the database holds
+    # (acknowledged ones, and "unknown" ones that were written), each once.
+    for ids, end in timelines:
+        require(end == ["OK"], f"reading the timeline after the load: {end}")
+        on_timeline = collections.Counter(ids)
+        require(all(n == 1 for n in on_timeline.values()),
+                "a tweet appears twice on the author's timeline")
+        numbers.setdefault("timeline_tweets", 0)
+        numbers["timeline_tweets"] += len(on_timeline)
+    if timelines:
+        stored_ids = {first_id for _, first_id in in_db.values()}
+        read_ids = set()
+        for ids, _ in timelines:
+            read_ids.update(ids)
+        missing = stored_ids - read_ids
+        require(not missing, f"{len(missing)} stored tweets missing from the "
+                f"author's timeline after the run (e.g. {sorted(missing)[:5]})")
+        extra = read_ids - stored_ids
+        require(not extra, f"{len(extra)} tweets on the timeline that the run "
+                f"did not store (e.g. {sorted(extra)[:5]})")
     unknown_stored = sum(1 for c in answered
                          if c.outcome == "unknown" and c.marker in in_db)
     numbers["unknown_stored"] = unknown_stored

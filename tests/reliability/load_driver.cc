@@ -11,6 +11,8 @@
 //   T  failed   MARKER  LATENCY_MS  CODE  MESSAGE   definitely not written
 //   T  unknown  MARKER  LATENCY_MS  CODE  MESSAGE   may or may not be written
 //   T  health   STATUS             (SERVING, NOT_SERVING, ended:CODE)
+//   T  timeline TWEET_ID           after the load: the user's own timeline
+//   T  timeline_end OK | CODE MESSAGE
 //   T  end      RUN
 //
 // What counts as a definite failure (see docs/reliability.md): every code the
@@ -58,6 +60,9 @@ ABSL_FLAG(int, pause_after_failure_ms, 20,
           "being spun on)");
 ABSL_FLAG(double, setup_wait, 60, "seconds to wait for sign-up to succeed");
 ABSL_FLAG(bool, watch_health, true, "log health transitions (Health.Watch)");
+ABSL_FLAG(bool, read_timeline, true,
+          "after the load, page through the user's own timeline and log "
+          "every tweet id on it (check_log.py compares it with the database)");
 
 namespace {
 
@@ -314,6 +319,37 @@ class HealthWatcher {
   std::thread thread_;
 };
 
+// Pages through the user's own timeline (every tweet the run wrote) and
+// logs "timeline ID" for each tweet, then "timeline_end OK" or the error:
+// what was acknowledged must be readable, whatever the run did to the
+// database, the server or the memory tier.
+void ReadOwnTimeline(Miniter::Stub& stub, const std::string& token,
+                     EventLog& log) {
+  std::string page_token;
+  for (int page = 0; page < 100000; ++page) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    context.AddMetadata("authorization", "Bearer " + token);
+    miniter::v1::TimelineRequest request;
+    request.set_page_size(100);
+    request.set_page_token(page_token);
+    miniter::v1::TimelineResponse response;
+    const grpc::Status status = stub.Timeline(&context, request, &response);
+    if (!status.ok()) {
+      log.Write(absl::StrCat("timeline_end\t", CodeName(status.error_code()),
+                             "\t", OneLine(status.error_message())));
+      return;
+    }
+    for (const miniter::v1::Tweet& tweet : response.tweets()) {
+      log.Write(absl::StrCat("timeline\t", tweet.id()));
+    }
+    if (response.next_page_token().empty()) break;
+    page_token = response.next_page_token();
+  }
+  log.Write("timeline_end\tOK");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -376,6 +412,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   health.reset();
+  if (absl::GetFlag(FLAGS_read_timeline)) {
+    // A fresh channel: the writers' may be in a reconnect backoff.
+    auto reader = Miniter::NewStub(MakeChannel(absl::GetFlag(FLAGS_server)));
+    ReadOwnTimeline(*reader, token, log);
+  }
   log.Write(absl::StrCat("end\t", run));
   return 0;
 }
