@@ -28,6 +28,9 @@ ABSL_FLAG(std::string, tls_key_file, "",
 ABSL_FLAG(std::string, database_url, "",
           "mysql://USER:PASSWORD@HOST:PORT/DATABASE[?socket=PATH]. Env "
           "MINITER_DATABASE_URL; required.");
+ABSL_FLAG(std::string, database_url_file, "",
+          "File holding the database URL (keeps its password off the command "
+          "line and out of the environment). Env MINITER_DATABASE_URL_FILE.");
 ABSL_FLAG(std::string, replica_database_url, "",
           "A MariaDB replica of --database_url (same syntax): other users' "
           "timelines are read there while it is within "
@@ -116,11 +119,14 @@ absl::Status ParseRateLimitSetting(const std::string& text, const char* name,
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
+// The file's contents without trailing white space; `what` names it in
+// the error.
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path,
+                                           const char* what) {
   std::ifstream file(path);
   if (!file) {
     return absl::InvalidArgumentError(
-        absl::StrCat("cannot read token secret file ", path));
+        absl::StrCat("cannot read ", what, " file ", path));
   }
   std::stringstream contents;
   contents << file.rdbuf();
@@ -146,10 +152,19 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
   options.database.database_url =
       FlagOrEnv(FLAGS_database_url, "MINITER_DATABASE_URL");
   if (options.database.database_url.empty()) {
+    const std::string path =
+        FlagOrEnv(FLAGS_database_url_file, "MINITER_DATABASE_URL_FILE");
+    if (!path.empty()) {
+      absl::StatusOr<std::string> url = ReadSecretFile(path, "database URL");
+      if (!url.ok()) return url.status();
+      options.database.database_url = *std::move(url);
+    }
+  }
+  if (options.database.database_url.empty()) {
     return absl::InvalidArgumentError(
-        "no database configured: pass --database_url or set "
-        "MINITER_DATABASE_URL (scripts/run.sh starts a private MariaDB "
-        "for you)");
+        "no database configured: pass --database_url or "
+        "--database_url_file, or set MINITER_DATABASE_URL (scripts/run.sh "
+        "starts a private MariaDB for you)");
   }
   options.database.replica_database_url =
       FlagOrEnv(FLAGS_replica_database_url, "MINITER_REPLICA_DATABASE_URL");
@@ -187,7 +202,7 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
     const std::string path =
         FlagOrEnv(FLAGS_token_secret_file, "MINITER_TOKEN_SECRET_FILE");
     if (!path.empty()) {
-      absl::StatusOr<std::string> secret = ReadSecretFile(path);
+      absl::StatusOr<std::string> secret = ReadSecretFile(path, "token secret");
       if (!secret.ok()) return secret.status();
       options.token_secret = *std::move(secret);
     }

@@ -33,6 +33,20 @@ struct ServerOptions {
   // NOT_SERVING before it stops taking calls, so that load balancers stop
   // sending it new ones first. 0 (default): stop at once.
   absl::Duration drain_delay = absl::ZeroDuration();
+  // HTTP/2 bounds per connection (docs/reliability.md, "Connections"):
+  // calls in flight on one connection (more wait for a free stream)...
+  int max_concurrent_streams = 100;
+  // ...how long a connection lives before the server asks the client to
+  // reconnect (GOAWAY; clients spread over servers again, and no stream
+  // lives forever), with a grace for the calls still running...
+  absl::Duration max_connection_age = absl::Minutes(30);
+  absl::Duration max_connection_age_grace = absl::Seconds(30);
+  // ...the server's own keepalive pings, which find dead peers...
+  absl::Duration keepalive_time = absl::Minutes(1);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
+  // ...and the least time between a client's pings without data: a client
+  // pinging more often is sent GOAWAY after two such pings.
+  absl::Duration min_client_ping_interval = absl::Seconds(30);
   // Requests above this size get RESOURCE_EXHAUSTED before any handler
   // runs. The largest valid request (a SignUp with a 2000-character
   // profile) is far below it.

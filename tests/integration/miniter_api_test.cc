@@ -336,6 +336,32 @@ TEST_F(MiniterApiTest, ExpiredTokenIsUnauthenticated) {
   EXPECT_THAT(status.error_message(), HasSubstr("expired"));
 }
 
+// A connection older than max_connection_age is sent GOAWAY (the client
+// then reconnects, possibly to another server): the channel leaves READY.
+TEST_F(MiniterApiTest, ConnectionsAreAgedOut) {
+  app::ServerOptions options = TestServerOptions(TestDatabaseUrl());
+  options.max_connection_age = absl::Seconds(1);
+  options.max_connection_age_grace = absl::Seconds(1);
+  absl::StatusOr<std::unique_ptr<app::MiniterServer>> server =
+      app::MiniterServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", (*server)->port()),
+      grpc::InsecureChannelCredentials());
+  auto stub = v1::Miniter::NewStub(channel);
+  v1::TimelineRequest request;
+  v1::TimelineResponse response;
+  // Any answer will do: the call only opens the connection.
+  (void)stub->Timeline(Context().get(), request, &response);
+  ASSERT_EQ(channel->GetState(false), GRPC_CHANNEL_READY);
+  const absl::Time start = absl::Now();
+  // The age is jittered by +-10%; a limit of 10 s leaves room for a slow
+  // machine and fails if connections are never aged.
+  EXPECT_TRUE(channel->WaitForStateChange(
+      GRPC_CHANNEL_READY, absl::ToChronoTime(absl::Now() + absl::Seconds(10))));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
 TEST_F(MiniterApiTest, FollowErrors) {
   TestUser user = SignUpAndLogin(*stub_, "follower");
   TestUser other = SignUpAndLogin(*stub_, "followee");
