@@ -148,10 +148,11 @@ grpc::Status MiniterService::Login(grpc::ServerContext* context,
                                    const miniter::v1::LoginRequest* request,
                                    miniter::v1::LoginResponse* response) {
   const common::CallDeadlineScope deadline = DeadlineOf(*context);
-  absl::Status admitted = rules_->AdmitLogin(Peer(*context), request->email());
+  const std::string peer = Peer(*context);
+  absl::Status admitted = rules_->AdmitLogin(peer);
   if (!admitted.ok()) return ToGrpcStatus(admitted, context);
   absl::StatusOr<rules::LoginResult> login =
-      rules_->Login(request->email(), request->password());
+      rules_->Login(request->email(), request->password(), peer);
   if (!login.ok()) return ToGrpcStatus(login.status(), context);
   response->set_access_token(login->token.token);
   SetTimestamp(login->token.expires_at, response->mutable_expires_at());

@@ -65,8 +65,13 @@ ABSL_FLAG(std::string, login_rate_per_peer, "",
           "Logins per client address. Env MINITER_LOGIN_RATE_PER_PEER; "
           "default 60/1m.");
 ABSL_FLAG(std::string, login_rate_per_email, "",
-          "Logins per e-mail address (slows password guessing). Env "
-          "MINITER_LOGIN_RATE_PER_EMAIL; default 10/1m.");
+          "Failed logins per e-mail from addresses that have not logged into "
+          "it in 30 days (bounds password guessing across all addresses). "
+          "Env MINITER_LOGIN_RATE_PER_EMAIL; default 10/1h.");
+ABSL_FLAG(std::string, login_backoff_per_email_and_peer, "",
+          "Growing delays after failed logins per (e-mail, address): "
+          "\"FREE,FIRST,MAX[,FORGET]\" or off. Env "
+          "MINITER_LOGIN_BACKOFF_PER_EMAIL_AND_PEER; default 5,1s,5m,1h.");
 ABSL_FLAG(std::string, tweet_rate_per_peer, "",
           "Tweets per client address. Env MINITER_TWEET_RATE_PER_PEER; "
           "default 600/1m.");
@@ -247,6 +252,17 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
     absl::Status parsed = ParseRateLimitSetting(
         FlagOrEnv(setting.flag, setting.env), setting.name, setting.out);
     if (!parsed.ok()) return parsed;
+  }
+  if (std::string spec = FlagOrEnv(FLAGS_login_backoff_per_email_and_peer,
+                                   "MINITER_LOGIN_BACKOFF_PER_EMAIL_AND_PEER");
+      !spec.empty()) {
+    absl::StatusOr<rules::BackoffPolicy> policy =
+        rules::ParseBackoffPolicy(spec);
+    if (!policy.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "login_backoff_per_email_and_peer: ", policy.status().message()));
+    }
+    options.rate_limits.login_backoff_per_email_and_peer = *policy;
   }
   for (absl::string_view proxy : absl::StrSplit(
            FlagOrEnv(FLAGS_trusted_proxies, "MINITER_TRUSTED_PROXIES"), ',',

@@ -7,7 +7,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/common/retry_hint.h"
-#include "server/rules/page_token.h"
 #include "server/rules/text_rules.h"
 
 namespace miniter::rules {
@@ -28,6 +27,21 @@ absl::Status Admit(RateLimiter& limiter, absl::string_view key,
           "too many ", what, " (limit ", FormatRateLimit(limiter.limit()),
           ")")),
       wait);
+}
+
+// The key of one (address, e-mail) pair. The address's length comes first,
+// so no address and e-mail can run together into another pair's key.
+std::string PairKey(absl::string_view peer, absl::string_view email_key) {
+  return absl::StrCat(peer.size(), ":", peer, email_key);
+}
+
+PageTokenCodec PageTokensFor(const TokenService* tokens) {
+  if (tokens == nullptr) return PageTokenCodec::WithRandomKey();
+  absl::StatusOr<PageTokenCodec> codec =
+      PageTokenCodec::Create(tokens->DeriveKey(kPageTokenKeyLabel));
+  // DeriveKey's 32 bytes are always long enough; a random key is the safe
+  // answer should that ever change.
+  return codec.ok() ? *std::move(codec) : PageTokenCodec::WithRandomKey();
 }
 
 absl::Status ValidateRequestId(absl::string_view request_id) {
@@ -51,12 +65,18 @@ absl::Status ValidateRequestId(absl::string_view request_id) {
 
 MiniterRules::MiniterRules(Dependencies dependencies)
     : deps_(std::move(dependencies)),
+      page_tokens_(PageTokensFor(deps_.tokens.get())),
       signup_per_peer_(deps_.rate_limits.signup_per_peer,
                        deps_.rate_limits.max_tracked_keys, deps_.clock),
       login_per_peer_(deps_.rate_limits.login_per_peer,
                       deps_.rate_limits.max_tracked_keys, deps_.clock),
-      login_per_email_(deps_.rate_limits.login_per_email,
-                       deps_.rate_limits.max_tracked_keys, deps_.clock),
+      login_failures_per_email_(deps_.rate_limits.login_per_email,
+                                deps_.rate_limits.max_tracked_keys,
+                                deps_.clock),
+      login_backoff_(deps_.rate_limits.login_backoff_per_email_and_peer,
+                     deps_.rate_limits.max_tracked_keys, deps_.clock),
+      recognized_logins_(deps_.rate_limits.recognized_login_ttl,
+                         deps_.rate_limits.max_tracked_keys, deps_.clock),
       tweet_per_peer_(deps_.rate_limits.tweet_per_peer,
                       deps_.rate_limits.max_tracked_keys, deps_.clock),
       tweet_per_account_(deps_.rate_limits.tweet_per_account,
@@ -66,17 +86,11 @@ absl::Status MiniterRules::AdmitSignUp(absl::string_view peer) {
   return Admit(signup_per_peer_, peer, "sign-ups from your address");
 }
 
-absl::Status MiniterRules::AdmitLogin(absl::string_view peer,
-                                      absl::string_view email) {
-  absl::Status by_peer =
-      Admit(login_per_peer_, peer, "login attempts from your address");
-  if (!by_peer.ok()) return by_peer;
-  // The case-folded key, so "Ann@X.com" and "ann@x.com" share a bucket;
-  // text that is no e-mail at all is limited as given. The same answer
-  // whether or not the account exists.
-  absl::StatusOr<EmailAddress> address = ValidateEmail(email);
-  return Admit(login_per_email_, address.ok() ? address->key : email,
-               "login attempts for this e-mail address");
+absl::Status MiniterRules::AdmitLogin(absl::string_view peer) {
+  // Nothing per e-mail here: counting every attempt per e-mail let anyone
+  // lock an owner out with ten wrong passwords a minute. Login counts
+  // failures only, once it knows the outcome.
+  return Admit(login_per_peer_, peer, "login attempts from your address");
 }
 
 absl::Status MiniterRules::AdmitTweet(absl::string_view peer,
@@ -115,11 +129,71 @@ absl::StatusOr<storage::UserRecord> MiniterRules::SignUp(
 }
 
 absl::StatusOr<LoginResult> MiniterRules::Login(absl::string_view email,
-                                                absl::string_view password) {
+                                                absl::string_view password,
+                                                absl::string_view peer) {
   if (email.empty() || password.empty()) {
     return absl::InvalidArgumentError("email and password are required");
   }
+  // The case-folded key, so "Ann@X.com" and "ann@x.com" share one budget;
+  // text that is no e-mail at all is counted as given. The same answers
+  // whether or not the account exists.
   absl::StatusOr<EmailAddress> address = ValidateEmail(email);
+  const std::string email_key =
+      address.ok() ? address->key : std::string(email);
+  const std::string pair_key = PairKey(peer, email_key);
+
+  // Both counters take this attempt as a failure before the password is
+  // checked, so that concurrent guesses cannot all pass one free slot;
+  // a success or an attempt that never reached the check gives it back.
+  const absl::Duration pair_wait = login_backoff_.Acquire(pair_key);
+  if (pair_wait > absl::ZeroDuration()) {
+    return common::WithRetryAfter(
+        absl::ResourceExhaustedError(absl::StrCat(
+            "too many failed logins for this e-mail address from your "
+            "address (after ",
+            login_backoff_.policy().free_failures,
+            " failures each further attempt waits longer, up to ",
+            absl::FormatDuration(login_backoff_.policy().max_delay), ")")),
+        pair_wait);
+  }
+  // A pair that logged in recently is the owner's (or shares the owner's
+  // address, and the backoff above slows it); anyone else shares the
+  // e-mail's budget of failures. Letting a right password through while
+  // the budget is spent would bound nothing: every refusal would say
+  // "wrong", so each attempt would still test one password.
+  const bool email_limited = login_failures_per_email_.limit().enabled();
+  const bool recognized =
+      email_limited && recognized_logins_.Contains(pair_key);
+  if (email_limited && !recognized) {
+    const absl::Duration email_wait =
+        login_failures_per_email_.Acquire(email_key);
+    if (email_wait > absl::ZeroDuration()) {
+      login_backoff_.Refund(pair_key);
+      return common::WithRetryAfter(
+          absl::ResourceExhaustedError(absl::StrCat(
+              "too many failed logins for this e-mail address (limit ",
+              FormatRateLimit(login_failures_per_email_.limit()),
+              " from addresses that have not logged into it recently)")),
+          email_wait);
+    }
+  }
+
+  absl::StatusOr<LoginResult> result = CheckCredentials(address, password);
+  if (result.ok()) {
+    login_backoff_.Reset(pair_key);
+    if (!recognized) login_failures_per_email_.Refund(email_key);
+    if (email_limited) recognized_logins_.Remember(pair_key);
+  } else if (!absl::IsUnauthenticated(result.status())) {
+    // Storage down or hashing busy: no password was judged, so this was
+    // no failed guess.
+    login_backoff_.Refund(pair_key);
+    if (!recognized) login_failures_per_email_.Refund(email_key);
+  }
+  return result;
+}
+
+absl::StatusOr<LoginResult> MiniterRules::CheckCredentials(
+    const absl::StatusOr<EmailAddress>& address, absl::string_view password) {
   const bool plausible =
       address.ok() && password.size() <= kMaxPasswordCodePoints * 4;
   absl::StatusOr<storage::UserCredentials> credentials =
@@ -241,7 +315,7 @@ absl::StatusOr<TimelinePage> MiniterRules::ReadTimeline(
   // query.
   query.limit = page_size + 1;
   if (!page_token.empty()) {
-    absl::StatusOr<TimelineCursor> cursor = DecodePageToken(page_token);
+    absl::StatusOr<TimelineCursor> cursor = page_tokens_.Decode(page_token);
     if (!cursor.ok()) return cursor.status();
     if (cursor->timeline_user_id != target) {
       return absl::InvalidArgumentError(
@@ -266,7 +340,7 @@ absl::StatusOr<TimelinePage> MiniterRules::ReadTimeline(
   if (page.tweets.size() > static_cast<std::size_t>(page_size)) {
     page.tweets.resize(page_size);
     page.next_page_token =
-        EncodePageToken({target, page.tweets.back().id});
+        page_tokens_.Encode({target, page.tweets.back().id});
   }
   return page;
 }

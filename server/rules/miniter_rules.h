@@ -16,8 +16,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/rules/page_token.h"
 #include "server/rules/password_hasher.h"
 #include "server/rules/rate_limiter.h"
+#include "server/rules/text_rules.h"
 #include "server/rules/token_service.h"
 #include "server/storage/follow_store.h"
 #include "server/storage/records.h"
@@ -59,6 +61,7 @@ class MiniterRules {
     std::shared_ptr<storage::TweetStore> lagging_timelines;
     std::shared_ptr<storage::FollowStore> follows;
     std::shared_ptr<PasswordHasher> password_hasher;
+    // Also the source of the page-token key (TokenService::DeriveKey).
     std::shared_ptr<const TokenService> tokens;
     // Injected so tests can move time (token expiry).
     std::function<absl::Time()> clock = [] { return absl::Now(); };
@@ -76,9 +79,20 @@ class MiniterRules {
   absl::StatusOr<storage::UserRecord> SignUp(const SignUpInput& input);
 
   // UNAUTHENTICATED, with one message for both, when the e-mail is unknown
-  // or the password wrong; both take about the same time.
+  // or the password wrong; both take about the same time. `peer` is the
+  // client's address, as for AdmitLogin.
+  //
+  // Failed logins are throttled here, where the outcome is known
+  // (RateLimitOptions): RESOURCE_EXHAUSTED with a retry hint, before the
+  // password is checked, when this (e-mail, address) pair is in its backoff
+  // after failures, or when `peer` has not logged into this e-mail recently
+  // and the e-mail's budget of failures is spent. A stranger's failures
+  // therefore never stop the owner logging in from an address the owner
+  // used within RateLimitOptions::recognized_login_ttl. Unknown e-mails are
+  // throttled exactly like known ones.
   absl::StatusOr<LoginResult> Login(absl::string_view email,
-                                    absl::string_view password);
+                                    absl::string_view password,
+                                    absl::string_view peer);
 
   // The caller named by an "authorization" header value ("Bearer <token>").
   // UNAUTHENTICATED when it is missing, malformed, forged or expired.
@@ -97,8 +111,10 @@ class MiniterRules {
   // the client's address (the adapter resolves trusted proxies). OK, or
   // RESOURCE_EXHAUSTED with a retry hint (server/common/retry_hint.h); a
   // refused call consumes nothing from the limit that refused it.
+  // AdmitLogin limits attempts per address only; per e-mail only failures
+  // count, in Login.
   absl::Status AdmitSignUp(absl::string_view peer);
-  absl::Status AdmitLogin(absl::string_view peer, absl::string_view email);
+  absl::Status AdmitLogin(absl::string_view peer);
   absl::Status AdmitTweet(absl::string_view peer, storage::UserId caller);
 
   // INVALID_ARGUMENT for user id 0 or the caller's own id; NOT_FOUND for an
@@ -109,7 +125,8 @@ class MiniterRules {
   absl::Status Unfollow(storage::UserId caller, storage::UserId target);
 
   // `target` 0 means the caller. `page_size` 0 means the default; outside
-  // 1..100 is INVALID_ARGUMENT, as is a page token not made for `target`.
+  // 1..100 is INVALID_ARGUMENT, as is a page token not made for `target`
+  // or not signed by this deployment (page_token.h).
   absl::StatusOr<TimelinePage> ReadTimeline(storage::UserId caller,
                                             storage::UserId target,
                                             int page_size,
@@ -119,11 +136,19 @@ class MiniterRules {
   absl::Status CheckFollowTarget(storage::UserId caller,
                                  storage::UserId target,
                                  absl::string_view action) const;
+  // Login without the throttling: the credentials check itself.
+  absl::StatusOr<LoginResult> CheckCredentials(
+      const absl::StatusOr<EmailAddress>& address, absl::string_view password);
 
   Dependencies deps_;
+  PageTokenCodec page_tokens_;
   RateLimiter signup_per_peer_;
   RateLimiter login_per_peer_;
-  RateLimiter login_per_email_;
+  // Failures per e-mail from unrecognized addresses (login_per_email).
+  RateLimiter login_failures_per_email_;
+  FailureBackoff login_backoff_;
+  // (e-mail, address) pairs that logged in within recognized_login_ttl.
+  RecentKeys recognized_logins_;
   RateLimiter tweet_per_peer_;
   RateLimiter tweet_per_account_;
 };

@@ -1,33 +1,120 @@
-// page_token.cc: "v1:<user id>:<tweet id>" in URL-safe base64.
+// page_token.cc: cursors as URL-safe base64 of
+//   0x02 | user id (8 bytes, big-endian) | tweet id (8 bytes, big-endian)
+//   | the first 16 bytes of HMAC-SHA256(key, the 17 bytes before),
+// 33 bytes, so 44 characters with no padding.
 #include "server/rules/page_token.h"
 
-#include <vector>
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 
 namespace miniter::rules {
+namespace {
 
-std::string EncodePageToken(const TimelineCursor& cursor) {
-  return absl::WebSafeBase64Escape(absl::StrCat(
-      "v1:", cursor.timeline_user_id, ":", cursor.before_tweet_id));
+// v1 (unsigned "v1:<user>:<tweet>") was the text form; binary v2 cannot be
+// mistaken for it because its first byte is not 'v'.
+constexpr unsigned char kVersion = 0x02;
+constexpr std::size_t kPayloadBytes = 1 + 8 + 8;
+// 128 bits of tag: forging one takes 2^128 guesses; the full 256 would only
+// make tokens longer.
+constexpr std::size_t kTagBytes = 16;
+constexpr std::size_t kTokenBytes = kPayloadBytes + kTagBytes;
+
+void EnsureSodium() {
+  // Idempotent and thread-safe; fails only without a randomness source.
+  if (sodium_init() < 0) std::abort();
 }
 
-absl::StatusOr<TimelineCursor> DecodePageToken(absl::string_view token) {
+void PutBigEndian(std::uint64_t value, unsigned char* out) {
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<unsigned char>(value & 0xFF);
+    value >>= 8;
+  }
+}
+
+std::uint64_t GetBigEndian(const unsigned char* in) {
+  std::uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value = (value << 8) | in[i];
+  return value;
+}
+
+void Tag(const std::string& key, const unsigned char* payload,
+         unsigned char (&tag)[crypto_auth_hmacsha256_BYTES]) {
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(
+      &state, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_auth_hmacsha256_update(&state, payload, kPayloadBytes);
+  crypto_auth_hmacsha256_final(&state, tag);
+}
+
+}  // namespace
+
+absl::StatusOr<PageTokenCodec> PageTokenCodec::Create(std::string key) {
+  if (key.size() < kMinKeyBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the page token key must be at least ", kMinKeyBytes, " bytes"));
+  }
+  EnsureSodium();
+  return PageTokenCodec(std::move(key));
+}
+
+PageTokenCodec PageTokenCodec::WithRandomKey() {
+  EnsureSodium();
+  std::string key(kMinKeyBytes, '\0');
+  randombytes_buf(key.data(), key.size());
+  return PageTokenCodec(std::move(key));
+}
+
+std::string PageTokenCodec::Encode(const TimelineCursor& cursor) const {
+  unsigned char token[kTokenBytes];
+  token[0] = kVersion;
+  PutBigEndian(cursor.timeline_user_id, token + 1);
+  PutBigEndian(cursor.before_tweet_id, token + 9);
+  unsigned char tag[crypto_auth_hmacsha256_BYTES];
+  Tag(key_, token, tag);
+  std::copy(tag, tag + kTagBytes, token + kPayloadBytes);
+  return absl::WebSafeBase64Escape(
+      absl::string_view(reinterpret_cast<const char*>(token), kTokenBytes));
+}
+
+absl::StatusOr<TimelineCursor> PageTokenCodec::Decode(
+    absl::string_view token) const {
   const absl::Status invalid = absl::InvalidArgumentError(
-      "page_token is not a next_page_token returned by Timeline");
+      "page_token is not a next_page_token returned by Timeline (it was "
+      "altered, truncated or issued by another deployment); send the "
+      "next_page_token unchanged, or no page_token for the first page");
+  // 44 characters; the limit only keeps garbage from being decoded at all.
   if (token.size() > 128) return invalid;
   std::string plain;
   if (!absl::WebSafeBase64Unescape(token, &plain)) return invalid;
-  std::vector<absl::string_view> parts = absl::StrSplit(plain, ':');
+  if (absl::StartsWith(plain, "v1:")) {
+    return absl::InvalidArgumentError(
+        "page token from an older server version; start from the first "
+        "page");
+  }
+  if (plain.size() != kTokenBytes ||
+      static_cast<unsigned char>(plain[0]) != kVersion) {
+    return invalid;
+  }
+  const auto* bytes = reinterpret_cast<const unsigned char*>(plain.data());
+  unsigned char tag[crypto_auth_hmacsha256_BYTES];
+  Tag(key_, bytes, tag);
+  // Constant time, so timing does not reveal how much of a guess matched.
+  static_assert(kTagBytes == 16, "crypto_verify_16 compares 16 bytes");
+  if (crypto_verify_16(tag, bytes + kPayloadBytes) != 0) return invalid;
   TimelineCursor cursor;
-  if (parts.size() != 3 || parts[0] != "v1" ||
-      !absl::SimpleAtoi(parts[1], &cursor.timeline_user_id) ||
-      !absl::SimpleAtoi(parts[2], &cursor.before_tweet_id) ||
-      cursor.timeline_user_id == 0 || cursor.before_tweet_id == 0) {
+  cursor.timeline_user_id = GetBigEndian(bytes + 1);
+  cursor.before_tweet_id = GetBigEndian(bytes + 9);
+  // Encode never signs these, but a cursor is checked the same either way.
+  if (cursor.timeline_user_id == 0 || cursor.before_tweet_id == 0) {
     return invalid;
   }
   return cursor;

@@ -39,14 +39,29 @@ std::size_t CountCodePoints(absl::string_view text);
 bool IsBlank(absl::string_view text);
 
 // The NFC form of a tweet: 1 to 300 code points, not blank, no control
-// characters other than line breaks and tabs. INVALID_ARGUMENT otherwise.
+// characters other than line breaks and tabs, bidirectional controls paired
+// (below). INVALID_ARGUMENT otherwise.
+//
+// Paired bidi controls: every embedding or override (U+202A, U+202B,
+// U+202D, U+202E) is closed by U+202C, and every isolate (U+2066, U+2067,
+// U+2068) by U+2069, in the same line and properly nested; a U+202C or
+// U+2069 closes only the innermost open level of its kind. The message
+// names the character and its position (1-based, in code points of the NFC
+// form).
 absl::StatusOr<std::string> ValidateTweetText(absl::string_view text);
 
 // The NFC form of a display name: 1 to 255 code points, not blank, no
-// control characters.
+// control characters, no bidirectional controls at all (U+061C, U+200E,
+// U+200F, U+202A..U+202E, U+2066..U+2069), no invisible characters
+// (U+200B, U+2060, U+FEFF, tags U+E0000..U+E007F). The joiners are
+// refused too except where they change what is drawn: U+200D inside an
+// emoji ZWJ sequence (e.g. a woman technologist) or after a virama;
+// U+200C between letters of a joining script such as Arabic (Persian uses
+// it) or after a virama.
 absl::StatusOr<std::string> ValidateName(absl::string_view name);
 
-// The NFC form of a profile: at most 2000 code points.
+// The NFC form of a profile: at most 2000 code points, controls as for a
+// tweet (line breaks and paired bidi controls allowed).
 absl::StatusOr<std::string> ValidateProfile(absl::string_view profile);
 
 // OK for a password of 8 to 1024 code points. The password is never
@@ -64,8 +79,10 @@ struct EmailAddress {
 
 // Checks that `email` looks like local-part@domain: at most 254 bytes, one
 // '@', a local part of 1 to 64 bytes, a domain of dot-separated labels with
-// at least one dot, no white space or control characters. Deliverability is
-// not checked. INVALID_ARGUMENT otherwise.
+// at least one dot, no white space, control or default-ignorable characters
+// (which covers every bidi control, zero-width character and tag: an e-mail
+// key must not have an invisible twin). Deliverability is not checked.
+// INVALID_ARGUMENT otherwise.
 absl::StatusOr<EmailAddress> ValidateEmail(absl::string_view email);
 
 }  // namespace miniter::rules

@@ -1,7 +1,9 @@
-// token_service.cc: JWT issuing and checking on libjwt (HS256).
+// token_service.cc: JWT issuing and checking on libjwt (HS256), and keys
+// derived from the same secret (libsodium's HMAC-SHA256).
 #include "server/rules/token_service.h"
 
 #include <jwt.h>
+#include <sodium.h>
 
 #include <cstdlib>
 #include <utility>
@@ -105,6 +107,25 @@ absl::StatusOr<storage::UserId> TokenService::Verify(absl::string_view token,
     return Unauthenticated("no user");
   }
   return user_id;
+}
+
+std::string TokenService::DeriveKey(absl::string_view purpose) const {
+  // sodium_init is idempotent and thread-safe; it fails only when the
+  // system has no randomness source, which nothing here could survive.
+  if (sodium_init() < 0) std::abort();
+  static_assert(kDerivedKeyBytes == crypto_auth_hmacsha256_BYTES);
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(
+      &state, reinterpret_cast<const unsigned char*>(secret_.data()),
+      secret_.size());
+  crypto_auth_hmacsha256_update(
+      &state, reinterpret_cast<const unsigned char*>(purpose.data()),
+      purpose.size());
+  std::string key(kDerivedKeyBytes, '\0');
+  crypto_auth_hmacsha256_final(&state,
+                               reinterpret_cast<unsigned char*>(key.data()));
+  sodium_memzero(&state, sizeof state);
+  return key;
 }
 
 }  // namespace miniter::rules

@@ -42,6 +42,17 @@ class TokenService {
   absl::StatusOr<storage::UserId> Verify(absl::string_view token,
                                          absl::Time now) const;
 
+  static constexpr std::size_t kDerivedKeyBytes = 32;
+
+  // A kDerivedKeyBytes key for another use of the same secret (e.g. signing
+  // page tokens), so every server of a deployment agrees on it without a
+  // second secret to configure: HMAC-SHA256(secret, purpose). `purpose`
+  // must not contain '.': every message HS256 signs for a JWT does, so a
+  // derived key is never a token signature, nor the other way round.
+  // Different purposes give independent keys; the secret cannot be
+  // recovered from one.
+  std::string DeriveKey(absl::string_view purpose) const;
+
  private:
   TokenService(std::string secret, absl::Duration lifetime)
       : secret_(std::move(secret)), lifetime_(lifetime) {}

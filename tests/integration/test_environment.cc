@@ -47,6 +47,7 @@ app::ServerOptions TestServerOptions(const std::string& database_url) {
   options.rate_limits.login_per_email = generous;
   options.rate_limits.tweet_per_peer = generous;
   options.rate_limits.tweet_per_account = generous;
+  options.rate_limits.login_backoff_per_email_and_peer = {};
   return options;
 }
 

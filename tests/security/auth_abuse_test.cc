@@ -347,6 +347,22 @@ TEST_F(RateLimitTest, SignUpPerAddressLeavesOtherAddressesAlone) {
   EXPECT_TRUE(SignUp(NewAddress(), UniqueEmail("elsewhere")).ok());
 }
 
+// Issue 12's lockout: a stranger who knows only the e-mail spends its
+// budget of failures from many addresses; the owner, at an address that
+// logged into the account before, still gets in with the right password.
+TEST_F(RateLimitTest, StrangerCannotLockTheOwnerOut) {
+  const std::string victim = UniqueEmail("owner");
+  ASSERT_TRUE(SignUp(NewAddress(), victim).ok());
+  const std::string home = NewAddress();
+  ASSERT_TRUE(Login(home, victim, "correct horse battery").ok());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Login(NewAddress(), victim, absl::StrCat("guess ", i)).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+  ExpectRetryHint(Login(NewAddress(), victim, "guess 3"));
+  EXPECT_TRUE(Login(home, victim, "correct horse battery").ok());
+}
+
 TEST_F(RateLimitTest, LoginPerEmailStopsGuessingFromManyAddresses) {
   const std::string victim = UniqueEmail("victim");
   ASSERT_TRUE(SignUp(NewAddress(), victim).ok());
@@ -355,7 +371,9 @@ TEST_F(RateLimitTest, LoginPerEmailStopsGuessingFromManyAddresses) {
                   .error_code(),
               grpc::StatusCode::UNAUTHENTICATED);
   }
-  // Even the right password waits now: the limit is on the e-mail.
+  // From an address that has never logged into it, even the right password
+  // waits now: the budget of failures is the e-mail's, and a refusal must
+  // not tell a guesser whether the guess was right.
   ExpectRetryHint(Login(NewAddress(), victim, "correct horse battery"));
   // Another account is unaffected.
   const std::string other = UniqueEmail("bystander");

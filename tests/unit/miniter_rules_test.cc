@@ -1,12 +1,20 @@
 // miniter_rules_test.cc: the rules against mocked storage: validation before
 // storage, status mapping of storage errors, login that does not reveal
-// which e-mails exist, authentication, follow and timeline paging.
+// which e-mails exist, authentication, follow and timeline paging with
+// signed page tokens, rate limits, and login throttling that bounds
+// guessing without letting a stranger lock the owner out.
 #include "server/rules/miniter_rules.h"
 
+#include <algorithm>
+#include <iostream>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "server/common/retry_hint.h"
 #include "server/rules/page_token.h"
 #include "server/storage/mocks/mock_stores.h"
@@ -123,14 +131,14 @@ TEST_F(MiniterRulesTest, LoginGivesTheSameAnswerForUnknownEmailAndWrongPassword)
       .WillByDefault(Return(absl::NotFoundError("no such e-mail")));
 
   absl::Status wrong_password =
-      rules_->Login("ANN@example.com", "wrong horse").status();
+      rules_->Login("ANN@example.com", "wrong horse", "10.0.0.1").status();
   absl::Status unknown_email =
-      rules_->Login("bob@example.com", "correct horse").status();
+      rules_->Login("bob@example.com", "correct horse", "10.0.0.1").status();
   EXPECT_EQ(wrong_password.code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(unknown_email, wrong_password);
 
   absl::StatusOr<LoginResult> login =
-      rules_->Login("ANN@example.com", "correct horse");
+      rules_->Login("ANN@example.com", "correct horse", "10.0.0.1");
   ASSERT_TRUE(login.ok()) << login.status();
   EXPECT_EQ(login->user_id, 5u);
   EXPECT_EQ(login->token.expires_at, kNow + absl::Hours(1));
@@ -203,6 +211,44 @@ TEST_F(MiniterRulesTest, TimelinePagesWithACursorForTheSameUser) {
   // A cursor from user 3's timeline is not valid for user 4's.
   EXPECT_EQ(rules_->ReadTimeline(8, 4, 2, page->next_page_token).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(MiniterRulesTest, TimelineRefusesPageTokensItDidNotSign) {
+  EXPECT_CALL(*tweets_, ReadTimelinePage(_)).Times(0);
+  // A cursor with the right layout, signed with another key (another
+  // deployment, or a client that guessed the format).
+  const std::string foreign =
+      PageTokenCodec::Create(std::string(32, 'x'))->Encode({3, 20});
+  absl::Status refused = rules_->ReadTimeline(8, 3, 2, foreign).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.message(), HasSubstr("next_page_token"));
+  // The unsigned tokens of the previous version.
+  refused =
+      rules_->ReadTimeline(8, 3, 2, absl::WebSafeBase64Escape("v1:3:20"))
+          .status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.message(),
+            "page token from an older server version; start from the first "
+            "page");
+}
+
+TEST_F(MiniterRulesTest, PageTokensWorkAcrossServersWithTheSameSecret) {
+  EXPECT_CALL(*tweets_, ReadTimelinePage(_))
+      .WillOnce(Return(std::vector<TweetRecord>{{30, 3, "Ann", "c", kNow},
+                                                {20, 3, "Ann", "b", kNow}}))
+      .WillOnce(Return(std::vector<TweetRecord>{}));
+  absl::StatusOr<TimelinePage> page = rules_->ReadTimeline(3, 0, 1, "");
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_FALSE(page->next_page_token.empty());
+  // A second server: its own TokenService over the same secret.
+  MiniterRules::Dependencies deps;
+  deps.users = users_;
+  deps.tweets = tweets_;
+  deps.follows = follows_;
+  deps.password_hasher = hasher_;
+  deps.tokens = *TokenService::Create(std::string(32, 'k'), absl::Hours(1));
+  MiniterRules other_server(std::move(deps));
+  EXPECT_TRUE(other_server.ReadTimeline(3, 0, 1, page->next_page_token).ok());
 }
 
 TEST_F(MiniterRulesTest, TimelinePageSizeBounds) {
@@ -297,14 +343,13 @@ TEST_F(RateLimitedRulesTest, SignUpPerPeerWithRetryHint) {
   EXPECT_TRUE(rules_->AdmitSignUp("10.0.0.1").ok());
 }
 
-TEST_F(RateLimitedRulesTest, LoginPerEmailIgnoresLetterCaseAndPeer) {
-  EXPECT_TRUE(rules_->AdmitLogin("10.0.0.1", "Ann@Example.com").ok());
-  EXPECT_TRUE(rules_->AdmitLogin("10.0.0.2", "ann@example.com").ok());
-  absl::Status refused = rules_->AdmitLogin("10.0.0.3", "ANN@EXAMPLE.COM");
+TEST_F(RateLimitedRulesTest, LoginPerAddressCountsEveryAttempt) {
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(rules_->AdmitLogin("10.0.0.1").ok());
+  absl::Status refused = rules_->AdmitLogin("10.0.0.1");
   EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_THAT(refused.message(), HasSubstr("e-mail"));
+  EXPECT_THAT(refused.message(), HasSubstr("address"));
   EXPECT_TRUE(common::RetryAfter(refused).has_value());
-  EXPECT_TRUE(rules_->AdmitLogin("10.0.0.3", "bob@example.com").ok());
+  EXPECT_TRUE(rules_->AdmitLogin("10.0.0.2").ok());
 }
 
 TEST_F(RateLimitedRulesTest, TweetPerAccountLeavesOtherAccountsAlone) {
@@ -322,6 +367,221 @@ TEST_F(RateLimitedRulesTest, TweetPerPeerCoversAccountsBehindOneAddress) {
   absl::Status refused = rules_->AdmitTweet("10.0.0.1", 4);
   EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(refused.message(), HasSubstr("address"));
+}
+
+
+// ---- Login throttling -------------------------------------------------------
+
+// Production-like settings: 10 failed logins an hour per e-mail from
+// addresses that have not logged into it; per (e-mail, address) 5 free
+// failures, then waits from 1 s doubling up to 5 min.
+class LoginThrottleTest : public MiniterRulesTest {
+ protected:
+  static constexpr int kBudget = 10;
+  static constexpr char kHome[] = "198.51.100.7";  // where Ann logs in
+
+  LoginThrottleTest() {
+    const std::string hash = *hasher_->Hash("correct horse");
+    ON_CALL(*users_, FindCredentialsByEmailKey(_))
+        .WillByDefault(Return(absl::NotFoundError("no such e-mail")));
+    ON_CALL(*users_,
+            FindCredentialsByEmailKey(std::string_view("ann@example.com")))
+        .WillByDefault(Return(UserCredentials{5, hash}));
+    MiniterRules::Dependencies deps;
+    deps.users = users_;
+    deps.tweets = tweets_;
+    deps.follows = follows_;
+    deps.password_hasher = hasher_;
+    deps.tokens = tokens_;
+    deps.clock = [this] { return now_; };
+    deps.rate_limits.login_per_email = {kBudget, absl::Hours(1)};
+    deps.rate_limits.login_backoff_per_email_and_peer = kBackoff;
+    rules_ = std::make_unique<MiniterRules>(std::move(deps));
+  }
+
+  absl::Status Login(absl::string_view peer, absl::string_view password,
+                     absl::string_view email = "ann@example.com") {
+    return rules_->Login(email, password, peer).status();
+  }
+
+  // Each call a different address, as from a botnet.
+  std::string NewAddress() {
+    return absl::StrCat("2001:db8::", absl::Hex(++addresses_));
+  }
+
+  const BackoffPolicy kBackoff{5, absl::Seconds(1), absl::Minutes(5),
+                               absl::Hours(1)};
+  int addresses_ = 0;
+};
+
+TEST_F(LoginThrottleTest, StrangersFailuresNeverStopTheOwnerWhereTheOwnerLogsIn) {
+  ASSERT_TRUE(Login(kHome, "correct horse").ok());
+  int judged = 0;
+  for (int i = 0; i < 50; ++i) {
+    absl::Status status = Login(NewAddress(), absl::StrCat("guess ", i));
+    if (absl::IsUnauthenticated(status)) {
+      ++judged;
+      continue;
+    }
+    EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+    EXPECT_THAT(status.message(), HasSubstr("e-mail"));
+    EXPECT_TRUE(common::RetryAfter(status).has_value());
+  }
+  EXPECT_EQ(judged, kBudget);
+  // The owner, at home, with the right password: in, every time.
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<LoginResult> login =
+        rules_->Login("Ann@Example.com", "correct horse", kHome);
+    ASSERT_TRUE(login.ok()) << login.status();
+    EXPECT_EQ(login->user_id, 5u);
+  }
+  // A typo at home is judged as usual, not refused by the stranger's count.
+  EXPECT_TRUE(absl::IsUnauthenticated(Login(kHome, "correct hrose")));
+}
+
+TEST_F(LoginThrottleTest, SpentBudgetRefusesNewAddressesWithoutJudging) {
+  for (int i = 0; i < kBudget; ++i) {
+    ASSERT_TRUE(absl::IsUnauthenticated(Login(NewAddress(), "guess")));
+  }
+  // From an address that never logged in, right and wrong get the same
+  // answer: judging the password here would turn every refusal into "that
+  // guess was wrong" and bound nothing.
+  const std::string cafe = NewAddress();
+  absl::Status right = Login(cafe, "correct horse");
+  absl::Status wrong = Login(cafe, "wrong horse");
+  EXPECT_EQ(right.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(right, wrong);
+  // Growing waits, not a lock: after the hint there is room again.
+  ASSERT_TRUE(common::RetryAfter(right).has_value());
+  EXPECT_LE(*common::RetryAfter(right), absl::Hours(1) / kBudget);
+  now_ += *common::RetryAfter(right);
+  EXPECT_TRUE(Login(cafe, "correct horse").ok());
+  // The success gave its token back, and "cafe" is now recognized.
+  EXPECT_TRUE(absl::IsUnauthenticated(Login(NewAddress(), "guess")));
+  EXPECT_TRUE(absl::IsUnauthenticated(Login(cafe, "typo")));
+}
+
+TEST_F(LoginThrottleTest, OneAddressGetsGrowingDelaysTheOwnerDoesNotFeel) {
+  ASSERT_TRUE(Login(kHome, "correct horse").ok());
+  const std::string attacker = NewAddress();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(absl::IsUnauthenticated(Login(attacker, "guess")));
+  }
+  for (absl::Duration wait : {absl::Seconds(1), absl::Seconds(2),
+                              absl::Seconds(4)}) {
+    absl::Status refused = Login(attacker, "guess");
+    EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_THAT(refused.message(), HasSubstr("from your address"));
+    EXPECT_EQ(common::RetryAfter(refused), wait);
+    EXPECT_TRUE(Login(kHome, "correct horse").ok());
+    now_ += wait;
+    EXPECT_TRUE(absl::IsUnauthenticated(Login(attacker, "guess")));
+  }
+}
+
+TEST_F(LoginThrottleTest, ASuccessClearsItsOwnAddressesDelays) {
+  const std::string phone = NewAddress();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(absl::IsUnauthenticated(Login(phone, "typo")));
+  }
+  EXPECT_EQ(Login(phone, "correct horse").code(),
+            absl::StatusCode::kResourceExhausted);
+  now_ += absl::Seconds(1);
+  EXPECT_TRUE(Login(phone, "correct horse").ok());
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_TRUE(absl::IsUnauthenticated(Login(phone, "typo"))) << i;
+  }
+}
+
+TEST_F(LoginThrottleTest, LetterCaseSharesABudgetAndUnknownEmailsLookAlike) {
+  for (int i = 0; i < kBudget; ++i) {
+    ASSERT_TRUE(absl::IsUnauthenticated(Login(
+        NewAddress(), "guess", i % 2 ? "ANN@EXAMPLE.COM" : "ann@example.com")));
+    ASSERT_TRUE(absl::IsUnauthenticated(
+        Login(NewAddress(), "guess", "ghost@example.com")));
+  }
+  absl::Status known = Login(NewAddress(), "guess", "Ann@example.com");
+  absl::Status unknown = Login(NewAddress(), "guess", "ghost@example.com");
+  EXPECT_EQ(known.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(known, unknown);
+  EXPECT_TRUE(absl::IsUnauthenticated(
+      Login(NewAddress(), "guess", "bob@example.com")));
+}
+
+TEST_F(LoginThrottleTest, StorageOutagesAreNoFailures) {
+  EXPECT_CALL(*users_, FindCredentialsByEmailKey(_))
+      .WillRepeatedly(Return(absl::UnavailableError("database unavailable")));
+  for (int i = 0; i < 3 * kBudget; ++i) {
+    EXPECT_EQ(Login(NewAddress(), "guess").code(),
+              absl::StatusCode::kUnavailable);
+  }
+}
+
+// The bound the docs state, for kBudget = N: across all addresses that have
+// not logged into the account, at most 2N wrong passwords are judged in any
+// hour and N per hour sustained; meanwhile the owner logs in from home
+// every time.
+TEST_F(LoginThrottleTest, GuessingFromUnlimitedAddressesStaysWithinTheBound) {
+  const absl::Time start = now_;
+  const absl::Duration hours = absl::Hours(4);
+  std::vector<absl::Time> judged;
+  absl::Time next_owner_login = start;
+  int owner_logins = 0;
+  while (now_ < start + hours) {
+    if (now_ >= next_owner_login) {
+      ASSERT_TRUE(Login(kHome, "correct horse").ok()) << now_ - start;
+      ++owner_logins;
+      next_owner_login += absl::Minutes(7);
+    }
+    absl::Status guess = Login(NewAddress(), absl::StrCat("guess ", judged.size()));
+    if (absl::IsUnauthenticated(guess)) {
+      judged.push_back(now_);
+      continue;
+    }
+    ASSERT_EQ(guess.code(), absl::StatusCode::kResourceExhausted) << guess;
+    const std::optional<absl::Duration> hint = common::RetryAfter(guess);
+    ASSERT_TRUE(hint.has_value());
+    now_ += std::min(*hint, std::max(next_owner_login - now_,
+                                     absl::Milliseconds(1)));
+  }
+  std::cout << "4 h of guessing from new addresses: " << judged.size()
+            << " wrong passwords judged; the owner logged in every time ("
+            << owner_logins << ")\n";
+  EXPECT_GE(owner_logins, 34);
+  // Any one hour: at most 2N.
+  for (std::size_t i = 0; i < judged.size(); ++i) {
+    std::size_t in_hour = 0;
+    for (std::size_t j = i; j < judged.size(); ++j) {
+      in_hour += judged[j] < judged[i] + absl::Hours(1);
+    }
+    EXPECT_LE(in_hour, 2u * kBudget) << "hour from guess " << i;
+  }
+  // Sustained: N per hour (plus the first hour's burst of N).
+  EXPECT_LE(judged.size(), static_cast<std::size_t>(kBudget * (1 + 4)));
+  EXPECT_GE(judged.size(), static_cast<std::size_t>(kBudget * (1 + 4) - 2));
+}
+
+// An attacker who shares an address the owner used is exempt from the
+// e-mail's budget, so the backoff is what bounds them: the production
+// default (5,1s,5m) judges at most 24 wrong passwords in an hour, 12 an
+// hour after that. (The owner at that same address then waits as well;
+// owners elsewhere do not.)
+TEST_F(LoginThrottleTest, GuessingFromTheOwnersAddressStaysWithinTheBackoff) {
+  ASSERT_TRUE(Login(kHome, "correct horse").ok());
+  const absl::Time start = now_;
+  int judged = 0;
+  while (now_ - start <= absl::Hours(1)) {
+    absl::Status guess = Login(kHome, "guess");
+    if (absl::IsUnauthenticated(guess)) {
+      ++judged;
+      continue;
+    }
+    ASSERT_EQ(guess.code(), absl::StatusCode::kResourceExhausted) << guess;
+    now_ += *common::RetryAfter(guess);
+  }
+  EXPECT_EQ(judged, kBackoff.MaxFailuresIn(absl::Hours(1)));
+  EXPECT_EQ(judged, 24);
+  EXPECT_TRUE(Login(NewAddress(), "correct horse").ok());
 }
 
 }  // namespace

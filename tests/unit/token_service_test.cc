@@ -90,5 +90,20 @@ TEST(TokenServiceTest, RejectsGarbage) {
   }
 }
 
+
+TEST(TokenServiceTest, DerivedKeysAreFixedPerSecretAndPurpose) {
+  auto service = MakeService();
+  const std::string key = service->DeriveKey("miniter page token v2");
+  EXPECT_EQ(key.size(), TokenService::kDerivedKeyBytes);
+  // Every server with the secret derives the same key...
+  EXPECT_EQ(MakeService()->DeriveKey("miniter page token v2"), key);
+  // ...another purpose or another secret gives another one, and none is
+  // the secret itself.
+  EXPECT_NE(service->DeriveKey("miniter something else"), key);
+  EXPECT_NE(MakeService(std::string(32, 't'))->DeriveKey("miniter page token v2"),
+            key);
+  EXPECT_EQ(key.find(kSecret), std::string::npos);
+}
+
 }  // namespace
 }  // namespace miniter::rules
