@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
 """report.py: turns the raw measurements of bench/run.sh into results.json,
-results.md and latency_vs_load.png, and prints the Markdown table.
+results.md and latency_vs_load.png, and prints the Markdown tables, the
+issue's Targets table first (each figure, its anchor from the same run, the
+ratio, the target, met or not).
 
     report.py RAW_DIR OUT_DIR [OTHER_RESULTS_JSON]
 
 RAW_DIR holds what run.sh wrote: one miniter-load JSON per measurement
-(<scenario>-closed.json, <scenario>-open-<pct>.json, mix-soak-<pct>.json)
-with a .mem.json beside it (server memory), anchor.json (mariadb-slap, one
-entry per run), machine.json, settings.json and manifest.json (the loaded
-data set). OTHER_RESULTS_JSON, the results.json of a run on another preset,
-adds the flat-cost line: this run's Timeline p50 over that run's.
+(<scenario>-closed.json, <scenario>-open-<pct>.json, mix-soak-<pct>.json,
+timeline-small-closed.json, health-closed.json, burst-tweets.json,
+burst-timeline-closed.json) with a .mem.json beside most (server memory),
+anchor.json (mariadb-slap, one entry per run), anchor-read.json and
+anchor-read-after-burst.json (the prepared read query), anchor-insert.json
+(durable INSERTs), staleness.json, tier-memory-<when>.json (Redis),
+machine.json, settings.json and manifest.json (the loaded data set). Any of
+the newer files may be missing (a scenario not chosen): its rows say so.
+OTHER_RESULTS_JSON, the results.json of a run on another preset, adds the
+flat-cost line: this run's Timeline p50 over that run's.
 """
 import statistics
 import json
@@ -31,6 +38,88 @@ TIMELINE_KINDS = ("timeline", "timeline_followed", "timeline_random")
 def load(path):
     with open(path) as f:
         return json.load(f)
+
+
+def load_optional(raw, name):
+    path = os.path.join(raw, name)
+    return load(path) if os.path.exists(path) else None
+
+
+def best_read_anchor(raw, name):
+    """The faster of the forms of the prepared read anchor that ran
+    (NAME-in.json, NAME-derived.json), with every form kept under "forms"."""
+    forms = {f: load_optional(raw, f"{name}-{f}.json") for f in ("in", "derived")}
+    forms = {f: a for f, a in forms.items() if a}
+    if not forms:
+        return load_optional(raw, f"{name}.json")
+    best = dict(max(forms.values(), key=lambda a: a["qps"]))
+    best["forms"] = {f: {"qps": a["qps"], "latency_ms": a["latency_ms"],
+                         "explain": a.get("explain")} for f, a in forms.items()}
+    return best
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def target(name, figure, unit, anchor_name, anchor_value, want, kind):
+    """One row of the Targets table. kind: "ratio_min" (figure/anchor >=
+    want), "max" (figure <= want), "stated" (the figure exists)."""
+    r = ratio(figure, anchor_value) if kind == "ratio_min" else None
+    if figure is None:
+        met = None
+    elif kind == "ratio_min":
+        met = r is not None and r >= want
+    elif kind == "max":
+        met = figure <= want
+    else:
+        met = True
+    return {"name": name, "figure": figure, "unit": unit, "anchor": anchor_name,
+            "anchor_value": anchor_value, "ratio": r, "target": want, "kind": kind,
+            "met": met}
+
+
+def targets(result):
+    """The issue's targets, each as a ratio to an anchor of the same run."""
+    sc, an, s = result["scenarios"], result["anchors"], result["settings"]
+    peak = sc["timeline"]["peak"]
+    tl = peak["timeline_qps"] if peak else None
+    small = result.get("timeline_small")
+    health = result.get("health")
+    burst = result.get("burst") or {}
+    read, read_after = an.get("read"), an.get("read_after_burst")
+    insert = an.get("insert")
+    half = next((r for r in sc["timeline"]["open"] if r["load_pct"] == 50), None)
+    tweet_peak = sc["tweet"]["peak"]
+    st = result.get("staleness")
+    mem = (result.get("tier_memory") or {}).get("after-timeline") or \
+        (result.get("tier_memory") or {}).get("at-end")
+    readers = s.get("users_sampled")
+    rows = [
+        target("Timeline peak vs raw read query (prepared)", tl, "calls/s",
+               "anchor-read q/s", read and read["qps"], 1.0, "ratio_min"),
+        target("Timeline peak vs Health/Check", tl, "calls/s",
+               "Health/Check calls/s", health and health["qps"], 0.5, "ratio_min"),
+        target("After burst: Timeline vs raw read query", burst.get("timeline_qps"),
+               "calls/s", "anchor-read after burst q/s", read_after and read_after["qps"],
+               10.0, "ratio_min"),
+        target(f"{readers:,} vs {s.get('small_users', 256):,} readers (Timeline peak)"
+               if readers else "Readers: all vs small sample", tl, "calls/s",
+               f"Timeline peak, {s.get('small_users', 256)} readers",
+               small and small["timeline_qps"], 0.9, "ratio_min"),
+        target("Timeline p99 at 50 % of peak (open loop)",
+               half and half["latency_ms"] and half["latency_ms"]["p99"], "ms",
+               None, None, 5.0, "max"),
+        target("Tweet peak vs durable INSERT", tweet_peak and tweet_peak["qps"], "calls/s",
+               "anchor-insert rows/s", insert and insert["qps"], 1.0, "ratio_min"),
+        target("Follower staleness p99 at 50 % of Tweet peak",
+               st and st.get("delay_ms") and st["delay_ms"]["p99"], "ms", None, None,
+               1000.0, "max"),
+        target("Tier memory per active owner",
+               mem and mem.get("bytes_per_active_owner"), "bytes", None, None, None,
+               "stated"),
+    ]
+    return rows
 
 
 def timeline_qps(run):
@@ -56,6 +145,12 @@ def main(raw, out, other=None):
         "settings": load(os.path.join(raw, "settings.json")),
         "data_set": load(os.path.join(raw, "manifest.json")),
         "anchor": anchor,
+        "anchors": {
+            "slap": anchor,
+            "read": best_read_anchor(raw, "anchor-read"),
+            "read_after_burst": best_read_anchor(raw, "anchor-read-after-burst"),
+            "insert": load_optional(raw, "anchor-insert.json"),
+        },
         "scenarios": {},
     }
     for scenario in SCENARIOS:
@@ -82,6 +177,30 @@ def main(raw, out, other=None):
                                          "open": opened, "soak": soak}
     peak = result["scenarios"]["timeline"]["peak"]
     result["timeline_peak_vs_anchor"] = peak["timeline_qps_vs_anchor"] if peak else None
+    # The single closed-loop runs beside the scenarios.
+    for key, name in (("timeline_small", "timeline-small-closed.json"),
+                      ("health", "health-closed.json")):
+        run = load_optional(raw, name)
+        if run:
+            run["timeline_qps"] = timeline_qps(run)
+        result[key] = run
+    burst_tweets = load_optional(raw, "burst-tweets.json")
+    burst_timeline = load_optional(raw, "burst-timeline-closed.json")
+    if burst_tweets or burst_timeline:
+        ra, rb = result["anchors"]["read"], result["anchors"]["read_after_burst"]
+        result["burst"] = {
+            "tweets": burst_tweets,
+            "timeline": burst_timeline,
+            "timeline_qps": timeline_qps(burst_timeline) if burst_timeline else None,
+            "anchor_before_qps": ra and ra["qps"],
+            "anchor_after_qps": rb and rb["qps"],
+        }
+    result["staleness"] = load_optional(raw, "staleness.json")
+    result["tier_memory"] = {
+        m.group(1): load(os.path.join(raw, name))
+        for name in sorted(os.listdir(raw))
+        for m in [re.fullmatch(r"tier-memory-(.+)\.json", name)] if m}
+    result["targets"] = targets(result)
     if other:
         theirs = load(other)
         their_peak = theirs["scenarios"]["timeline"]["peak"]
@@ -108,8 +227,12 @@ def fmt(v, digits=1):
 
 def markdown(r):
     m, s, d, a = r["machine"], r["settings"], r["data_set"], r["anchor"]
+    tier = s.get("tier")
     lines = [
         f"## miniter benchmark: preset `{s['preset']}`" + (" (quick mode: pipeline check, not a measurement)" if s["quick"] else ""),
+        "",
+        "Memory tier: " + ("**on** (private Redis)" if tier else
+                           "**off** (`--no-tier`: MariaDB alone)" if tier is False else "not recorded") + ".",
         "",
         f"Machine: {m['nproc']} × {m['cpu_model']}, {m['ram_gib']} GiB RAM, Linux {m['kernel']}, "
         f"MariaDB {m['mariadb']}; load generator on the same machine; "
@@ -125,6 +248,7 @@ def markdown(r):
         f"**{fmt(a['qps'])} queries/s** (median of {len(a['runs'])} runs after a warm-up; "
         f"min {fmt(a['qps_min'])}, max {fmt(a['qps_max'])}), mean {fmt(a['mean_latency_ms'], 2)} ms.",
         "",
+    ] + targets_markdown(r) + anchors_markdown(r) + [
         "| Scenario | Load | Offered/s | QPS | p50 ms | p90 ms | p99 ms | max ms | Errors | RSS max MB | Timeline × anchor |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -172,6 +296,101 @@ def markdown(r):
               "(open loop) or sent (closed loop) to its response; Errors include "
               "calls the client could not start in time (dropped).", ""]
     return "\n".join(lines)
+
+
+def targets_markdown(r):
+    lines = [
+        "### Targets (ratios to anchors measured in this run)",
+        "",
+        "| Figure | Value | Anchor | Anchor value | Ratio | Target | Met |",
+        "|---|---:|---|---:|---:|---|---|",
+    ]
+    for t in r["targets"]:
+        unit = t["unit"]
+        digits = 0 if unit == "bytes" else 2 if unit == "ms" else 1
+        value = "–" if t["figure"] is None else f"{fmt(t['figure'], digits)} {unit}"
+        if t["kind"] == "ratio_min":
+            want = f"≥ {t['target']:g}×"
+        elif t["kind"] == "max":
+            want = f"≤ {t['target']:g} {unit}"
+        else:
+            want = "stated"
+        met = ("not measured" if t["met"] is None else "met" if t["met"] else "**NOT met**")
+        if t["kind"] == "stated" and t["figure"] is None and r["settings"].get("tier") is False:
+            met = "n/a (--no-tier)"
+        lines.append(
+            f"| {t['name']} | {value} | {t['anchor'] or '–'} "
+            f"| {fmt(t['anchor_value']) if t['anchor_value'] is not None else '–'} "
+            f"| {fmt(t['ratio'], 2) + '×' if t['ratio'] is not None else '–'} | {want} | {met} |")
+    lines.append("")
+    sc = r["scenarios"]["timeline"]["peak"]
+    small = r.get("timeline_small")
+    if sc and small:
+        lines.append(
+            f"{r['settings'].get('users_sampled', 0):,} vs {r['settings'].get('small_users', 0):,} readers: "
+            f"Timeline {fmt(sc['timeline_qps'])} vs {fmt(small['timeline_qps'])} calls/s, "
+            f"**{fmt(ratio(sc['timeline_qps'], small['timeline_qps']), 2)}×**.")
+    b = r.get("burst")
+    if b:
+        tw = b.get("tweets") or {}
+        lines.append(
+            f"After burst ({tw.get('ok', 0):,} Tweets by random authors at "
+            f"{fmt(tw.get('qps'))}/s, {tw.get('error_count', 0)} errors): "
+            f"Timeline / raw anchor = {fmt(b['timeline_qps'])} / {fmt(b['anchor_after_qps'])} = "
+            f"**{fmt(ratio(b['timeline_qps'], b['anchor_after_qps']), 2)}×**; "
+            f"raw anchor before {fmt(b['anchor_before_qps'])} q/s, after {fmt(b['anchor_after_qps'])} q/s.")
+    st = r.get("staleness")
+    if st:
+        dl = st.get("delay_ms") or {}
+        lines.append(
+            f"Follower staleness: Tweets at {fmt(st['offered_rate'], 0)}/s "
+            f"({st['tweets_ok']:,} OK, {st['tweet_error_count']} errors), {st['samples']} sampled, "
+            f"{st['seen']} seen ({st['seen_on_first_read']} on the first read), "
+            f"{st['never_seen']} not seen within {st['max_wait_s']:g} s; delay p50 "
+            f"{fmt(dl.get('p50'), 1)} ms, p99 {fmt(dl.get('p99'), 1)} ms, max {fmt(dl.get('max'), 1)} ms.")
+    for when, mem in (r.get("tier_memory") or {}).items():
+        lines.append(
+            f"Tier memory ({when}): {fmt(mem['tier_bytes'] / 1048576, 1)} MiB over the empty "
+            f"Redis, {mem['home_entries']:,} home entries ({mem['keys']:,} keys): "
+            f"{fmt(mem['bytes_per_active_owner'], 0)} bytes per active owner "
+            f"({fmt(mem.get('dataset_bytes_per_active_owner'), 0)} counting Redis's dataset memory only).")
+    lines.append("")
+    return lines
+
+
+def anchors_markdown(r):
+    an = r["anchors"]
+    lines = [
+        "### Anchors",
+        "",
+        "| Anchor | Concurrency | Rate/s | p50 ms | p99 ms | Rows/query | Errors | Plan |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    a = an["slap"]
+    lines.append(f"| mariadb-slap, IN list per user (median of {len(a['runs'])}) | {a['concurrency']} "
+                 f"| {fmt(a['qps'])} | – | – | – | – | – |")
+    for key, title in (("read", "prepared read query"),
+                       ("read_after_burst", "prepared read query, after burst"),
+                       ("insert", "prepared durable INSERT")):
+        x = an.get(key)
+        if not x:
+            continue
+        forms = x.get("forms") or {x["query"]: x}
+        for form, f in sorted(forms.items(), key=lambda kv: -kv[1]["qps"]):
+            lat = f.get("latency_ms") or {}
+            plan = "; ".join(f.get("explain") or []) or "–"
+            chosen = " **(anchor)**" if len(forms) > 1 and form == x["query"] else ""
+            lines.append(
+                f"| {title} (`{form}`){chosen} | {x['threads']} | {fmt(f['qps'])} | {fmt(lat.get('p50'), 3)} "
+                f"| {fmt(lat.get('p99'), 3)} | {fmt(x['rows_per_query'], 1) if form == x['query'] else '–'} "
+                f"| {x['error_count'] if form == x['query'] else '–'} | {plan.replace('|', '/')} |")
+    h = r.get("health")
+    if h:
+        lat = h.get("latency_ms") or {}
+        lines.append(f"| Health/Check through miniter-load | {h['concurrency']} | {fmt(h['qps'])} "
+                     f"| {fmt(lat.get('p50'), 3)} | {fmt(lat.get('p99'), 3)} | – | {h['error_count']} | – |")
+    lines.append("")
+    return lines
 
 
 def plot(r, path):

@@ -1,28 +1,40 @@
 #!/usr/bin/env bash
 # run.sh: the benchmark command. It builds miniter, starts a private MariaDB
-# kept under .miniter/bench-db-<preset> (so a preset loads once), loads the
-# preset if needed (tools/miniter-generate), starts miniter-server, logs in a
-# sample of users for real tokens, measures the raw SQL anchor with
-# mariadb-slap, drives every scenario closed-loop (peak) and open-loop
-# (fixed rates) with tools/miniter-load, and writes results.json,
-# results.md and latency_vs_load.png. See bench/README.md.
+# kept under .miniter/bench-db-<preset> (so a preset loads once) and a
+# private Redis (the memory tier; --no-tier: none), loads the preset if
+# needed (tools/miniter-generate), starts miniter-server and waits for its
+# gRPC health check, mints tokens for a sample of readers with the server's
+# secret, measures the anchors (mariadb-slap and a prepared-statement read
+# query, a durable INSERT, Health/Check), drives every scenario closed-loop
+# (peak) and open-loop (fixed rates) with tools/miniter-load, measures
+# follower staleness and a write burst, and writes results.json,
+# results.md (with the issue's Targets table) and latency_vs_load.png.
+# See bench/README.md.
 #
 #   bench/run.sh [--preset medium] [--duration 30s] [--out bench/results]
 #                [--quick] [--concurrency N] [--loads 25,50,75,100]
-#                [--scenarios timeline,tweet,follow,mix]
-#                [--anchor-runs 5] [--anchor-duration 10s]
+#                [--scenarios timeline,tweet,follow,mix,burst] [--no-tier]
+#                [--anchor-runs 5] [--anchor-duration 10s] [--anchor-query best]
 #                [--soak DURATION] [--soak-load 80] [--compare-with RESULTS_JSON]
-#                [--users N] [--pool-size N] [--seed N] [--state-dir DIR]
+#                [--users N] [--small-users 256] [--burst-count N]
+#                [--burst-concurrency N] [--staleness-sample N]
+#                [--staleness-authors N] [--server-wait 120s]
+#                [--pool-size N] [--seed N] [--state-dir DIR]
 #                [--build-dir DIR] [--no-build] [--db-buffer-pool SIZE]
 #                [--db-redo-log SIZE]
 #
-# --scenarios picks what runs (the anchor always runs, first). --soak adds,
-# after the mix's closed loop, one open-loop mix run of that length at
-# --soak-load % of the mix's peak (the "zero errors for 60 s at 80 %" check).
-# --compare-with another preset's results.json adds the flat-cost ratio
-# (this run's Timeline p50 at peak over that one's).
-# Write scenarios change the data; the next run restores the loaded data
-# from a snapshot (.miniter/bench-db-<preset>/snapshot) or reloads it.
+# --scenarios picks what runs; the raw-SQL read anchors always run, first.
+# timeline adds the run with only --small-users readers and the Health/Check
+# rate; tweet adds the INSERT anchor (before it) and follower staleness
+# (after it, open loop at 50 % of its peak); burst (last) posts
+# --burst-count tweets by random authors, then repeats the read anchor and
+# the Timeline closed loop. --soak adds, after the mix's closed loop, one
+# open-loop mix run of that length at --soak-load % of the mix's peak (the
+# "zero errors for 60 s at 80 %" check). --compare-with another preset's
+# results.json adds the flat-cost ratio (this run's Timeline p50 at peak
+# over that one's). Write scenarios change the data; the next run restores
+# the loaded data from a snapshot (.miniter/bench-db-<preset>/snapshot) or
+# reloads it.
 #
 # --quick is the smoke-test mode: tiny preset, ~1 s per measurement.
 # --state-dir puts the database (and, unless --out, the results) elsewhere,
@@ -38,8 +50,9 @@ die() { echo "bench: ERROR: $*" >&2; exit 1; }
 
 preset="" duration="" out="" quick=0 concurrency="" loads="" users=""
 pool_size="" seed=1 state_dir="" build_dir=build no_build=0 buffer_pool="" redo_log=""
-scenarios=timeline,tweet,follow,mix anchor_runs="" anchor_duration="" soak=""
-soak_load=80 compare_with=""
+scenarios=timeline,tweet,follow,mix,burst anchor_runs="" anchor_duration="" soak=""
+soak_load=80 compare_with="" tier=1 small_users=256 burst_count="" burst_concurrency=""
+staleness_sample="" staleness_authors="" server_wait=120s anchor_query=best
 while [[ $# -gt 0 ]]; do
   arg=$1; shift
   case "$arg" in
@@ -67,7 +80,15 @@ while [[ $# -gt 0 ]]; do
     --soak) need "$@"; soak=$1; shift ;;
     --soak-load) need "$@"; soak_load=$1; shift ;;
     --compare-with) need "$@"; compare_with=$(realpath "$1"); shift ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    --no-tier) tier=0 ;;
+    --small-users) need "$@"; small_users=$1; shift ;;
+    --burst-count) need "$@"; burst_count=$1; shift ;;
+    --burst-concurrency) need "$@"; burst_concurrency=$1; shift ;;
+    --staleness-sample) need "$@"; staleness_sample=$1; shift ;;
+    --staleness-authors) need "$@"; staleness_authors=$1; shift ;;
+    --server-wait) need "$@"; server_wait=$1; shift ;;
+    --anchor-query) need "$@"; anchor_query=$1; shift ;;
+    -h|--help) sed -n '2,44p' "$0"; exit 0 ;;
     *) die "unknown argument: $arg (see --help)" ;;
   esac
 done
@@ -77,15 +98,22 @@ done
 if [[ $quick == 1 ]]; then
   : "${preset:=tiny}" "${duration:=1s}" "${loads:=50}" "${users:=16}"
   : "${concurrency:=8}" "${anchor_runs:=1}" "${anchor_duration:=1s}"
+  : "${burst_count:=500}" "${burst_concurrency:=16}" "${staleness_sample:=5}"
+  : "${staleness_authors:=16}"
   warmup=0.5s
 else
   : "${preset:=medium}" "${duration:=30s}" "${loads:=25,50,75,100}"
-  : "${users:=256}" "${concurrency:=32}" "${anchor_runs:=5}" "${anchor_duration:=10s}"
+  : "${users:=5000}" "${concurrency:=32}" "${anchor_runs:=5}" "${anchor_duration:=10s}"
+  : "${burst_count:=50000}" "${burst_concurrency:=128}" "${staleness_sample:=20}"
+  : "${staleness_authors:=500}"
   warmup=3s
 fi
 for s in ${scenarios//,/ }; do
-  case "$s" in timeline|tweet|follow|mix) ;; *) die "--scenarios: unknown scenario $s" ;; esac
+  case "$s" in timeline|tweet|follow|mix|burst) ;; *) die "--scenarios: unknown scenario $s" ;; esac
 done
+case "$anchor_query" in in|derived) anchor_forms=$anchor_query ;; best) anchor_forms="in derived" ;;
+  *) die "--anchor-query must be in, derived or best" ;; esac
+has() { [[ ,$scenarios, == *,$1,* ]]; }
 writes=0  # whether this run changes the data set
 for s in ${scenarios//,/ }; do [[ $s == timeline ]] || writes=1; done
 case "$preset" in tiny|medium|large) ;; *) die "--preset must be tiny, medium or large" ;; esac
@@ -117,12 +145,16 @@ loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- cleanup: only what this script started, by pid -------------------------
 server_pid="" sampler_pid="" started_db=0 db_dir=$state_dir/db
+redis_dir=$state_dir/redis started_redis=0
 cleanup() {
   [[ -n $sampler_pid ]] && kill "$sampler_pid" 2>/dev/null || true
   if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid" 2>/dev/null || true
     for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$server_pid" 2>/dev/null || true
+  fi
+  if [[ $started_redis == 1 ]]; then
+    bash "$repo/scripts/redis.sh" stop "$redis_dir" || true
   fi
   if [[ $started_db == 1 ]]; then
     bash "$repo/scripts/mariadb.sh" stop "$db_dir" || true
@@ -147,6 +179,10 @@ for b in "$generate" "$load" "$server_bin"; do
   [[ -x $b ]] || die "$b is missing; build first (or drop --no-build)"
 done
 command -v mariadb-slap >/dev/null || die "mariadb-slap is missing (Debian package mariadb-client)"
+if [[ $tier == 1 ]]; then
+  command -v redis-server >/dev/null && command -v redis-cli >/dev/null \
+    || die "redis-server/redis-cli are missing (Debian package redis-server), or run with --no-tier"
+fi
 
 # ---- Python for the report (matplotlib, pinned) -------------------------------
 venv=${MINITER_BENCH_VENV:-$repo/.miniter/bench-venv}
@@ -170,6 +206,7 @@ if [[ ! -x $venv/bin/python || ! -f $stamp || $(cat "$stamp") != "$want_sha" ]];
 fi
 flock -u "$venv_lock"
 py=$venv/bin/python
+util() { "$py" "$repo/bench/bench_util.py" "$@"; }
 
 # ---- the private MariaDB ------------------------------------------------------
 port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -193,13 +230,7 @@ fi
 root_sql() { mariadb --no-defaults --protocol=socket --socket="$db_socket" -uroot -N -B -e "$1"; }
 
 manifest=$state_dir/manifest.json
-manifest_matches() {
-  [[ -f $manifest ]] && "$py" - "$manifest" "$preset" "$seed" <<'EOF'
-import json, sys
-m = json.load(open(sys.argv[1]))
-sys.exit(0 if m.get("preset") == sys.argv[2] and str(m.get("seed")) == sys.argv[3] else 1)
-EOF
-}
+manifest_matches() { [[ -f $manifest ]] && util manifest-matches "$manifest" "$preset" "$seed"; }
 
 # Every run measures the data set as loaded: write scenarios (Tweet, the
 # mix) add tweets and trim home timelines, so a run that wrote leaves a
@@ -232,7 +263,7 @@ load_preset() {
   [[ ${PIPESTATUS[0]} == 0 ]] || die "miniter-generate failed"
   mv "$manifest.partial" "$manifest"
 }
-manifest_tweets() { "$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["tweets"])' "$manifest"; }
+manifest_tweets() { util json-get "$manifest" tweets; }
 if manifest_matches; then
   start_db
   # A data set written to by a run from before the dirty mark existed.
@@ -267,84 +298,92 @@ root_sql "SET GLOBAL innodb_log_file_size = $(numfmt --from=iec "$redo_log")" \
 
 # The client tools read the password from a file, not the command line.
 db_cnf=$work/client.cnf
-"$py" - "$database_url" >"$db_cnf" <<'EOF'
-import sys, urllib.parse
-u = urllib.parse.urlparse(sys.argv[1])
-print("[client]")
-print(f"host={u.hostname}\nport={u.port or 3306}\nuser={urllib.parse.unquote(u.username)}")
-print(f"password={urllib.parse.unquote(u.password or '')}")
-# [client] is read by mariadb-slap too, which has no --database option.
-print(f"[mysql]\ndatabase={u.path.lstrip('/')}")
-EOF
+util client-cnf "$database_url" >"$db_cnf"
 chmod 600 "$db_cnf"
 db_sql() { mariadb --defaults-file="$db_cnf" -N -B -e "$1"; }
 
+# ---- the memory tier ------------------------------------------------------------
+# A private Redis for the server (scripts/redis.sh; Unix socket, no
+# persistence), started empty: one left running by an interrupted run would
+# hold entries of data that has since been restored, so it is restarted.
+tier_url="" redis_socket="" redis_baseline=0 redis_baseline_dataset=0
+if [[ $tier == 1 ]]; then
+  bash scripts/redis.sh stop "$redis_dir" >/dev/null 2>&1 || true
+  started_redis=1
+  tier_url=$(bash scripts/redis.sh start "$redis_dir") || die "could not start Redis (scripts/redis.sh)"
+  redis_socket=${tier_url#unix://}
+  redis_baseline=$(util redis-used-memory "$redis_socket")
+  redis_baseline_dataset=$(util redis-used-memory "$redis_socket" used_memory_dataset)
+  say "memory tier: private Redis at $tier_url (empty: $redis_baseline bytes used)"
+else
+  say "memory tier: none (--no-tier): MariaDB alone"
+fi
+
 # ---- the server ---------------------------------------------------------------
-server_port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+server_port=$(util free-port)
 address=127.0.0.1:$server_port
 server_log=$out/server.log
+# The token secret, in a file only we can read: the server signs with it and
+# miniter-load mint issues the readers' tokens with it (no Argon2 logins).
+secret_file=$work/token_secret
+( umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$secret_file" )
 # The load comes from one address at ~1,000 tweets/s: rate limits (on by
 # default, per address and account) are raised so they measure nothing.
 # The pool's wait queue (by default as long as the pool) would turn the
 # closed loop's 32 calls in flight into RESOURCE_EXHAUSTED: the benchmark
 # measures queueing as latency; failing fast is tested elsewhere.
-say "starting miniter-server on $address (pool_size $pool_size)"
+# MINITER_REDIS_URL is set either way: empty means no tier, whatever the
+# caller's environment says.
+say "starting miniter-server on $address (pool_size $pool_size, tier ${tier_url:-none})"
 MINITER_DATABASE_URL=$database_url \
-MINITER_TOKEN_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
+MINITER_TOKEN_SECRET= MINITER_TOKEN_SECRET_FILE=$secret_file \
+MINITER_REDIS_URL=$tier_url \
 MINITER_LISTEN=$address MINITER_POOL_SIZE=$pool_size \
 MINITER_LOGIN_RATE_PER_PEER=1000000/1m MINITER_TWEET_RATE_PER_PEER=1000000/1m \
 MINITER_TWEET_RATE_PER_ACCOUNT=1000000/1m \
 MINITER_POOL_QUEUE=1000 \
   setsid "$server_bin" >"$server_log" 2>&1 </dev/null &
 server_pid=$!
-for _ in $(seq 1 600); do
-  grep -qs "serving miniter.v1.Miniter" "$server_log" && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$server_log" >&2; die "the server exited"; }
-  sleep 0.1
-done
-grep -qs "serving miniter.v1.Miniter" "$server_log" || die "the server did not start in 60 s"
+# Ready means answering the gRPC health check with SERVING (not a log line);
+# miniter-load says what it waits for and stops early if the server exits.
+if ! "$load" health --server="$address" --wait="$server_wait" --watch_pid="$server_pid"; then
+  echo "bench: ---- server log ($server_log) ----" >&2
+  cat "$server_log" >&2 || true
+  echo "bench: ---- MariaDB error log, last 30 lines ($db_dir/mysqld.log) ----" >&2
+  tail -n 30 "$db_dir/mysqld.log" >&2 2>/dev/null || true
+  if [[ $tier == 1 ]]; then
+    echo "bench: ---- Redis log, last 10 lines ----" >&2
+    tail -n 10 "$redis_dir/redis.log" >&2 2>/dev/null || true
+  fi
+  if kill -0 "$server_pid" 2>/dev/null; then
+    die "the server did not answer its health check with SERVING in $server_wait (--server-wait)"
+  fi
+  die "the server exited before it served (log above)"
+fi
 
 # ---- users, tokens, follow lists ----------------------------------------------
-user_count=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["users"])' "$manifest")
+db_sql "SELECT id FROM users ORDER BY id" >"$work/all_ids"
 read -r min_id max_id < <(db_sql "SELECT MIN(id), MAX(id) FROM users")
-say "logging in $users sampled users (Argon2id, a few per second)"
-"$py" - "$user_count" "$users" "$seed" >"$work/emails" <<'EOF'
-import random, sys
-total, k, seed = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-for n in random.Random(seed).sample(range(1, total + 1), min(k, total)):
-    print(f"user{n}@bench.miniter.test")
-EOF
-"$load" login --server="$address" --emails_file="$work/emails" --out="$work/tokens.tsv"
-ids=$(cut -f2 "$work/tokens.tsv" | paste -sd, -)
+util sample "$work/all_ids" "$users" "$seed" >"$work/reader_ids"
+say "minting tokens for $(wc -l <"$work/reader_ids") sampled readers (the server's secret, no logins)"
+"$load" mint --secret_file="$secret_file" --user_ids_file="$work/reader_ids" --out="$work/tokens.tsv"
+ids=$(paste -sd, "$work/reader_ids")
 db_sql "SET SESSION group_concat_max_len = 16777216;
         SELECT follower_id, GROUP_CONCAT(followee_id) FROM follows
         WHERE follower_id IN ($ids) GROUP BY follower_id" >"$work/follows.tsv"
-"$py" - "$work" "$quick" <<'EOF'
-# workload.tsv for miniter-load; anchor.sql: the raw SQL anchor, one
-# straightforward indexed timeline query per sampled user (its follow list
-# plus itself), repeated in shuffled order so the clients of mariadb-slap
-# do not all read the same user at the same moment.
-import random, sys
-work, quick = sys.argv[1], sys.argv[2] == "1"
-follows = {}
-for line in open(f"{work}/follows.tsv"):
-    user, _, lst = line.rstrip("\n").partition("\t")
-    follows[user] = lst
-users = []
-with open(f"{work}/workload.tsv", "w") as w:
-    for line in open(f"{work}/tokens.tsv"):
-        email, uid, token = line.rstrip("\n").split("\t")
-        w.write(f"{uid}\t{token}\t{follows.get(uid, '')}\n")
-        users.append(uid)
-rng = random.Random(7)
-with open(f"{work}/anchor.sql", "w") as a:
-    for _ in range(4 if quick else 40):
-        rng.shuffle(users)
-        for uid in users:
-            authors = ",".join(filter(None, [follows.get(uid, ""), uid]))
-            a.write("SELECT id, user_id, text, created_at FROM tweets "
-                    f"WHERE user_id IN ({authors}) ORDER BY id DESC LIMIT 50;\n")
-EOF
+# The mariadb-slap file: about 10k queries (each sampled user at least
+# twice; 4 times in quick mode), shuffled.
+reader_count=$(wc -l <"$work/reader_ids")
+if [[ $quick == 1 ]]; then
+  slap_repeats=4
+else
+  slap_repeats=$(( (10240 + reader_count - 1) / reader_count ))
+  (( slap_repeats >= 2 )) || slap_repeats=2
+fi
+util workload "$work" "$slap_repeats"
+# The same Timeline run with only the first --small-users readers: whether
+# the number of distinct readers changes the throughput.
+head -n "$small_users" "$work/workload.tsv" >"$work/workload-small.tsv"
 
 # ---- server memory, sampled during each run ----------------------------------
 rss_kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$server_pid/status" 2>/dev/null || echo 0; }
@@ -373,14 +412,7 @@ slap() {  # QUERIES -> prints "seconds queries"
   # --number-of-queries (it is a per-client approximation).
   echo "$secs $(( after - before ))"
 }
-anchor_s_target=$("$py" - "$anchor_duration" <<'EOF'
-import re, sys
-m = re.fullmatch(r"([0-9.]+)(ms|s|m)?", sys.argv[1])
-if not m: sys.exit("bad --anchor-duration " + sys.argv[1])
-v, unit = float(m.group(1)), m.group(2) or "s"
-print(v / 1000 if unit == "ms" else v * 60 if unit == "m" else v)
-EOF
-)
+anchor_s_target=$(util seconds "$anchor_duration")
 say "raw SQL anchor: mariadb-slap, concurrency $concurrency, $anchor_runs runs of ~$anchor_duration after a warm-up"
 # Warm-up, not measured: every query of the file once, so the pages of the
 # sampled users' followees are in the buffer pool (the pool starts at 256M
@@ -389,8 +421,7 @@ say "raw SQL anchor: mariadb-slap, concurrency $concurrency, $anchor_runs runs o
 # and again while a run is much shorter than the target.
 read -r anchor_s anchor_q < <(slap "$(wc -l <"$work/anchor.sql")")
 for _ in 1 2 3; do
-  next_q=$("$py" -c "import sys; s,q,d=map(float,sys.argv[1:]); print(0 if s >= d/2 else max(int(q)*2, int(q*d/max(s,1e-3))))" \
-           "$anchor_s" "$anchor_q" "$anchor_s_target")
+  next_q=$(util slap-next "$anchor_s" "$anchor_q" "$anchor_s_target")
   [[ $next_q == 0 ]] && break
   read -r anchor_s anchor_q < <(slap "$next_q")
 done
@@ -405,6 +436,22 @@ done
 printf '{"tool": "mariadb-slap", "concurrency": %d, "users": %d, "runs": [%s]}\n' \
   "$concurrency" "$(wc -l <"$work/workload.tsv")" "$anchor_runs_json" >"$raw/anchor.json"
 
+# The raw fan-out-on-read query as a prepared statement (miniter-load
+# anchor-read): --concurrency connections, the same readers as the Timeline
+# closed loop, every row read; its EXPLAIN goes into the JSON. Both SQL
+# forms by default (--anchor-query best): the anchor is the faster one, the
+# best MariaDB does for this query on the data as it is at that moment.
+anchor_read() {  # NAME
+  local form
+  for form in $anchor_forms; do
+    say "raw read anchor ($1, form $form): prepared statement, $concurrency connections, $anchor_duration"
+    "$load" anchor-read --database_url="$database_url" --workload="$work/workload.tsv" \
+        --threads="$concurrency" --warmup="$warmup" --duration="$anchor_duration" \
+        --query="$form" --seed="$seed" --out="$raw/$1-$form.json" 2> >(sed 's/^/  /' >&2)
+  done
+}
+anchor_read anchor-read
+
 # ---- the scenarios ---------------------------------------------------------------
 run_load() {  # NAME ARGS...: one measurement, plus the server's memory
   local name=$1; shift
@@ -418,43 +465,123 @@ run_load() {  # NAME ARGS...: one measurement, plus the server's memory
     "$(cat "$raw/$name.rss" 2>/dev/null || echo 0)" "$(rss_kb VmHWM)" >"$raw/$name.mem.json"
   rm -f "$raw/$name.rss"
 }
-# Read-only first, so a timeline measurement never sees the tweets that a
-# write scenario of the same run added.
-for scenario in timeline tweet follow mix; do
-  [[ ,$scenarios, == *,$scenario,* ]] || continue
-  [[ $scenario == timeline ]] || touch "$dirty"
+peak_of() { util json-get "$raw/$1-closed.json" qps; }
+tier_memory() {  # LABEL: Redis memory over its empty baseline, keys, bytes per owner
+  [[ $tier == 1 ]] || return 0
+  util tier-memory "$redis_socket" "$redis_baseline" "$redis_baseline_dataset" \
+    >"$raw/tier-memory-$1.json"
+}
+closed_and_open() {  # SCENARIO
+  local scenario=$1 peak pct rate
   say "$scenario: closed loop, concurrency $concurrency"
   run_load "$scenario-closed" --scenario="$scenario" --concurrency="$concurrency"
-  peak=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["qps"])' "$raw/$scenario-closed.json")
+  peak=$(peak_of "$scenario")
   for pct in ${loads//,/ }; do
-    rate=$("$py" -c "import sys; print(max(1.0, float(sys.argv[1]) * float(sys.argv[2]) / 100))" "$peak" "$pct")
+    rate=$(util rate "$peak" "$pct")
     say "$scenario: open loop at $pct% of peak ($rate calls/s)"
     run_load "$scenario-open-$pct" --scenario="$scenario" --rate="$rate" --concurrency=0
   done
+}
+
+# Read-only first, so a timeline measurement never sees the tweets that a
+# write scenario of the same run added.
+if has timeline; then
+  closed_and_open timeline
+  say "timeline: closed loop with only the first $(wc -l <"$work/workload-small.tsv") readers"
+  run_load timeline-small-closed --scenario=timeline --concurrency="$concurrency" \
+      --workload="$work/workload-small.tsv"
+  say "health: closed loop of grpc.health.v1.Health/Check, concurrency $concurrency"
+  run_load health-closed --scenario=health --concurrency="$concurrency"
+  tier_memory after-timeline
+fi
+
+if has tweet; then
+  touch "$dirty"
+  # The durable-write anchor: autocommit single-row INSERTs of random
+  # authors straight into tweets, at the Tweet scenario's concurrency.
+  # Its authors are the ones whose tweets are fanned out (not merged at
+  # read), so no server cache ever holds one of its rows; the rows are
+  # deleted again afterwards (nothing refers to them), so the tweets the
+  # later scenarios and the burst add are the only ones the data gained.
+  db_sql "SELECT u.id FROM users u LEFT JOIN author_fanout a ON a.user_id = u.id
+          WHERE COALESCE(a.merged_at_read, 0) = 0" >"$work/insert_authors"
+  last_tweet=$(db_sql "SELECT COALESCE(MAX(id), 0) FROM tweets")
+  say "raw insert anchor: prepared autocommit INSERT INTO tweets, $concurrency connections, $anchor_duration"
+  "$load" anchor-insert --database_url="$database_url" --user_ids_file="$work/insert_authors" \
+      --threads="$concurrency" --warmup="$warmup" --duration="$anchor_duration" \
+      --seed="$seed" --out="$raw/anchor-insert.json" 2> >(sed 's/^/  /' >&2)
+  while [[ $(db_sql "DELETE FROM tweets WHERE id > $last_tweet LIMIT 10000; SELECT ROW_COUNT()") != 0 ]]; do :; done
+  # Let InnoDB purge the deleted rows before the Tweet scenario is measured.
+  for _ in $(seq 1 60); do
+    history=$(root_sql "SELECT COUNT FROM information_schema.INNODB_METRICS
+                        WHERE NAME = 'trx_rseg_history_len'" 2>/dev/null || echo 0)
+    (( ${history:-0} < 1000 )) && break
+    sleep 0.5
+  done
+  closed_and_open tweet
+  # Follower staleness: Tweets by authors that have followers, open loop at
+  # 50 % of the Tweet peak; one in --staleness-sample is looked for on one
+  # follower's first Timeline page (tokens minted like the readers').
+  db_sql "SELECT DISTINCT followee_id FROM follows" >"$work/followed_ids"
+  util sample "$work/followed_ids" "$staleness_authors" "$seed" >"$work/staleness_authors"
+  db_sql "SELECT followee_id, follower_id FROM (
+            SELECT followee_id, follower_id,
+                   ROW_NUMBER() OVER (PARTITION BY followee_id ORDER BY RAND($seed)) AS n
+            FROM follows WHERE followee_id IN ($(paste -sd, "$work/staleness_authors"))) x
+          WHERE n <= 3" >"$work/author_followers"
+  awk '{ print $1; print $2 }' "$work/author_followers" | sort -un >"$work/staleness_ids"
+  "$load" mint --secret_file="$secret_file" --user_ids_file="$work/staleness_ids" \
+      --out="$work/staleness_tokens.tsv"
+  util staleness-pairs "$work/author_followers" "$work/staleness_tokens.tsv" >"$work/staleness_pairs.tsv"
+  rate=$(util rate "$(peak_of tweet)" 50)
+  say "staleness: Tweets at 50% of the Tweet peak ($rate/s) by $(wc -l <"$work/staleness_authors") authors; 1 in $staleness_sample followed up on a follower's timeline"
+  "$load" staleness --server="$address" --pairs="$work/staleness_pairs.tsv" --rate="$rate" \
+      --warmup="$warmup" --duration="$duration" --sample_every="$staleness_sample" \
+      --seed="$seed" --out="$raw/staleness.json" 2> >(sed 's/^/  /' >&2)
+fi
+
+for scenario in follow mix; do
+  has "$scenario" || continue
+  touch "$dirty"
+  closed_and_open "$scenario"
   if [[ $scenario == mix && -n $soak ]]; then
-    rate=$("$py" -c "import sys; print(max(1.0, float(sys.argv[1]) * float(sys.argv[2]) / 100))" "$peak" "$soak_load")
+    rate=$(util rate "$(peak_of mix)" "$soak_load")
     say "mix: soak, open loop at $soak_load% of peak ($rate calls/s) for $soak"
     run_load "mix-soak-$soak_load" --scenario=mix --rate="$rate" --concurrency=0 --duration="$soak"
   fi
 done
 
+# The write burst: --burst-count Tweets by random authors (any user, tokens
+# minted for all), as fast as --burst-concurrency calls in flight allow;
+# then the read anchor and the Timeline closed loop again, on the data as
+# the burst left it (new tweets at the newest end of the primary key, by
+# authors a reader mostly does not follow: the fan-out-on-read query's
+# worst case).
+if has burst; then
+  touch "$dirty"
+  "$load" mint --secret_file="$secret_file" --user_ids_file="$work/all_ids" --out="$work/burst_tokens.tsv"
+  say "burst: $burst_count Tweets by random authors, closed loop, concurrency $burst_concurrency"
+  "$load" run --server="$address" --workload="$work/burst_tokens.tsv" --scenario=tweet \
+      --concurrency="$burst_concurrency" --count="$burst_count" --seed="$seed" \
+      --out="$raw/burst-tweets.json" 2> >(sed 's/^/  /' >&2)
+  anchor_read anchor-read-after-burst
+  say "burst: Timeline closed loop again, concurrency $concurrency"
+  run_load burst-timeline-closed --scenario=timeline --concurrency="$concurrency"
+fi
+tier_memory at-end
+
 # ---- machine and report ------------------------------------------------------------
-"$py" - "$raw/machine.json" <<EOF
-import json, platform, sys, datetime, os
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
-mem_kb = int(next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")))
-json.dump({
-    "nproc": os.cpu_count(), "cpu_model": cpu, "ram_gib": round(mem_kb / 1048576, 1),
-    "kernel": platform.release(),
-    "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-    "mariadb": "$(db_sql "SELECT VERSION()")",
-    "load_average_at_start": "$loadavg_start",
-}, open(sys.argv[1], "w"), indent=2)
-EOF
-printf '{"preset": "%s", "duration": "%s", "warmup": "%s", "concurrency": %d, "loads": "%s", "users_sampled": %d, "pool_size": %d, "db_buffer_pool": "%s", "db_redo_log": "%s", "quick": %s, "scenarios": "%s", "soak": "%s", "soak_load": %d}\n' \
-  "$preset" "$duration" "$warmup" "$concurrency" "$loads" "$(wc -l <"$work/workload.tsv")" \
-  "$pool_size" "$buffer_pool" "$redo_log" "$([[ $quick == 1 ]] && echo true || echo false)" \
-  "$scenarios" "$soak" "$soak_load" >"$raw/settings.json"
+util machine-json "$raw/machine.json" "$(db_sql "SELECT VERSION()")" "$loadavg_start"
+util json-object "$raw/settings.json" preset="$preset" duration="$duration" warmup="$warmup" \
+  concurrency:="$concurrency" loads="$loads" users_sampled:="$(wc -l <"$work/workload.tsv")" \
+  small_users:="$(wc -l <"$work/workload-small.tsv")" \
+  pool_size:="$pool_size" db_buffer_pool="$buffer_pool" db_redo_log="$redo_log" \
+  quick:="$([[ $quick == 1 ]] && echo true || echo false)" scenarios="$scenarios" \
+  soak="$soak" soak_load:="$soak_load" tier:="$([[ $tier == 1 ]] && echo true || echo false)" \
+  tier_url="$tier_url" anchor_query="$anchor_query" anchor_duration="$anchor_duration" \
+  burst_count:="$burst_count" burst_concurrency:="$burst_concurrency" \
+  staleness_sample:="$staleness_sample" staleness_authors:="$staleness_authors" \
+  tokens=minted
 cp "$manifest" "$raw/manifest.json"
 "$py" "$repo/bench/report.py" "$raw" "$out" ${compare_with:+"$compare_with"}
 say "results: $out/results.md, $out/results.json, $out/latency_vs_load.png"

@@ -1,15 +1,34 @@
-// miniter_load_main.cc: miniter-load, the benchmark's gRPC load generator
-// (used by bench/run.sh). Two subcommands:
+// miniter_load_main.cc: miniter-load, the benchmark's load generator and
+// helper (used by bench/run.sh). Subcommands:
 //
 //   miniter-load login --server=H:P --emails_file=F --out=TOKENS.tsv
 //       logs each e-mail in (password "benchmark password") and writes
-//       "email<TAB>user_id<TAB>token" lines: real tokens for the load.
+//       "email<TAB>user_id<TAB>token" lines: real tokens, a few per second.
+//   miniter-load mint --secret_file=F --user_ids_file=F --out=TOKENS.tsv
+//       issues tokens with the server's own TokenService and secret (no
+//       Argon2, thousands per second): "user_id<TAB>token" lines.
+//   miniter-load health --server=H:P --wait=120s [--watch_pid=PID]
+//       waits until grpc.health.v1.Health/Check of --service answers
+//       SERVING (exit 0); exit 1 after --wait, 3 when PID exited first.
 //   miniter-load run --server=H:P --workload=W.tsv --scenario=S
-//                    (--concurrency=C | --rate=R) --duration=30s --out=R.json
-//       drives one scenario (timeline, tweet, follow, mix) closed-loop (C
-//       calls always in flight: peak throughput) or open-loop (calls
-//       started at a fixed rate R whatever the server does: latency under a
-//       given offered load), and writes counts and latency percentiles.
+//                    (--concurrency=C [--count=N] | --rate=R) --duration=30s
+//                    --out=R.json
+//       drives one scenario (timeline, tweet, follow, mix, health)
+//       closed-loop (C calls always in flight: peak throughput; with
+//       --count, until N calls were made, however long that takes) or
+//       open-loop (calls started at a fixed rate R whatever the server
+//       does: latency under a given offered load), and writes counts and
+//       latency percentiles.
+//   miniter-load anchor-read --database_url=URL --workload=W.tsv --threads=N
+//                    --duration=D --out=J.json [--query=in|derived]
+//       the raw fan-out-on-read query as a prepared statement, straight
+//       against MariaDB (sql_anchors.h).
+//   miniter-load anchor-insert --database_url=URL --user_ids_file=F
+//                    --threads=N --duration=D --out=J.json
+//       durable single-row INSERTs into tweets, prepared (sql_anchors.h).
+//   miniter-load staleness --server=H:P --pairs=P.tsv --rate=R
+//                    --duration=D --out=J.json
+//       follower staleness of Tweets at a fixed rate (staleness.h).
 //
 // Why not ghz alone: ghz (v0.120) varies metadata only through a Go
 // template re-parsed on every call, and one ghz process drives one method,
@@ -22,8 +41,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -35,6 +57,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -42,8 +65,13 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "miniter/v1/miniter.grpc.pb.h"
+#include "server/rules/token_service.h"
 #include "tools/bench_data.h"
+#include "tools/load_stats.h"
+#include "tools/sql_anchors.h"
+#include "tools/staleness.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "address of miniter-server");
 ABSL_FLAG(std::string, out, "", "output file (login: TSV; run: JSON)");
@@ -52,7 +80,8 @@ ABSL_FLAG(std::string, password, miniter::tools::kBenchPassword,
           "login: the password of every e-mail");
 ABSL_FLAG(std::string, workload, "",
           "run: TSV lines user_id<TAB>token<TAB>followee,followee,...");
-ABSL_FLAG(std::string, scenario, "timeline", "run: timeline, tweet, follow or mix");
+ABSL_FLAG(std::string, scenario, "timeline",
+          "run: timeline, tweet, follow, mix or health");
 ABSL_FLAG(int, concurrency, 0, "run: closed loop with this many calls in flight");
 ABSL_FLAG(double, rate, 0, "run: open loop, calls started per second");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(30), "run: measured time");
@@ -67,12 +96,49 @@ ABSL_FLAG(int, channels, 4,
 ABSL_FLAG(int, max_outstanding, 20000,
           "run: open loop stops starting calls past this many in flight "
           "(counted as dropped)");
-ABSL_FLAG(std::uint64_t, seed, 1, "run: random seed");
+ABSL_FLAG(std::uint64_t, seed, 1, "random seed");
+ABSL_FLAG(std::int64_t, count, 0,
+          "run (closed loop): stop after this many calls, measuring all of "
+          "them (no warm-up, no --duration)");
+// health
+ABSL_FLAG(absl::Duration, wait, absl::Seconds(120),
+          "health: give up after this long");
+ABSL_FLAG(std::string, service, "miniter.v1.Miniter",
+          "health, run --scenario=health: the service asked about");
+ABSL_FLAG(int, watch_pid, 0,
+          "health: stop waiting (exit 3) when this process has exited");
+// mint
+ABSL_FLAG(std::string, secret_file, "",
+          "mint: file holding the server's token secret");
+ABSL_FLAG(std::string, user_ids_file, "",
+          "mint: the user ids to issue tokens for; anchor-insert: the "
+          "authors (first column of each line)");
+ABSL_FLAG(absl::Duration, token_lifetime, absl::Hours(24),
+          "mint: lifetime of the tokens");
+// anchors
+ABSL_FLAG(std::string, database_url, "",
+          "anchor-read, anchor-insert: mysql://USER:PASSWORD@HOST:PORT/DB "
+          "(default: $MINITER_DATABASE_URL)");
+ABSL_FLAG(int, threads, 8,
+          "anchor-read, anchor-insert: threads, each with its own connection");
+ABSL_FLAG(std::string, query, "in",
+          "anchor-read: in (IN subquery) or derived (join with a derived "
+          "table of followees)");
+// staleness
+ABSL_FLAG(std::string, pairs, "",
+          "staleness: lines author_id<TAB>token<TAB>follower_id<TAB>token");
+ABSL_FLAG(int, sample_every, 20,
+          "staleness: follow up one OK Tweet in this many");
+ABSL_FLAG(absl::Duration, max_wait, absl::Seconds(10),
+          "staleness: a sampled tweet not seen by then counts as never seen");
+ABSL_FLAG(absl::Duration, poll_gap, absl::Milliseconds(2),
+          "staleness: pause between two Timeline polls of one sample");
 
 namespace miniter::tools {
 namespace {
 
 namespace pb = ::miniter::v1;
+namespace health = ::grpc::health::v1;
 using Clock = std::chrono::steady_clock;
 
 std::shared_ptr<grpc::Channel> NewChannel(int index) {
@@ -170,11 +236,12 @@ enum Kind {
   kTweet,
   kFollow,
   kUnfollow,
+  kHealth,  // grpc.health.v1.Health/Check: the server's cost floor
   kKindCount
 };
 constexpr const char* kKindNames[kKindCount] = {
     "timeline", "timeline_followed", "timeline_random",
-    "tweet",    "follow",            "unfollow"};
+    "tweet",    "follow",            "unfollow", "health"};
 
 struct Call {
   virtual ~Call() = default;
@@ -202,47 +269,16 @@ struct KindStats {
   std::int64_t page_tweets = 0, pages = 0;
 };
 
-std::string StatusCodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {
-      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
-      "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
-  const int c = static_cast<int>(code);
-  return c >= 0 && c <= 16 ? kNames[c] : absl::StrCat("CODE_", c);
-}
-
-std::string LatencyJson(std::vector<std::int64_t>& ns) {
-  if (ns.empty()) return "null";
-  std::sort(ns.begin(), ns.end());
-  auto at = [&](double q) {
-    std::size_t i = static_cast<std::size_t>(q * (ns.size() - 1) + 0.5);
-    return ns[std::min(i, ns.size() - 1)] / 1e6;
-  };
-  double sum = 0;
-  for (std::int64_t v : ns) sum += v;
-  return absl::StrFormat(
-      "{\"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"p999\": %.3f, "
-      "\"max\": %.3f, \"mean\": %.3f}",
-      at(0.5), at(0.9), at(0.99), at(0.999), ns.back() / 1e6,
-      sum / ns.size() / 1e6);
-}
-
-std::string ErrorsJson(const std::map<std::string, std::int64_t>& errors) {
-  std::vector<std::string> parts;
-  for (const auto& [code, n] : errors) {
-    parts.push_back(absl::StrFormat("\"%s\": %d", code, n));
-  }
-  return absl::StrCat("{", absl::StrJoin(parts, ", "), "}");
-}
-
 class Driver {
  public:
   Driver(std::vector<BenchUser> users, std::vector<std::string> texts)
       : users_(std::move(users)), texts_(std::move(texts)),
         rng_(absl::GetFlag(FLAGS_seed)) {
     for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_channels)); ++i) {
-      stubs_.push_back(pb::Miniter::NewStub(NewChannel(i)));
+      // Both services' calls on the same channels (TCP connections).
+      std::shared_ptr<grpc::Channel> channel = NewChannel(i);
+      stubs_.push_back(pb::Miniter::NewStub(channel));
+      health_stubs_.push_back(health::Health::NewStub(channel));
     }
     min_id_ = absl::GetFlag(FLAGS_min_user_id);
     max_id_ = absl::GetFlag(FLAGS_max_user_id);
@@ -251,20 +287,26 @@ class Driver {
     }
   }
 
-  int Run(const std::string& scenario, int concurrency, double rate) {
+  int Run(const std::string& scenario, int concurrency, double rate,
+          std::int64_t count) {
     scenario_ = scenario;
+    count_ = count;
     const auto warmup = absl::ToChronoNanoseconds(absl::GetFlag(FLAGS_warmup));
     const auto duration =
         absl::ToChronoNanoseconds(absl::GetFlag(FLAGS_duration));
     const Clock::time_point start = Clock::now();
     measure_from_ = start + warmup;
     end_ = measure_from_ + duration;
+    if (count_ > 0) {  // every call counts, however long they take
+      measure_from_ = start;
+      end_ = Clock::time_point::max();
+    }
     const bool open = rate > 0;
     const auto interval = std::chrono::nanoseconds(
         open ? static_cast<std::int64_t>(1e9 / rate) : 0);
     Clock::time_point next_due = start;
     if (!open) {
-      for (int i = 0; i < concurrency; ++i) Start(Clock::now());
+      for (int i = 0; i < concurrency && CountLeft(); ++i) Start(Clock::now());
     }
     for (;;) {
       Clock::time_point now = Clock::now();
@@ -280,7 +322,7 @@ class Driver {
           next_due += interval;
         }
       }
-      if (now >= end_ && outstanding_ == 0) break;
+      if ((now >= end_ || !CountLeft()) && outstanding_ == 0) break;
       Clock::time_point wake =
           open && next_due < end_ ? next_due : now + std::chrono::milliseconds(50);
       void* tag = nullptr;
@@ -296,17 +338,22 @@ class Driver {
       std::unique_ptr<Call> call(static_cast<Call*>(tag));
       --outstanding_;
       Record(*call, Clock::now());
-      if (!open && Clock::now() < end_) Start(Clock::now());
+      if (!open && Clock::now() < end_ && CountLeft()) Start(Clock::now());
     }
+    const absl::Duration measured =
+        count_ > 0 ? absl::FromChrono(Clock::now() - start)
+                   : absl::GetFlag(FLAGS_duration);
     if (scenario_ == "follow") UndoFollows();
     cq_.Shutdown();
     void* tag;
     bool ok;
     while (cq_.Next(&tag, &ok)) delete static_cast<Call*>(tag);
-    return WriteJson(concurrency, rate, absl::GetFlag(FLAGS_duration));
+    return WriteJson(concurrency, rate, measured);
   }
 
  private:
+  bool CountLeft() const { return count_ <= 0 || started_ < count_; }
+
   // Unfollows what the last Follow of each user added, so the generated
   // graph is as loaded for the next run. Due after the end: not measured.
   void UndoFollows() {
@@ -337,6 +384,8 @@ class Driver {
     Kind kind;
     if (scenario_ == "timeline") {
       kind = kTimeline;
+    } else if (scenario_ == "health") {
+      kind = kHealth;
     } else if (scenario_ == "tweet") {
       kind = kTweet;
     } else if (scenario_ == "follow") {
@@ -353,7 +402,15 @@ class Driver {
       call.context.set_deadline(deadline);
       call.context.AddMetadata("authorization", user.authorization);
     };
-    if (kind == kTimeline || kind == kTimelineFollowed ||
+    if (kind == kHealth) {
+      health::HealthCheckRequest request;
+      request.set_service(absl::GetFlag(FLAGS_service));
+      auto* call = new TypedCall<health::HealthCheckResponse>;
+      prepare(*call);
+      call->reader = health_stubs_[(next_stub_ - 1) % health_stubs_.size()]
+                         ->PrepareAsyncCheck(&call->context, request, &cq_);
+      Launch(call);
+    } else if (kind == kTimeline || kind == kTimelineFollowed ||
         kind == kTimelineRandom) {
       pb::TimelineRequest request;
       request.set_page_size(absl::GetFlag(FLAGS_page_size));
@@ -494,24 +551,13 @@ class Driver {
     return 0;
   }
 
-  static std::string JsonEscape(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-      if (c == '"' || c == '\\') out += '\\';
-      if (static_cast<unsigned char>(c) < 0x20) {
-        out += ' ';
-        continue;
-      }
-      out += c;
-    }
-    return out;
-  }
-
   std::vector<BenchUser> users_;
   std::vector<std::string> texts_;
   Rng rng_;
   std::vector<std::unique_ptr<pb::Miniter::Stub>> stubs_;
+  std::vector<std::unique_ptr<health::Health::Stub>> health_stubs_;
   std::size_t next_stub_ = 0;
+  std::int64_t count_ = 0;
   grpc::CompletionQueue cq_;
   std::string scenario_;
   std::uint64_t min_id_ = 1, max_id_ = 0;
@@ -525,14 +571,16 @@ class Driver {
 int RunLoad() {
   const std::string scenario = absl::GetFlag(FLAGS_scenario);
   if (scenario != "timeline" && scenario != "tweet" && scenario != "follow" &&
-      scenario != "mix") {
-    return Fail("--scenario must be timeline, tweet, follow or mix");
+      scenario != "mix" && scenario != "health") {
+    return Fail("--scenario must be timeline, tweet, follow, mix or health");
   }
   const int concurrency = absl::GetFlag(FLAGS_concurrency);
   const double rate = absl::GetFlag(FLAGS_rate);
   if ((concurrency > 0) == (rate > 0)) {
     return Fail("give exactly one of --concurrency (closed) or --rate (open)");
   }
+  const std::int64_t count = absl::GetFlag(FLAGS_count);
+  if (count > 0 && rate > 0) return Fail("--count is for the closed loop");
   std::ifstream in(absl::GetFlag(FLAGS_workload));
   if (!in) return Fail("cannot read --workload");
   std::vector<BenchUser> users;
@@ -561,7 +609,171 @@ int RunLoad() {
   std::vector<std::string> texts;
   for (int i = 0; i < 1000; ++i) texts.push_back(MakeTweetText(text_rng));
   Driver driver(std::move(users), std::move(texts));
-  return driver.Run(scenario, concurrency, rate);
+  return driver.Run(scenario, concurrency, rate, count);
+}
+
+// ---- health -----------------------------------------------------------------
+
+// Whether `pid` still runs (a zombie, a child that exited but was not yet
+// reaped by its parent, counts as gone).
+bool ProcessAlive(int pid) {
+  if (::kill(pid, 0) != 0) return false;
+  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const std::size_t paren = line.rfind(')');
+  return paren == std::string::npos || paren + 2 >= line.size() ||
+         line[paren + 2] != 'Z';
+}
+
+int Health() {
+  const std::string server = absl::GetFlag(FLAGS_server);
+  const std::string service = absl::GetFlag(FLAGS_service);
+  const int pid = absl::GetFlag(FLAGS_watch_pid);
+  const absl::Duration wait = absl::GetFlag(FLAGS_wait);
+  std::fprintf(stderr,
+               "miniter-load health: waiting up to %s for %s to answer "
+               "grpc.health.v1.Health/Check of \"%s\" with SERVING%s\n",
+               absl::FormatDuration(wait).c_str(), server.c_str(),
+               service.c_str(),
+               pid > 0 ? absl::StrCat(" (while process ", pid, " runs)").c_str() : "");
+  const absl::Time start = absl::Now();
+  absl::Time last_report = start;
+  std::string last = "no answer yet";
+  for (;;) {
+    if (pid > 0 && !ProcessAlive(pid)) {
+      std::fprintf(stderr, "miniter-load health: process %d exited (last: %s)\n",
+                   pid, last.c_str());
+      return 3;
+    }
+    // A new channel (and connection) for every attempt: a channel whose
+    // connection was refused retries only after gRPC's reconnect backoff,
+    // which added ~5 s between the server listening and this noticing it.
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    auto stub = health::Health::NewStub(grpc::CreateCustomChannel(
+        server, grpc::InsecureChannelCredentials(), args));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    health::HealthCheckRequest request;
+    request.set_service(service);
+    health::HealthCheckResponse response;
+    const grpc::Status status = stub->Check(&context, request, &response);
+    if (status.ok() && response.status() == health::HealthCheckResponse::SERVING) {
+      std::fprintf(stderr, "miniter-load health: %s is SERVING after %s\n",
+                   server.c_str(),
+                   absl::FormatDuration(absl::Trunc(absl::Now() - start,
+                                                    absl::Milliseconds(1))).c_str());
+      return 0;
+    }
+    last = status.ok()
+               ? absl::StrCat("status ", health::HealthCheckResponse::ServingStatus_Name(
+                                             response.status()))
+               : absl::StrCat(StatusCodeName(status.error_code()), ": ",
+                              status.error_message());
+    const absl::Time now = absl::Now();
+    if (now - start >= wait) {
+      std::fprintf(stderr, "miniter-load health: %s not SERVING after %s (last: %s)\n",
+                   server.c_str(), absl::FormatDuration(wait).c_str(), last.c_str());
+      return 1;
+    }
+    if (now - last_report >= absl::Seconds(10)) {
+      last_report = now;
+      std::fprintf(stderr, "miniter-load health: still waiting after %s (last: %s)\n",
+                   absl::FormatDuration(absl::Trunc(now - start, absl::Seconds(1))).c_str(),
+                   last.c_str());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+// ---- mint -------------------------------------------------------------------
+
+int Mint() {
+  std::ifstream secret_in(absl::GetFlag(FLAGS_secret_file));
+  if (!secret_in) return Fail("cannot read --secret_file");
+  std::string secret((std::istreambuf_iterator<char>(secret_in)),
+                     std::istreambuf_iterator<char>());
+  // As the server reads its --token_secret_file.
+  while (!secret.empty() && absl::ascii_isspace(static_cast<unsigned char>(secret.back()))) {
+    secret.pop_back();
+  }
+  absl::StatusOr<std::unique_ptr<rules::TokenService>> tokens =
+      rules::TokenService::Create(secret, absl::GetFlag(FLAGS_token_lifetime));
+  if (!tokens.ok()) return Fail(tokens.status().ToString());
+  absl::StatusOr<std::vector<std::uint64_t>> ids =
+      ReadIdColumn(absl::GetFlag(FLAGS_user_ids_file));
+  if (!ids.ok()) return Fail(ids.status().ToString());
+  const absl::Time now = absl::Now();
+  std::string text;
+  for (std::uint64_t id : *ids) {
+    absl::StatusOr<rules::IssuedToken> token = (*tokens)->Issue(id, now);
+    if (!token.ok()) return Fail(token.status().ToString());
+    absl::StrAppend(&text, id, "\t", token->token, "\n");
+  }
+  if (absl::Status written = WriteTextFile(absl::GetFlag(FLAGS_out), text);
+      !written.ok()) {
+    return Fail(written.ToString());
+  }
+  return 0;
+}
+
+// ---- anchors and staleness -----------------------------------------------------
+
+absl::StatusOr<SqlAnchorOptions> AnchorOptions() {
+  SqlAnchorOptions options;
+  options.database_url = absl::GetFlag(FLAGS_database_url);
+  if (options.database_url.empty()) {
+    if (const char* env = std::getenv("MINITER_DATABASE_URL")) options.database_url = env;
+  }
+  if (options.database_url.empty()) {
+    return absl::InvalidArgumentError("--database_url (or MINITER_DATABASE_URL) is required");
+  }
+  options.threads = absl::GetFlag(FLAGS_threads);
+  options.warmup = absl::GetFlag(FLAGS_warmup);
+  options.duration = absl::GetFlag(FLAGS_duration);
+  options.seed = absl::GetFlag(FLAGS_seed);
+  options.out = absl::GetFlag(FLAGS_out);
+  options.query = absl::GetFlag(FLAGS_query);
+  return options;
+}
+
+int AnchorRead() {
+  absl::StatusOr<SqlAnchorOptions> options = AnchorOptions();
+  if (!options.ok()) return Fail(options.status().ToString());
+  absl::StatusOr<std::vector<std::uint64_t>> readers =
+      ReadIdColumn(absl::GetFlag(FLAGS_workload));
+  if (!readers.ok()) return Fail(readers.status().ToString());
+  options->readers = *std::move(readers);
+  return RunAnchorRead(*options);
+}
+
+int AnchorInsert() {
+  absl::StatusOr<SqlAnchorOptions> options = AnchorOptions();
+  if (!options.ok()) return Fail(options.status().ToString());
+  absl::StatusOr<std::vector<std::uint64_t>> authors =
+      ReadIdColumn(absl::GetFlag(FLAGS_user_ids_file));
+  if (!authors.ok()) return Fail(authors.status().ToString());
+  options->authors = *std::move(authors);
+  return RunAnchorInsert(*options);
+}
+
+int Staleness() {
+  StalenessOptions options;
+  options.server = absl::GetFlag(FLAGS_server);
+  options.pairs_file = absl::GetFlag(FLAGS_pairs);
+  options.rate = absl::GetFlag(FLAGS_rate);
+  options.warmup = absl::GetFlag(FLAGS_warmup);
+  options.duration = absl::GetFlag(FLAGS_duration);
+  options.sample_every = absl::GetFlag(FLAGS_sample_every);
+  options.max_wait = absl::GetFlag(FLAGS_max_wait);
+  options.poll_gap = absl::GetFlag(FLAGS_poll_gap);
+  options.call_timeout = absl::GetFlag(FLAGS_call_timeout);
+  options.page_size = absl::GetFlag(FLAGS_page_size);
+  options.channels = absl::GetFlag(FLAGS_channels);
+  options.seed = absl::GetFlag(FLAGS_seed);
+  options.out = absl::GetFlag(FLAGS_out);
+  return RunStaleness(options);
 }
 
 }  // namespace
@@ -569,12 +781,19 @@ int RunLoad() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "miniter-load login|run [flags]: the benchmark's gRPC load generator; "
-      "see bench/README.md.");
+      "miniter-load login|mint|health|run|anchor-read|anchor-insert|staleness "
+      "[flags]: the benchmark's load generator; see bench/README.md.");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   const std::string command = args.size() > 1 ? args[1] : "";
   if (command == "login") return miniter::tools::Login();
   if (command == "run") return miniter::tools::RunLoad();
-  std::fprintf(stderr, "usage: miniter-load login|run [flags] (--help)\n");
+  if (command == "mint") return miniter::tools::Mint();
+  if (command == "health") return miniter::tools::Health();
+  if (command == "anchor-read") return miniter::tools::AnchorRead();
+  if (command == "anchor-insert") return miniter::tools::AnchorInsert();
+  if (command == "staleness") return miniter::tools::Staleness();
+  std::fprintf(stderr,
+               "usage: miniter-load login|mint|health|run|anchor-read|"
+               "anchor-insert|staleness [flags] (--help)\n");
   return 2;
 }

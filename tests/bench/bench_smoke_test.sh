@@ -4,14 +4,17 @@
 # measurement) against a throwaway MariaDB in STATE_DIR and checks that
 # every scenario was measured with calls succeeding and none failing (the
 # mix's soak run too), that the anchor was run twice, that the loaded data
-# was snapshotted and marked dirty, and that the Markdown table and the
-# plot were written. The figures of such a
-# short run mean nothing; what matters is that the pipeline still works.
+# was snapshotted and marked dirty, that the newer measurements exist (the
+# prepared read anchor before and after the write burst, the INSERT
+# anchor, Health/Check, the small-reader run, follower staleness, the
+# burst's count, tier memory) and that the Targets table, the Markdown
+# table and the plot were written. The figures of such a short run mean
+# nothing; what matters is that the pipeline still works.
 #
 #   tests/bench/bench_smoke_test.sh BUILD_DIR STATE_DIR
 set -euo pipefail
 
-[[ $# -eq 2 ]] || { sed -n '2,11p' "$0" >&2; exit 2; }
+[[ $# -eq 2 ]] || { sed -n '2,14p' "$0" >&2; exit 2; }
 build_dir=$1
 state_dir=$2
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -63,6 +66,41 @@ for name in ("timeline", "tweet", "follow", "mix"):
                             f"{run['dropped']} dropped; first: {run['first_error']}")
     if name == "timeline" and sc and sc["peak"] and not sc["peak"]["avg_tweets_per_page"] > 0:
         problems.append("timeline pages came back empty")
+# The issue's targets: every figure measured (met or not does not matter
+# in a quick run), each anchor with its rate.
+md = open(os.path.join(out, "results.md")).read()
+if "### Targets" not in md:
+    problems.append("results.md has no Targets table")
+for t in r.get("targets", []):
+    if t["figure"] is None:
+        problems.append(f"target not measured: {t['name']}")
+    if t["kind"] == "ratio_min" and not (t["anchor_value"] or 0) > 0:
+        problems.append(f"target without its anchor: {t['name']}")
+if len(r.get("targets", [])) != 8:
+    problems.append(f"expected 8 targets, got {len(r.get('targets', []))}")
+for key in ("read", "read_after_burst", "insert"):
+    a = r["anchors"].get(key)
+    if not a or not a["qps"] > 0 or a["error_count"]:
+        problems.append(f"anchor {key} missing, empty or failing: {a and a['first_error']}")
+for key in ("read", "read_after_burst"):
+    forms = (r["anchors"].get(key) or {}).get("forms") or {}
+    if sorted(forms) != ["derived", "in"] or not all(f["qps"] > 0 for f in forms.values()):
+        problems.append(f"anchor {key}: both SQL forms should have run: {sorted(forms)}")
+for key in ("health", "timeline_small"):
+    run = r.get(key)
+    if not run or not run["qps"] > 0 or run["error_count"]:
+        problems.append(f"{key} run missing, empty or failing: {run and run['first_error']}")
+b = r.get("burst") or {}
+tw = b.get("tweets") or {}
+if tw.get("ok") != r["settings"]["burst_count"] or tw.get("error_count"):
+    problems.append(f"burst: {tw.get('ok')} of {r['settings']['burst_count']} tweets, "
+                    f"{tw.get('error_count')} errors")
+st = r.get("staleness") or {}
+if not st.get("seen") or st.get("never_seen") or st.get("tweet_error_count") or st.get("poll_error_count"):
+    problems.append(f"staleness: {st.get('seen')} seen, {st.get('never_seen')} never, "
+                    f"errors {st.get('first_error')}")
+if r["settings"].get("tier") is not True or not r.get("tier_memory"):
+    problems.append("the memory tier was not on, or its memory not recorded")
 if problems:
     sys.exit("bench_smoke: FAILED:\n  " + "\n  ".join(problems))
 print("bench_smoke: every scenario measured, no errors; results.md and the plot written")
