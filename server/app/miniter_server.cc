@@ -151,15 +151,15 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
       std::make_shared<rules::MiniterRules>(std::move(dependencies)),
       options.trusted_proxies);
 
-  // gRPC's built-in health service does not register its descriptors;
-  // touching ours links them in, so reflection can describe it.
-  (void)grpc::health::v1::HealthCheckRequest::descriptor();
-  grpc::EnableDefaultHealthCheckService(true);
+  // Our own health service rather than gRPC's default one: its Watch
+  // streams end at shutdown (health_service.h).
+  server->health_ = std::make_unique<HealthService>();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen_address, *credentials,
                            &server->port_);
   builder.RegisterService(server->service_.get());
+  builder.RegisterService(server->health_.get());
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   auto ms = [](absl::Duration d) {
     return static_cast<int>(absl::ToInt64Milliseconds(d));
@@ -220,10 +220,8 @@ void MiniterServer::WatchDatabaseHealthOnce() {
     serving_ = serving;
   }
   first_health_check_ = false;
-  grpc::HealthCheckServiceInterface* health =
-      server_->GetHealthCheckService();
-  health->SetServingStatus(serving);
-  health->SetServingStatus(kServiceName, serving);
+  health_->SetServing("", serving);
+  health_->SetServing(kServiceName, serving);
 }
 
 void MiniterServer::WatchDatabaseHealth() {
@@ -239,8 +237,9 @@ void MiniterServer::Shutdown() {
   stop_health_watch_.Notify();
   if (health_watcher_.joinable()) health_watcher_.join();
   // Health first, so load balancers stop routing here while in-flight calls
-  // finish. Shutdown() on the health service also freezes it at NOT_SERVING.
-  server_->GetHealthCheckService()->Shutdown();
+  // finish: it freezes at NOT_SERVING, and each Watch stream is told so and
+  // then ends, so that no watcher holds the server open through its grace.
+  health_->Shutdown();
   // Keep serving while the load balancer's health checks notice: gRPC's
   // Shutdown() refuses streams a proxy may already have sent on its open
   // connection, and HAProxy cannot resend those (only failed connects).

@@ -12,6 +12,7 @@
 #include "absl/synchronization/notification.h"
 #include "grpcpp/grpcpp.h"
 #include "server/api/miniter_service.h"
+#include "server/app/health_service.h"
 #include "server/app/server_options.h"
 #include "server/storage/database_health.h"
 
@@ -55,6 +56,7 @@ class MiniterServer {
   std::string database_target_;
   std::shared_ptr<storage::DatabaseHealth> database_health_;
   std::unique_ptr<api::MiniterService> service_;
+  std::unique_ptr<HealthService> health_;
   std::unique_ptr<grpc::Server> server_;
   absl::Notification stop_health_watch_;
   std::thread health_watcher_;

@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/integration/test_environment.h"
 
 namespace miniter::testing {
@@ -359,6 +360,37 @@ TEST_F(MiniterApiTest, ConnectionsAreAgedOut) {
   // machine and fails if connections are never aged.
   EXPECT_TRUE(channel->WaitForStateChange(
       GRPC_CHANNEL_READY, absl::ToChronoTime(absl::Now() + absl::Seconds(10))));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+// At shutdown a Health.Watch stream is told NOT_SERVING and then ended by
+// the server, so it does not hold the server open for the whole grace.
+TEST_F(MiniterApiTest, ShutdownEndsHealthWatchStreams) {
+  app::ServerOptions options = TestServerOptions(TestDatabaseUrl());
+  options.shutdown_grace = absl::Seconds(20);
+  absl::StatusOr<std::unique_ptr<app::MiniterServer>> server =
+      app::MiniterServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", (*server)->port()),
+      grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(30));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service("miniter.v1.Miniter");
+  auto stream = health->Watch(&context, request);
+  grpc::health::v1::HealthCheckResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  const absl::Time start = absl::Now();
+  std::thread stopper([&] { (*server)->Shutdown(); });
+  ASSERT_TRUE(stream->Read(&response));
+  EXPECT_EQ(response.status(),
+            grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_FALSE(stream->Read(&response));
+  EXPECT_TRUE(stream->Finish().ok());
+  stopper.join();
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 

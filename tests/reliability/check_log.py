@@ -285,6 +285,12 @@ def main():
         require(status.endswith("status=0"), f"server did not exit cleanly: {status}")
         require(exited - fault_begin <= grace_ms + 500,
                 f"exit took {exited - fault_begin} ms, grace is {grace_ms} ms")
+        # The driver's Health.Watch stream is open throughout: the server
+        # must end it (NOT_SERVING, then OK) instead of waiting out its
+        # grace, so it exits once the few in-flight calls are done.
+        require(exited - fault_begin <= 2000,
+                f"exit took {exited - fault_begin} ms with only short calls "
+                "in flight: something held the server open")
         # In flight at SIGTERM: sent before it and answered after it.
         in_flight = [c for c in answered if c.sent < fault_begin <= c.done]
         numbers["in_flight_at_sigterm"] = len(in_flight)
@@ -296,6 +302,9 @@ def main():
         numbers["health_at_sigterm"] = [s for _, s in term_health]
         require(term_health and term_health[0][1] == "NOT_SERVING",
                 f"health after SIGTERM: {term_health}, NOT_SERVING not first")
+        require(any(s == "ended:OK" for _, s in term_health),
+                f"health after SIGTERM: {term_health}, the Watch stream "
+                "was not ended by the server")
         require_recovery(RECOVERY_MS)
     elif args.scenario == "server_kill":
         require_recovery(RECOVERY_MS)
