@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
       "serving miniter.v1.Miniter on ", options->listen_address, " (port ",
       (*server)->port(), ", ",
       options->tls_cert_file.empty() ? "plaintext" : "TLS", "), database ",
-      (*server)->database_target()));
+      (*server)->database_target(), ", memory tier ",
+      options->redis_url.empty() ? "none" : options->redis_url));
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);

@@ -103,7 +103,11 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
   if (!tokens.ok()) return tokens.status();
 
   // Migrations first: the memory tier's outbox table must exist before
-  // the stores start sweeping it.
+  // the stores start sweeping it. Each step says what it waits for, so a
+  // slow start can be told apart from a hung one in the log.
+  LogLine(absl::StrCat("starting: checking the database schema (waiting up "
+                       "to ", absl::FormatDuration(options.database_wait),
+                       " for the database)"));
   if (options.apply_migrations) {
     absl::StatusOr<std::vector<int>> applied =
         RetryWhileUnavailable<std::vector<int>>(options.database_wait, [&] {
@@ -123,6 +127,8 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
 
   storage::MySqlOptions database = options.database;
   if (!options.redis_url.empty()) {
+    LogLine(absl::StrCat("starting: memory tier at ", options.redis_url,
+                         " (used once it answers; MariaDB alone until then)"));
     storage::redis::RedisTierOptions tier;
     tier.url = options.redis_url;
     tier.retention = options.database.timeline.retention;
