@@ -91,9 +91,8 @@ absl::StatusOr<std::vector<TweetRecord>> DatabaseTimelineReader::Read(
                                     : sources.horizon;
             AddMergedIds(connection, sources.merged_followees, before, lower,
                          limit, ids);
-            SortNewestFirstUnique(ids);
           }
-          if (ids.size() > limit) ids.resize(limit);
+          KeepNewestUnique(ids, limit);
           // At or below the horizon home rows may be incomplete (trimmed,
           // or older than a follow's backfill): the direct query serves it.
           if (ids.size() < limit && sources.horizon > 0) {

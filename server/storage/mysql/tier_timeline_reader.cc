@@ -69,9 +69,8 @@ TierTimelineReader::Read(const TimelinePageQuery& query) {
         return std::nullopt;
       }
     }
-    SortNewestFirstUnique(ids);
   }
-  if (ids.size() > limit) ids.resize(limit);
+  KeepNewestUnique(ids, limit);
   // Short of a page: below the floor the entry no longer has ids the
   // database still has (the database path serves that page); at or below
   // the horizon the direct query does, as without a tier.

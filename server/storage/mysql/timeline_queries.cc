@@ -201,6 +201,28 @@ void FetchTweets(PooledConnection& connection, const std::vector<TweetId>& ids,
   }
 }
 
+void KeepNewestUnique(std::vector<TweetId>& ids, std::size_t limit) {
+  // The newest `limit` distinct ids are among the newest `limit` + d
+  // elements, d being the duplicates among those (rare: a merged author's
+  // tweets that also have home rows from before the crossing). Select
+  // twice the page first; only if duplicates ate into it sort everything.
+  const std::size_t candidates = 2 * limit;
+  if (ids.size() > candidates + 16) {
+    // Permutes `ids` but keeps every element, for the full sort below.
+    std::nth_element(ids.begin(), ids.begin() + (candidates - 1), ids.end(),
+                     std::greater<TweetId>());
+    std::vector<TweetId> newest(ids.begin(), ids.begin() + candidates);
+    SortNewestFirstUnique(newest);
+    if (newest.size() >= limit) {
+      newest.resize(limit);
+      ids = std::move(newest);
+      return;
+    }
+  }
+  SortNewestFirstUnique(ids);
+  if (ids.size() > limit) ids.resize(limit);
+}
+
 void SortNewestFirstUnique(std::vector<TweetId>& ids) {
   std::sort(ids.begin(), ids.end(), std::greater<TweetId>());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
