@@ -1,7 +1,12 @@
 // miniter_service.cc: proto <-> rules translation for each RPC.
 #include "server/api/miniter_service.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
@@ -98,9 +103,33 @@ std::string ClientAddress(absl::string_view grpc_peer,
   return std::string(last.empty() ? address : last);
 }
 
+std::string RateLimitKey(absl::string_view address, int ipv6_prefix_bits) {
+  in6_addr ip6;
+  const std::string text(address);
+  if (inet_pton(AF_INET6, text.c_str(), &ip6) != 1) return text;
+  if (IN6_IS_ADDR_V4MAPPED(&ip6)) {
+    in_addr ip4;
+    std::memcpy(&ip4, &ip6.s6_addr[12], sizeof(ip4));
+    char buffer[INET_ADDRSTRLEN];
+    if (inet_ntop(AF_INET, &ip4, buffer, sizeof(buffer)) == nullptr) return text;
+    return buffer;
+  }
+  const int bits = std::clamp(ipv6_prefix_bits, 0, 128);
+  for (int i = 0; i < 16; ++i) {
+    const int keep = std::clamp(bits - 8 * i, 0, 8);
+    ip6.s6_addr[i] &= static_cast<unsigned char>(0xff00 >> keep);
+  }
+  char buffer[INET6_ADDRSTRLEN];
+  if (inet_ntop(AF_INET6, &ip6, buffer, sizeof(buffer)) == nullptr) return text;
+  return absl::StrCat(buffer, "/", bits);
+}
+
 MiniterService::MiniterService(std::shared_ptr<rules::MiniterRules> rules,
-                               std::set<std::string> trusted_proxies)
-    : rules_(std::move(rules)), trusted_proxies_(std::move(trusted_proxies)) {}
+                               std::set<std::string> trusted_proxies,
+                               int ipv6_prefix_bits)
+    : rules_(std::move(rules)),
+      trusted_proxies_(std::move(trusted_proxies)),
+      ipv6_prefix_bits_(ipv6_prefix_bits) {}
 
 std::string MiniterService::Peer(const grpc::ServerContext& context) const {
   absl::string_view forwarded_for;
@@ -112,7 +141,9 @@ std::string MiniterService::Peer(const grpc::ServerContext& context) const {
       forwarded_for = absl::string_view(it->second.data(), it->second.size());
     }
   }
-  return ClientAddress(context.peer(), forwarded_for, trusted_proxies_);
+  return RateLimitKey(
+      ClientAddress(context.peer(), forwarded_for, trusted_proxies_),
+      ipv6_prefix_bits_);
 }
 
 absl::StatusOr<storage::UserId> MiniterService::Caller(

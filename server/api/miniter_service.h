@@ -38,12 +38,21 @@ std::string ClientAddress(absl::string_view grpc_peer,
                           absl::string_view forwarded_for,
                           const std::set<std::string>& trusted_proxies);
 
+// The key rate limits count an address under: IPv4 addresses as they are,
+// IPv6 addresses by their first `ipv6_prefix_bits` bits ("2001:db8:1:2::/64"
+// for 64), since one host usually holds a whole /64 and could otherwise
+// pick a fresh key per call; IPv4-mapped IPv6 addresses as the IPv4 one.
+// Anything else (unix:, in-process) is its own key.
+std::string RateLimitKey(absl::string_view address, int ipv6_prefix_bits);
+
 // Thread-safe: the sync gRPC server calls it from many threads.
 class MiniterService final : public miniter::v1::Miniter::Service {
  public:
-  // `trusted_proxies`: see ClientAddress.
+  // `trusted_proxies`: see ClientAddress; `ipv6_prefix_bits`: see
+  // RateLimitKey.
   explicit MiniterService(std::shared_ptr<rules::MiniterRules> rules,
-                          std::set<std::string> trusted_proxies = {});
+                          std::set<std::string> trusted_proxies = {},
+                          int ipv6_prefix_bits = 64);
 
   grpc::Status SignUp(grpc::ServerContext* context,
                       const miniter::v1::SignUpRequest* request,
@@ -70,11 +79,13 @@ class MiniterService final : public miniter::v1::Miniter::Service {
   absl::StatusOr<storage::UserId> Caller(
       const grpc::ServerContext& context) const;
 
-  // ClientAddress for this call.
+  // The rate-limit key of this call's client (ClientAddress, then
+  // RateLimitKey).
   std::string Peer(const grpc::ServerContext& context) const;
 
   std::shared_ptr<rules::MiniterRules> rules_;
   const std::set<std::string> trusted_proxies_;
+  const int ipv6_prefix_bits_;
 };
 
 }  // namespace miniter::api

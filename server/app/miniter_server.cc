@@ -155,7 +155,7 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
   dependencies.rate_limits = options.rate_limits;
   server->service_ = std::make_unique<api::MiniterService>(
       std::make_shared<rules::MiniterRules>(std::move(dependencies)),
-      options.trusted_proxies);
+      options.trusted_proxies, options.rate_limit_ipv6_prefix);
 
   // Our own health service rather than gRPC's default one: its Watch
   // streams end at shutdown (health_service.h).

@@ -78,6 +78,10 @@ ABSL_FLAG(std::string, tweet_rate_per_peer, "",
 ABSL_FLAG(std::string, tweet_rate_per_account, "",
           "Tweets per account. Env MINITER_TWEET_RATE_PER_ACCOUNT; default "
           "60/1m. All rate limits are per server process.");
+ABSL_FLAG(int, rate_limit_ipv6_prefix, -1,
+          "Rate limits count IPv6 clients per prefix of this many bits (one "
+          "host usually holds a /64). Env MINITER_RATE_LIMIT_IPV6_PREFIX; "
+          "default 64.");
 ABSL_FLAG(std::string, trusted_proxies, "",
           "Comma-separated IPs of proxies (load balancers) whose last "
           "x-forwarded-for address is used as the client address for rate "
@@ -264,6 +268,19 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
     }
     options.rate_limits.login_backoff_per_email_and_peer = *policy;
   }
+  int ipv6_prefix = absl::GetFlag(FLAGS_rate_limit_ipv6_prefix);
+  if (ipv6_prefix == -1) {
+    ipv6_prefix = 64;
+    if (const char* env = std::getenv("MINITER_RATE_LIMIT_IPV6_PREFIX");
+        env != nullptr && !absl::SimpleAtoi(env, &ipv6_prefix)) {
+      ipv6_prefix = -1;
+    }
+  }
+  if (ipv6_prefix < 1 || ipv6_prefix > 128) {
+    return absl::InvalidArgumentError(
+        "rate_limit_ipv6_prefix must be between 1 and 128");
+  }
+  options.rate_limit_ipv6_prefix = ipv6_prefix;
   for (absl::string_view proxy : absl::StrSplit(
            FlagOrEnv(FLAGS_trusted_proxies, "MINITER_TRUSTED_PROXIES"), ',',
            absl::SkipWhitespace())) {

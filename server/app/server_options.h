@@ -62,6 +62,9 @@ struct ServerOptions {
   // Direct peers (IP addresses) whose last x-forwarded-for address is
   // taken as the client's for rate limits, e.g. the load balancer.
   std::set<std::string> trusted_proxies;
+  // IPv6 clients are counted per prefix of this length (one host usually
+  // holds a /64); 128 counts each address.
+  int rate_limit_ipv6_prefix = 64;
 
   static rules::RateLimitOptions DefaultRateLimits() {
     rules::RateLimitOptions limits;

@@ -26,6 +26,21 @@ TEST(ClientAddressTest, TakesTheAddressOfTheGrpcPeer) {
   EXPECT_EQ(ClientAddress("unix:/tmp/s", "", {}), "unix:/tmp/s");
 }
 
+TEST(RateLimitKeyTest, IPv6ClientsAreCountedPerPrefix) {
+  // Two addresses of one /64 share a key; another /64 does not.
+  EXPECT_EQ(RateLimitKey("2001:db8:1:2:aaaa::1", 64), "2001:db8:1:2::/64");
+  EXPECT_EQ(RateLimitKey("2001:db8:1:2:ffff:ffff:ffff:ffff", 64),
+            "2001:db8:1:2::/64");
+  EXPECT_EQ(RateLimitKey("2001:db8:1:3::1", 64), "2001:db8:1:3::/64");
+  EXPECT_EQ(RateLimitKey("2001:db8:1:2:aaaa::1", 48), "2001:db8:1::/48");
+  EXPECT_EQ(RateLimitKey("2001:db8:1:2:aaaa::1", 60), "2001:db8:1::/60");
+  EXPECT_EQ(RateLimitKey("2001:db8::1", 128), "2001:db8::1/128");
+  // IPv4, IPv4 mapped into IPv6, and other schemes.
+  EXPECT_EQ(RateLimitKey("10.1.2.3", 64), "10.1.2.3");
+  EXPECT_EQ(RateLimitKey("::ffff:10.1.2.3", 64), "10.1.2.3");
+  EXPECT_EQ(RateLimitKey("unix:/tmp/s", 64), "unix:/tmp/s");
+}
+
 TEST(ClientAddressTest, ForwardedForCountsOnlyFromATrustedProxy) {
   const std::set<std::string> proxies = {"10.0.0.5"};
   // Anyone else's header is the client's own claim: ignored.
