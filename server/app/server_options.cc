@@ -78,6 +78,10 @@ ABSL_FLAG(std::string, tweet_rate_per_peer, "",
 ABSL_FLAG(std::string, tweet_rate_per_account, "",
           "Tweets per account. Env MINITER_TWEET_RATE_PER_ACCOUNT; default "
           "60/1m. All rate limits are per server process.");
+ABSL_FLAG(int, max_calls_per_account, -1,
+          "Calls of one signed-in account running at once (Tweet, Follow, "
+          "Unfollow, Timeline); more get RESOURCE_EXHAUSTED with a retry "
+          "hint. 0: no limit. Env MINITER_MAX_CALLS_PER_ACCOUNT; default 4.");
 ABSL_FLAG(int, rate_limit_ipv6_prefix, -1,
           "Rate limits count IPv6 clients per prefix of this many bits (one "
           "host usually holds a /64). Env MINITER_RATE_LIMIT_IPV6_PREFIX; "
@@ -267,6 +271,20 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
           "login_backoff_per_email_and_peer: ", policy.status().message()));
     }
     options.rate_limits.login_backoff_per_email_and_peer = *policy;
+  }
+  int per_account = absl::GetFlag(FLAGS_max_calls_per_account);
+  if (per_account == -1) {
+    if (const char* env = std::getenv("MINITER_MAX_CALLS_PER_ACCOUNT");
+        env != nullptr && !absl::SimpleAtoi(env, &per_account)) {
+      per_account = -2;
+    }
+  }
+  if (per_account < -1 || per_account > 100000) {
+    return absl::InvalidArgumentError(
+        "max_calls_per_account must be between 0 (no limit) and 100000");
+  }
+  if (per_account >= 0) {
+    options.rate_limits.max_calls_in_flight_per_account = per_account;
   }
   int ipv6_prefix = absl::GetFlag(FLAGS_rate_limit_ipv6_prefix);
   if (ipv6_prefix == -1) {

@@ -77,6 +77,8 @@ struct ServerOptions {
                                                absl::Minutes(5), absl::Hours(1)};
     limits.tweet_per_peer = {600, absl::Minutes(1)};
     limits.tweet_per_account = {60, absl::Minutes(1)};
+    // Against one account holding the pool: a quarter of the default pool.
+    limits.max_calls_in_flight_per_account = 4;
     return limits;
   }
 };

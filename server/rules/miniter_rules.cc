@@ -80,7 +80,8 @@ MiniterRules::MiniterRules(Dependencies dependencies)
       tweet_per_peer_(deps_.rate_limits.tweet_per_peer,
                       deps_.rate_limits.max_tracked_keys, deps_.clock),
       tweet_per_account_(deps_.rate_limits.tweet_per_account,
-                         deps_.rate_limits.max_tracked_keys, deps_.clock) {}
+                         deps_.rate_limits.max_tracked_keys, deps_.clock),
+      account_calls_(deps_.rate_limits.max_calls_in_flight_per_account) {}
 
 absl::Status MiniterRules::AdmitSignUp(absl::string_view peer) {
   return Admit(signup_per_peer_, peer, "sign-ups from your address");
@@ -244,6 +245,9 @@ absl::StatusOr<storage::TweetRecord> MiniterRules::PostTweet(
   if (!normalized.ok()) return normalized.status();
   absl::Status request_id_ok = ValidateRequestId(request_id);
   if (!request_id_ok.ok()) return request_id_ok;
+  absl::StatusOr<AccountAdmission::Ticket> admitted =
+      account_calls_.Enter(caller);
+  if (!admitted.ok()) return admitted.status();
   absl::StatusOr<storage::TweetRecord> tweet = deps_.tweets->CreateTweet(
       caller, *normalized,
       std::string_view(request_id.data(), request_id.size()));
@@ -280,6 +284,9 @@ absl::Status MiniterRules::Follow(storage::UserId caller,
                                   storage::UserId target) {
   absl::Status valid = CheckFollowTarget(caller, target, "follow");
   if (!valid.ok()) return valid;
+  absl::StatusOr<AccountAdmission::Ticket> admitted =
+      account_calls_.Enter(caller);
+  if (!admitted.ok()) return admitted.status();
   absl::Status followed = deps_.follows->Follow(caller, target);
   if (absl::IsNotFound(followed)) {
     return absl::NotFoundError(absl::StrCat("no user has id ", target));
@@ -291,6 +298,9 @@ absl::Status MiniterRules::Unfollow(storage::UserId caller,
                                     storage::UserId target) {
   absl::Status valid = CheckFollowTarget(caller, target, "unfollow");
   if (!valid.ok()) return valid;
+  absl::StatusOr<AccountAdmission::Ticket> admitted =
+      account_calls_.Enter(caller);
+  if (!admitted.ok()) return admitted.status();
   absl::Status unfollowed = deps_.follows->Unfollow(caller, target);
   if (absl::IsNotFound(unfollowed)) {
     return absl::NotFoundError(absl::StrCat("no user has id ", target));
@@ -324,6 +334,9 @@ absl::StatusOr<TimelinePage> MiniterRules::ReadTimeline(
     }
     query.before_tweet_id = cursor->before_tweet_id;
   }
+  absl::StatusOr<AccountAdmission::Ticket> admitted =
+      account_calls_.Enter(caller);
+  if (!admitted.ok()) return admitted.status();
   storage::TweetStore& store =
       target != caller && deps_.lagging_timelines != nullptr
           ? *deps_.lagging_timelines

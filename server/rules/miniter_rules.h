@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/rules/account_admission.h"
 #include "server/rules/page_token.h"
 #include "server/rules/password_hasher.h"
 #include "server/rules/rate_limiter.h"
@@ -117,6 +118,10 @@ class MiniterRules {
   absl::Status AdmitLogin(absl::string_view peer);
   absl::Status AdmitTweet(absl::string_view peer, storage::UserId caller);
 
+  // The calls below (and PostTweet) also take one of the caller's places in
+  // AccountAdmission: RESOURCE_EXHAUSTED with a retry hint when the account
+  // already has RateLimitOptions::max_calls_in_flight_per_account running.
+  //
   // INVALID_ARGUMENT for user id 0 or the caller's own id; NOT_FOUND for an
   // unknown user; OK (no change) when already following.
   absl::Status Follow(storage::UserId caller, storage::UserId target);
@@ -151,6 +156,7 @@ class MiniterRules {
   RecentKeys recognized_logins_;
   RateLimiter tweet_per_peer_;
   RateLimiter tweet_per_account_;
+  AccountAdmission account_calls_;
 };
 
 }  // namespace miniter::rules

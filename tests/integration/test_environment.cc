@@ -48,6 +48,7 @@ app::ServerOptions TestServerOptions(const std::string& database_url) {
   options.rate_limits.tweet_per_peer = generous;
   options.rate_limits.tweet_per_account = generous;
   options.rate_limits.login_backoff_per_email_and_peer = {};
+  options.rate_limits.max_calls_in_flight_per_account = 0;
   return options;
 }
 

@@ -94,6 +94,7 @@ start_server() {
   MINITER_SHUTDOWN_GRACE=${grace_seconds}s \
   MINITER_TWEET_RATE_PER_ACCOUNT=off MINITER_TWEET_RATE_PER_PEER=off \
   MINITER_SIGNUP_RATE_PER_PEER=off MINITER_LOGIN_RATE_PER_PEER=off \
+  MINITER_MAX_CALLS_PER_ACCOUNT=0 \
     "$server_binary" 2>>"$server_log" &
   server_pid=$!
   echo "$server_pid" >"$state_dir/server.pid"

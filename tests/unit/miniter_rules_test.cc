@@ -584,5 +584,36 @@ TEST_F(LoginThrottleTest, GuessingFromTheOwnersAddressStaysWithinTheBackoff) {
   EXPECT_TRUE(Login(NewAddress(), "correct horse").ok());
 }
 
+// One account's calls beyond max_calls_in_flight_per_account are refused
+// while its others run (here: from inside a running Timeline read), and
+// other accounts go on; the place is back once the call ends.
+TEST(MiniterRulesAdmissionTest, OneAccountCannotHoldMoreThanItsShare) {
+  auto tweets = std::make_shared<NiceMock<storage::MockTweetStore>>();
+  auto follows = std::make_shared<NiceMock<storage::MockFollowStore>>();
+  MiniterRules::Dependencies deps;
+  deps.users = std::make_shared<NiceMock<storage::MockUserStore>>();
+  deps.tweets = tweets;
+  deps.follows = follows;
+  deps.tokens = *TokenService::Create(std::string(32, 'k'), absl::Hours(1));
+  deps.rate_limits.max_calls_in_flight_per_account = 1;
+  MiniterRules rules(std::move(deps));
+  absl::Status nested_same = absl::OkStatus();
+  absl::Status nested_other = absl::UnknownError("not run");
+  EXPECT_CALL(*tweets, ReadTimelinePage(_))
+      .WillOnce([&](const TimelinePageQuery&) {
+        nested_same = rules.Follow(3, 4);
+        nested_other = rules.Follow(5, 4);
+        return std::vector<TweetRecord>();
+      });
+  EXPECT_CALL(*follows, Follow(5, 4)).WillOnce(Return(absl::OkStatus()));
+  EXPECT_TRUE(rules.ReadTimeline(3, 0, 10, "").ok());
+  EXPECT_EQ(nested_same.code(), absl::StatusCode::kResourceExhausted)
+      << nested_same;
+  EXPECT_TRUE(common::RetryAfter(nested_same).has_value());
+  EXPECT_TRUE(nested_other.ok()) << nested_other;
+  EXPECT_CALL(*follows, Follow(3, 4)).WillOnce(Return(absl::OkStatus()));
+  EXPECT_TRUE(rules.Follow(3, 4).ok());
+}
+
 }  // namespace
 }  // namespace miniter::rules
