@@ -195,8 +195,14 @@ absl::Status RedisHomeTimelineTier::Note(absl::Status status) {
 }
 
 void RedisHomeTimelineTier::SetRepairHook(std::function<absl::Status()> hook) {
-  absl::MutexLock lock(&hook_mu_);
-  repair_hook_ = std::move(hook);
+  const bool repair = hook != nullptr;
+  {
+    absl::MutexLock lock(&hook_mu_);
+    repair_hook_ = std::move(hook);
+  }
+  // The prober may have found Redis before there was a hook: what a
+  // crashed server left in the outbox must be applied before use.
+  if (repair) MarkFailed();
 }
 
 void RedisHomeTimelineTier::Probe() {
