@@ -69,6 +69,7 @@
 #include "miniter/v1/miniter.grpc.pb.h"
 #include "server/rules/token_service.h"
 #include "tools/bench_data.h"
+#include "tools/completion_queue_wait.h"
 #include "tools/load_stats.h"
 #include "tools/sql_anchors.h"
 #include "tools/staleness.h"
@@ -327,12 +328,7 @@ class Driver {
           open && next_due < end_ ? next_due : now + std::chrono::milliseconds(50);
       void* tag = nullptr;
       bool ok = false;
-      // AsyncNext takes wall-clock deadlines only.
-      const auto result = cq_.AsyncNext(
-          &tag, &ok,
-          std::chrono::system_clock::now() +
-              std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                  wake - Clock::now()));
+      const auto result = NextUntil(cq_, wake, &tag, &ok);
       if (result == grpc::CompletionQueue::SHUTDOWN) break;
       if (result != grpc::CompletionQueue::GOT_EVENT) continue;
       std::unique_ptr<Call> call(static_cast<Call*>(tag));

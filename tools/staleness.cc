@@ -20,6 +20,7 @@
 #include "grpcpp/grpcpp.h"
 #include "miniter/v1/miniter.grpc.pb.h"
 #include "tools/bench_data.h"
+#include "tools/completion_queue_wait.h"
 #include "tools/load_stats.h"
 
 namespace miniter::tools {
@@ -103,11 +104,7 @@ class Staleness {
       for (const auto& [at, probe] : waiting_) wake = std::min(wake, at);
       void* tag = nullptr;
       bool ok = false;
-      const auto result = cq_.AsyncNext(
-          &tag, &ok,
-          std::chrono::system_clock::now() +
-              std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                  wake - Clock::now()));
+      const auto result = NextUntil(cq_, wake, &tag, &ok);
       if (result == grpc::CompletionQueue::SHUTDOWN) break;
       if (result != grpc::CompletionQueue::GOT_EVENT) continue;
       std::unique_ptr<Call> call(static_cast<Call*>(tag));
