@@ -12,7 +12,9 @@ namespace miniter::storage::redis {
 RedisBreaker::RedisBreaker(RedisClient& client, absl::Duration probe_period,
                            std::string what)
     : client_(client), probe_period_(probe_period), what_(std::move(what)) {
-  prober_ = std::thread([this] { Probe(); });
+  bool logged_down = false;
+  ProbeOnce(logged_down);
+  prober_ = std::thread([this, logged_down] { Probe(logged_down); });
 }
 
 RedisBreaker::~RedisBreaker() {
@@ -27,23 +29,26 @@ void RedisBreaker::Trip(const absl::Status& why) {
   }
 }
 
-void RedisBreaker::Probe() {
-  bool logged_down = false;
-  do {
-    if (Usable()) continue;
-    absl::StatusOr<RedisReply> pong = client_.Command({"PING"});
-    if (!pong.ok()) {
-      if (!logged_down) {
-        common::LogLine(absl::StrCat(what_, ": ", pong.status().message(),
-                                     "; per-process until Redis answers"));
-        logged_down = true;
-      }
-      continue;
+bool RedisBreaker::ProbeOnce(bool& logged_down) {
+  absl::StatusOr<RedisReply> pong = client_.Command({"PING"});
+  if (!pong.ok()) {
+    if (!logged_down) {
+      common::LogLine(absl::StrCat(what_, ": ", pong.status().message(),
+                                   "; per-process until Redis answers"));
+      logged_down = true;
     }
-    usable_.store(true, std::memory_order_release);
-    common::LogLine(absl::StrCat(what_, ": shared through Redis"));
-    logged_down = false;
-  } while (!stop_.WaitForNotificationWithTimeout(probe_period_));
+    return false;
+  }
+  usable_.store(true, std::memory_order_release);
+  common::LogLine(absl::StrCat(what_, ": shared through Redis"));
+  logged_down = false;
+  return true;
+}
+
+void RedisBreaker::Probe(bool logged_down) {
+  while (!stop_.WaitForNotificationWithTimeout(probe_period_)) {
+    if (!Usable()) ProbeOnce(logged_down);
+  }
 }
 
 }  // namespace miniter::storage::redis

@@ -20,9 +20,10 @@ namespace miniter::storage::redis {
 // Thread-safe.
 class RedisBreaker {
  public:
-  // Starts open: the first probe (at once) closes it once `client`'s Redis
-  // answers. `what` names the user in log lines ("rate limits").
-  // `client` must outlive the breaker.
+  // Probes once before returning (at most the client's connect and I/O
+  // timeouts), so that a Redis that is up is used from the first call;
+  // then probes every `probe_period` while open. `what` names the user in
+  // log lines ("rate limits"). `client` must outlive the breaker.
   RedisBreaker(RedisClient& client, absl::Duration probe_period,
                std::string what);
   ~RedisBreaker();
@@ -35,7 +36,9 @@ class RedisBreaker {
   void Trip(const absl::Status& why);
 
  private:
-  void Probe();
+  // Closes the breaker when Redis answers a PING; false when it does not.
+  bool ProbeOnce(bool& logged_down);
+  void Probe(bool logged_down);
 
   RedisClient& client_;
   const absl::Duration probe_period_;

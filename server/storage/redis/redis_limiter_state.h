@@ -44,9 +44,9 @@ struct RedisLimiterOptions {
 // Thread-safe.
 class RedisLimiterState : public rules::LimiterState {
  public:
-  // INVALID_ARGUMENT for a malformed URL or a short key_secret. Does not
-  // connect: `fallback` answers until the first probe (at once, on a
-  // thread of its own) reaches Redis.
+  // INVALID_ARGUMENT for a malformed URL or a short key_secret. Tries Redis
+  // once (at most the connect and I/O timeouts) but never fails for it:
+  // `fallback` answers until a probe reaches Redis.
   static absl::StatusOr<std::unique_ptr<RedisLimiterState>> Create(
       RedisLimiterOptions options, const rules::RateLimitOptions& limits,
       std::unique_ptr<rules::LimiterState> fallback);
