@@ -28,8 +28,10 @@ struct RedisLimiterOptions {
   // redis://HOST[:PORT] or unix:///PATH.
   std::string url;
   absl::Duration connect_timeout = absl::Milliseconds(250);
-  // The most one call waits for a Redis that stopped answering (once: the
-  // breaker then sends every call to the fallback until Redis is back).
+  // The most one call waits for a Redis that stopped answering (plus
+  // connect_timeout when it opens a connection). Only the calls in flight
+  // at that moment pay it: the breaker then sends every call to the
+  // fallback until Redis is back.
   absl::Duration io_timeout = absl::Milliseconds(250);
   absl::Duration probe_period = absl::Milliseconds(200);
   // Key prefix, so that several deployments (or tests) can share a Redis.
