@@ -16,8 +16,10 @@
 #include "grpcpp/resource_quota.h"
 #include "server/api/request_decoding_interceptor.h"
 #include "server/common/log.h"
+#include "server/rules/local_limiter_state.h"
 #include "server/storage/mysql/mysql_storage.h"
 #include "server/storage/redis/redis_home_timeline_tier.h"
+#include "server/storage/redis/redis_limiter_state.h"
 
 namespace miniter::app {
 namespace {
@@ -25,6 +27,9 @@ namespace {
 using common::LogLine;
 
 constexpr char kServiceName[] = "miniter.v1.Miniter";
+// TokenService::DeriveKey's purpose for the key that hashes rate-limit keys
+// in the memory tier.
+constexpr char kRateLimitKeyLabel[] = "miniter rate limit keys v1";
 
 // Retries `attempt` until it stops returning UNAVAILABLE or `wait` runs out,
 // so that a server started alongside its database does not give up while
@@ -153,6 +158,19 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
   dependencies.tokens = std::shared_ptr<const rules::TokenService>(
       std::move(*tokens));
   dependencies.rate_limits = options.rate_limits;
+  if (!options.redis_url.empty()) {
+    // One limit for the whole cluster; each process's own limits while
+    // Redis is unreachable (redis_limiter_state.h).
+    storage::redis::RedisLimiterOptions shared;
+    shared.url = options.redis_url;
+    shared.key_secret = dependencies.tokens->DeriveKey(kRateLimitKeyLabel);
+    absl::StatusOr<std::unique_ptr<storage::redis::RedisLimiterState>> limits =
+        storage::redis::RedisLimiterState::Create(
+            std::move(shared), options.rate_limits,
+            std::make_unique<rules::LocalLimiterState>(options.rate_limits));
+    if (!limits.ok()) return limits.status();
+    dependencies.limiter_state = *std::move(limits);
+  }
   server->service_ = std::make_unique<api::MiniterService>(
       std::make_shared<rules::MiniterRules>(std::move(dependencies)),
       options.trusted_proxies, options.rate_limit_ipv6_prefix);

@@ -41,8 +41,10 @@ ABSL_FLAG(std::string, replica_max_staleness, "",
           "measured), e.g. 2s. Env MINITER_REPLICA_MAX_STALENESS; default 2s.");
 ABSL_FLAG(std::string, redis_url, "",
           "The shared memory tier of home timelines: redis://HOST[:PORT] or "
-          "unix:///PATH of a Redis every server of the deployment shares. "
-          "Env MINITER_REDIS_URL; default: none (MariaDB alone).");
+          "unix:///PATH of a Redis every server of the deployment shares; "
+          "it also holds the rate limits, so the servers enforce them "
+          "together. Env MINITER_REDIS_URL; default: none (MariaDB alone, "
+          "limits per process).");
 ABSL_FLAG(int, pool_size, 0,
           "Database connections kept open at most. Env MINITER_POOL_SIZE; "
           "default 16.");
@@ -77,7 +79,9 @@ ABSL_FLAG(std::string, tweet_rate_per_peer, "",
           "default 600/1m.");
 ABSL_FLAG(std::string, tweet_rate_per_account, "",
           "Tweets per account. Env MINITER_TWEET_RATE_PER_ACCOUNT; default "
-          "60/1m. All rate limits are per server process.");
+          "60/1m. With --redis_url the rate limits are shared by every "
+          "server through it (per process while it is unreachable); "
+          "without it, per server process.");
 ABSL_FLAG(int, max_calls_per_account, -1,
           "Calls of one signed-in account running at once (Tweet, Follow, "
           "Unfollow, Timeline); more get RESOURCE_EXHAUSTED with a retry "

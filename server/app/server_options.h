@@ -56,8 +56,10 @@ struct ServerOptions {
   // How long start-up waits for the database to answer.
   absl::Duration database_wait = absl::Seconds(30);
   rules::PasswordHasherOptions password_hashing;
-  // Per server process (N servers let through up to N times as much).
-  // Production defaults; tests and the benchmark raise them explicitly.
+  // Shared by every server through `redis_url` when it is set, else per
+  // process (N servers let through up to N times as much); see
+  // rules::LimiterState. Production defaults; tests and the benchmark raise
+  // them explicitly.
   rules::RateLimitOptions rate_limits = DefaultRateLimits();
   // Direct peers (IP addresses) whose last x-forwarded-for address is
   // taken as the client's for rate limits, e.g. the load balancer.

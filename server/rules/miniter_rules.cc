@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/common/retry_hint.h"
+#include "server/rules/local_limiter_state.h"
 #include "server/rules/text_rules.h"
 
 namespace miniter::rules {
@@ -15,19 +16,6 @@ namespace {
 // One message for every login failure, so that it does not tell an
 // attacker which e-mail addresses are registered.
 constexpr char kLoginFailed[] = "wrong e-mail address or password";
-
-// RESOURCE_EXHAUSTED with a retry hint when `limiter` has no token for
-// `key`. `what` completes "too many ...".
-absl::Status Admit(RateLimiter& limiter, absl::string_view key,
-                   absl::string_view what) {
-  const absl::Duration wait = limiter.Acquire(key);
-  if (wait <= absl::ZeroDuration()) return absl::OkStatus();
-  return common::WithRetryAfter(
-      absl::ResourceExhaustedError(absl::StrCat(
-          "too many ", what, " (limit ", FormatRateLimit(limiter.limit()),
-          ")")),
-      wait);
-}
 
 // The key of one (address, e-mail) pair. The address's length comes first,
 // so no address and e-mail can run together into another pair's key.
@@ -61,45 +49,50 @@ absl::Status ValidateRequestId(absl::string_view request_id) {
   return absl::OkStatus();
 }
 
+std::shared_ptr<LimiterState> LimiterStateFor(
+    const MiniterRules::Dependencies& deps) {
+  if (deps.limiter_state != nullptr) return deps.limiter_state;
+  return std::make_shared<LocalLimiterState>(deps.rate_limits, deps.clock);
+}
+
 }  // namespace
 
 MiniterRules::MiniterRules(Dependencies dependencies)
     : deps_(std::move(dependencies)),
       page_tokens_(PageTokensFor(deps_.tokens.get())),
-      signup_per_peer_(deps_.rate_limits.signup_per_peer,
-                       deps_.rate_limits.max_tracked_keys, deps_.clock),
-      login_per_peer_(deps_.rate_limits.login_per_peer,
-                      deps_.rate_limits.max_tracked_keys, deps_.clock),
-      login_failures_per_email_(deps_.rate_limits.login_per_email,
-                                deps_.rate_limits.max_tracked_keys,
-                                deps_.clock),
-      login_backoff_(deps_.rate_limits.login_backoff_per_email_and_peer,
-                     deps_.rate_limits.max_tracked_keys, deps_.clock),
-      recognized_logins_(deps_.rate_limits.recognized_login_ttl,
-                         deps_.rate_limits.max_tracked_keys, deps_.clock),
-      tweet_per_peer_(deps_.rate_limits.tweet_per_peer,
-                      deps_.rate_limits.max_tracked_keys, deps_.clock),
-      tweet_per_account_(deps_.rate_limits.tweet_per_account,
-                         deps_.rate_limits.max_tracked_keys, deps_.clock),
+      limits_(LimiterStateFor(deps_)),
       account_calls_(deps_.rate_limits.max_calls_in_flight_per_account) {}
 
+absl::Status MiniterRules::Admit(Bucket bucket, absl::string_view key,
+                                 absl::string_view what) {
+  const absl::Duration wait = limits_->Take(bucket, key, 1);
+  if (wait <= absl::ZeroDuration()) return absl::OkStatus();
+  return common::WithRetryAfter(
+      absl::ResourceExhaustedError(absl::StrCat(
+          "too many ", what, " (limit ",
+          FormatRateLimit(LimitOf(deps_.rate_limits, bucket)), ")")),
+      wait);
+}
+
 absl::Status MiniterRules::AdmitSignUp(absl::string_view peer) {
-  return Admit(signup_per_peer_, peer, "sign-ups from your address");
+  return Admit(Bucket::kSignupPerPeer, peer, "sign-ups from your address");
 }
 
 absl::Status MiniterRules::AdmitLogin(absl::string_view peer) {
   // Nothing per e-mail here: counting every attempt per e-mail let anyone
   // lock an owner out with ten wrong passwords a minute. Login counts
   // failures only, once it knows the outcome.
-  return Admit(login_per_peer_, peer, "login attempts from your address");
+  return Admit(Bucket::kLoginPerPeer, peer,
+               "login attempts from your address");
 }
 
 absl::Status MiniterRules::AdmitTweet(absl::string_view peer,
                                       storage::UserId caller) {
-  absl::Status by_account = Admit(tweet_per_account_, absl::StrCat(caller),
+  absl::Status by_account = Admit(Bucket::kTweetPerAccount,
+                                  absl::StrCat(caller),
                                   "tweets from your account");
   if (!by_account.ok()) return by_account;
-  return Admit(tweet_per_peer_, peer, "tweets from your address");
+  return Admit(Bucket::kTweetPerPeer, peer, "tweets from your address");
 }
 
 absl::StatusOr<storage::UserRecord> MiniterRules::SignUp(
@@ -146,15 +139,17 @@ absl::StatusOr<LoginResult> MiniterRules::Login(absl::string_view email,
   // Both counters take this attempt as a failure before the password is
   // checked, so that concurrent guesses cannot all pass one free slot;
   // a success or an attempt that never reached the check gives it back.
-  const absl::Duration pair_wait = login_backoff_.Acquire(pair_key);
+  const BackoffPolicy& backoff =
+      deps_.rate_limits.login_backoff_per_email_and_peer;
+  const absl::Duration pair_wait = limits_->CountFailure(pair_key);
   if (pair_wait > absl::ZeroDuration()) {
     return common::WithRetryAfter(
         absl::ResourceExhaustedError(absl::StrCat(
             "too many failed logins for this e-mail address from your "
             "address (after ",
-            login_backoff_.policy().free_failures,
+            backoff.free_failures,
             " failures each further attempt waits longer, up to ",
-            absl::FormatDuration(login_backoff_.policy().max_delay), ")")),
+            absl::FormatDuration(backoff.max_delay), ")")),
         pair_wait);
   }
   // A pair that logged in recently is the owner's (or shares the owner's
@@ -162,18 +157,18 @@ absl::StatusOr<LoginResult> MiniterRules::Login(absl::string_view email,
   // e-mail's budget of failures. Letting a right password through while
   // the budget is spent would bound nothing: every refusal would say
   // "wrong", so each attempt would still test one password.
-  const bool email_limited = login_failures_per_email_.limit().enabled();
-  const bool recognized =
-      email_limited && recognized_logins_.Contains(pair_key);
+  const RateLimit& per_email = deps_.rate_limits.login_per_email;
+  const bool email_limited = per_email.enabled();
+  const bool recognized = email_limited && limits_->RecognizesLogin(pair_key);
   if (email_limited && !recognized) {
     const absl::Duration email_wait =
-        login_failures_per_email_.Acquire(email_key);
+        limits_->Take(Bucket::kLoginFailuresPerEmail, email_key, 1);
     if (email_wait > absl::ZeroDuration()) {
-      login_backoff_.Refund(pair_key);
+      limits_->RefundFailure(pair_key);
       return common::WithRetryAfter(
           absl::ResourceExhaustedError(absl::StrCat(
               "too many failed logins for this e-mail address (limit ",
-              FormatRateLimit(login_failures_per_email_.limit()),
+              FormatRateLimit(per_email),
               " from addresses that have not logged into it recently)")),
           email_wait);
     }
@@ -181,14 +176,18 @@ absl::StatusOr<LoginResult> MiniterRules::Login(absl::string_view email,
 
   absl::StatusOr<LoginResult> result = CheckCredentials(address, password);
   if (result.ok()) {
-    login_backoff_.Reset(pair_key);
-    if (!recognized) login_failures_per_email_.Refund(email_key);
-    if (email_limited) recognized_logins_.Remember(pair_key);
+    limits_->ForgetFailures(pair_key);
+    if (!recognized) {
+      limits_->GiveBack(Bucket::kLoginFailuresPerEmail, email_key, 1);
+    }
+    if (email_limited) limits_->RememberLogin(pair_key);
   } else if (!absl::IsUnauthenticated(result.status())) {
     // Storage down or hashing busy: no password was judged, so this was
     // no failed guess.
-    login_backoff_.Refund(pair_key);
-    if (!recognized) login_failures_per_email_.Refund(email_key);
+    limits_->RefundFailure(pair_key);
+    if (!recognized) {
+      limits_->GiveBack(Bucket::kLoginFailuresPerEmail, email_key, 1);
+    }
   }
   return result;
 }

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/rules/account_admission.h"
+#include "server/rules/limiter_state.h"
 #include "server/rules/page_token.h"
 #include "server/rules/password_hasher.h"
 #include "server/rules/rate_limiter.h"
@@ -68,6 +69,10 @@ class MiniterRules {
     std::function<absl::Time()> clock = [] { return absl::Now(); };
     // All off unless set (unit tests); the server sets production values.
     RateLimitOptions rate_limits;
+    // Where the limits' state lives, built with `rate_limits`; null means
+    // this process's memory (LocalLimiterState on `clock`). The server
+    // shares it through the memory tier when it has one.
+    std::shared_ptr<LimiterState> limiter_state;
   };
 
   // Longest Tweet request_id accepted (a UUID is 36).
@@ -147,15 +152,14 @@ class MiniterRules {
 
   Dependencies deps_;
   PageTokenCodec page_tokens_;
-  RateLimiter signup_per_peer_;
-  RateLimiter login_per_peer_;
-  // Failures per e-mail from unrecognized addresses (login_per_email).
-  RateLimiter login_failures_per_email_;
-  FailureBackoff login_backoff_;
-  // (e-mail, address) pairs that logged in within recognized_login_ttl.
-  RecentKeys recognized_logins_;
-  RateLimiter tweet_per_peer_;
-  RateLimiter tweet_per_account_;
+  // Takes a token of `bucket` for `key`: OK, or RESOURCE_EXHAUSTED with a
+  // retry hint. `what` completes "too many ...".
+  absl::Status Admit(Bucket bucket, absl::string_view key,
+                     absl::string_view what);
+
+  // The buckets, the login backoff per (e-mail, address) and the (e-mail,
+  // address) pairs that logged in within recognized_login_ttl.
+  std::shared_ptr<LimiterState> limits_;
   AccountAdmission account_calls_;
 };
 

@@ -106,7 +106,8 @@ void RateLimiter::MakeRoom(absl::Time now) {
              [](const Bucket& a, const Bucket& b) { return a.tokens > b.tokens; });
 }
 
-absl::Duration RateLimiter::Acquire(absl::string_view full_key) {
+absl::Duration RateLimiter::Acquire(absl::string_view full_key,
+                                    std::int64_t cost) {
   if (!limit_.enabled()) return absl::ZeroDuration();
   std::string shortened;
   const absl::string_view key = BoundedKey(full_key, &shortened);
@@ -122,22 +123,23 @@ absl::Duration RateLimiter::Acquire(absl::string_view full_key) {
   }
   Bucket& bucket = it->second;
   Refill(bucket, now);
+  const double wanted = static_cast<double>(cost);
   // Refills are floating point: a client that waited exactly the time it
   // was told may find 0.9999999999 tokens. That counts as one.
   constexpr double kRoundingSlack = 1e-9;
-  if (bucket.tokens >= 1.0 - kRoundingSlack) {
-    bucket.tokens = std::max(0.0, bucket.tokens - 1.0);
+  if (bucket.tokens >= wanted - kRoundingSlack) {
+    bucket.tokens = std::max(0.0, bucket.tokens - wanted);
     return absl::ZeroDuration();
   }
-  // Time to earn the missing fraction of a token; never zero, which would
-  // read as "go ahead" with no token taken (a tiny fraction times the
-  // period can round to zero Duration).
+  // Time to earn the missing tokens; never zero, which would read as "go
+  // ahead" with nothing taken (a tiny fraction times the period can round
+  // to zero Duration).
   return std::max(absl::Nanoseconds(1),
-                  limit_.period * ((1.0 - bucket.tokens) /
+                  limit_.period * ((wanted - bucket.tokens) /
                                    static_cast<double>(limit_.requests)));
 }
 
-void RateLimiter::Refund(absl::string_view full_key) {
+void RateLimiter::Refund(absl::string_view full_key, std::int64_t cost) {
   if (!limit_.enabled()) return;
   std::string shortened;
   const absl::string_view key = BoundedKey(full_key, &shortened);
@@ -147,7 +149,7 @@ void RateLimiter::Refund(absl::string_view full_key) {
   if (it == buckets_.end()) return;
   Refill(it->second, now);
   it->second.tokens = std::min(static_cast<double>(limit_.requests),
-                               it->second.tokens + 1.0);
+                               it->second.tokens + static_cast<double>(cost));
 }
 
 std::size_t RateLimiter::tracked_keys() const {

@@ -31,8 +31,9 @@ struct RateLimit {
 };
 
 // The limits miniter applies (server/app/server_options.cc has the flags
-// and production defaults). Each is per server process: behind N servers a
-// client can get up to N times as much through.
+// and production defaults). Where their state lives is a LimiterState's
+// business (limiter_state.h): per process, or shared by every server
+// through the memory tier.
 // Growing delays after failures of one key (a login's e-mail and address):
 // `free_failures` in a row cost nothing, then each further failure must
 // wait `first_delay` after the previous one, doubled per failure, at most
@@ -120,15 +121,15 @@ class RateLimiter {
   RateLimiter(RateLimit limit, std::size_t max_keys,
               std::function<absl::Time()> clock = [] { return absl::Now(); });
 
-  // Takes one token from `key`'s bucket. Returns zero when the call may go
-  // ahead, else how long until a token will be available (nothing taken).
-  // Always zero when the limit is disabled.
-  absl::Duration Acquire(absl::string_view key);
+  // Takes `cost` tokens (one by default) from `key`'s bucket. Returns zero
+  // when the call may go ahead, else how long until enough tokens will be
+  // available (nothing taken). Always zero when the limit is disabled.
+  absl::Duration Acquire(absl::string_view key, std::int64_t cost = 1);
 
-  // Gives back a token Acquire took (up to the bucket's capacity), for a
+  // Gives back tokens Acquire took (up to the bucket's capacity), for a
   // call that turned out not to count (a login that succeeded). Nothing
   // when the key is no longer tracked.
-  void Refund(absl::string_view key);
+  void Refund(absl::string_view key, std::int64_t cost = 1);
 
   std::size_t tracked_keys() const;
 

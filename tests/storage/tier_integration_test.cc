@@ -16,8 +16,6 @@
 #include <cppconn/resultset.h>
 
 #include <cstdint>
-#include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <utility>
@@ -33,23 +31,12 @@
 #include "server/storage/redis/redis_client.h"
 #include "server/storage/redis/redis_home_timeline_tier.h"
 #include "tests/storage/migrated_database_test.h"
+#include "tests/storage/test_redis.h"
 
 namespace miniter::storage {
 namespace {
 
 using ::testing::ElementsAreArray;
-
-// $MINITER_TEST_REDIS_URL, else the first line of the file named by
-// $MINITER_TEST_REDIS_URL_FILE (the ctest fixture miniter_redis).
-std::string RedisUrlFromEnvironment() {
-  if (const char* url = std::getenv("MINITER_TEST_REDIS_URL")) return url;
-  const char* file = std::getenv("MINITER_TEST_REDIS_URL_FILE");
-  if (file == nullptr) return "";
-  std::ifstream in(file);
-  std::string url;
-  std::getline(in, url);
-  return url;
-}
 
 class TierTest : public MigratedDatabaseTest {
  protected:

@@ -145,6 +145,16 @@ TEST_F(RateLimiterTest, RefundGivesATokenBackUpToCapacity) {
   EXPECT_EQ(limiter.tracked_keys(), 1u);
 }
 
+TEST_F(RateLimiterTest, ACostTakesAndGivesBackSeveralTokens) {
+  RateLimiter limiter = Make({4, absl::Seconds(4)});
+  EXPECT_EQ(limiter.Acquire("k", 3), absl::ZeroDuration());
+  // One token left: two more are two seconds away; nothing is taken.
+  EXPECT_EQ(limiter.Acquire("k", 3), absl::Seconds(2));
+  limiter.Refund("k", 2);
+  EXPECT_EQ(limiter.Acquire("k", 3), absl::ZeroDuration());
+  EXPECT_GT(limiter.Acquire("k", 1), absl::ZeroDuration());
+}
+
 TEST_F(RateLimiterTest, FloodKeepsTheEmptiestBuckets) {
   // A key near its limit (an account under attack) survives a flood of
   // fresh keys that each used one token.

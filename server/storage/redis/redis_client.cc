@@ -2,10 +2,12 @@
 // copied into RedisReply (see redis_client.h).
 #include "server/storage/redis/redis_client.h"
 
+#include <signal.h>
 #include <sys/time.h>
 
 #include <hiredis/hiredis.h>
 
+#include <mutex>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -106,7 +108,20 @@ void RedisClient::ContextDeleter::operator()(redisContext* context) const {
 }
 
 RedisClient::RedisClient(RedisClientOptions options)
-    : options_(std::move(options)) {}
+    : options_(std::move(options)) {
+  // hiredis sends with write(2): on a connection Redis has closed (killed,
+  // restarted) that raises SIGPIPE, whose default action ends the whole
+  // server instead of returning EPIPE to this call. Ignored unless the
+  // program installed a handler of its own.
+  static std::once_flag ignore_sigpipe;
+  std::call_once(ignore_sigpipe, [] {
+    struct sigaction current {};
+    if (sigaction(SIGPIPE, nullptr, &current) == 0 &&
+        current.sa_handler == SIG_DFL) {
+      signal(SIGPIPE, SIG_IGN);
+    }
+  });
+}
 
 RedisClient::~RedisClient() = default;
 
