@@ -131,6 +131,7 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
                          " (used once it answers; MariaDB alone until then)"));
     storage::redis::RedisTierOptions tier;
     tier.url = options.redis_url;
+    tier.io_timeout = options.redis_timeout;
     tier.retention = options.database.timeline.retention;
     absl::StatusOr<std::unique_ptr<storage::redis::RedisHomeTimelineTier>>
         opened = storage::redis::RedisHomeTimelineTier::Create(tier);

@@ -43,6 +43,11 @@ ABSL_FLAG(std::string, redis_url, "",
           "The shared memory tier of home timelines: redis://HOST[:PORT] or "
           "unix:///PATH of a Redis every server of the deployment shares. "
           "Env MINITER_REDIS_URL; default: none (MariaDB alone).");
+ABSL_FLAG(std::string, redis_timeout, "",
+          "How long one call to the memory tier may take before the tier is "
+          "taken out of use (reads and writes use MariaDB alone until it "
+          "answers again and the outbox is applied), e.g. 250ms. Env "
+          "MINITER_REDIS_TIMEOUT; default 250ms.");
 ABSL_FLAG(int, pool_size, 0,
           "Database connections kept open at most. Env MINITER_POOL_SIZE; "
           "default 16.");
@@ -187,6 +192,10 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
   if (!staleness.ok()) return staleness;
 
   options.redis_url = FlagOrEnv(FLAGS_redis_url, "MINITER_REDIS_URL");
+  absl::Status redis_timeout = ParseDurationSetting(
+      FlagOrEnv(FLAGS_redis_timeout, "MINITER_REDIS_TIMEOUT"), "redis_timeout",
+      &options.redis_timeout);
+  if (!redis_timeout.ok()) return redis_timeout;
 
   int pool_size = absl::GetFlag(FLAGS_pool_size);
   if (pool_size == 0) {
