@@ -104,7 +104,8 @@ say "starting two servers and HAProxy on the $preset data (ports from $base)"
 # load comes from one address. HAProxy logs only errors (a log line per call
 # would be measured as proxy overhead).
 MINITER_HAPROXY_LOG_ERRORS_ONLY=1 MINITER_CLUSTER_DATABASE_URL=$database_url MINITER_CLUSTER_PORT=$base \
-MINITER_SERVER_BINARY=$server_bin MINITER_POOL_SIZE=$pool_size \
+MINITER_SERVER_BINARY=$server_bin MINITER_LOAD_BINARY=$load MINITER_POOL_SIZE=$pool_size \
+MINITER_SERVER_WAIT=$([[ $preset == large ]] && echo 600s || echo 120s) \
 MINITER_LOGIN_RATE_PER_PEER=1000000/1m MINITER_LOGIN_RATE_PER_EMAIL=1000000/1m \
 MINITER_LOGIN_BACKOFF_PER_EMAIL_AND_PEER=off MINITER_MAX_CALLS_PER_ACCOUNT=0 \
 MINITER_TWEET_RATE_PER_PEER=1000000/1m MINITER_TWEET_RATE_PER_ACCOUNT=1000000/1m \

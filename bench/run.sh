@@ -18,7 +18,7 @@
 #                [--soak DURATION] [--soak-load 80] [--compare-with RESULTS_JSON]
 #                [--users N] [--small-users 256] [--burst-count N]
 #                [--burst-concurrency N] [--staleness-sample N]
-#                [--staleness-authors N] [--server-wait 120s]
+#                [--staleness-authors N] [--server-wait DURATION]
 #                [--pool-size N] [--seed N] [--state-dir DIR]
 #                [--build-dir DIR] [--no-build] [--db-buffer-pool SIZE]
 #                [--db-redo-log SIZE]
@@ -52,7 +52,7 @@ preset="" duration="" out="" quick=0 concurrency="" loads="" users=""
 pool_size="" seed=1 state_dir="" build_dir=build no_build=0 buffer_pool="" redo_log=""
 scenarios=timeline,tweet,follow,mix,burst anchor_runs="" anchor_duration="" soak=""
 soak_load=80 compare_with="" tier=1 small_users=256 burst_count="" burst_concurrency=""
-staleness_sample="" staleness_authors="" server_wait=120s anchor_query=best
+staleness_sample="" staleness_authors="" server_wait="" anchor_query=best
 while [[ $# -gt 0 ]]; do
   arg=$1; shift
   case "$arg" in
@@ -117,6 +117,12 @@ has() { [[ ,$scenarios, == *,$1,* ]]; }
 writes=0  # whether this run changes the data set
 for s in ${scenarios//,/ }; do [[ $s == timeline ]] || writes=1; done
 case "$preset" in tiny|medium|large) ;; *) die "--preset must be tiny, medium or large" ;; esac
+# How long the server may take to answer its health check: a large data set
+# restored or just loaded makes MariaDB's first statements (migration
+# checks on big tables, a cold buffer pool) slower.
+if [[ -z $server_wait ]]; then
+  case "$preset" in tiny) server_wait=60s ;; medium) server_wait=120s ;; large) server_wait=600s ;; esac
+fi
 # The data of medium/large must fit in memory for the numbers to be about
 # the design rather than the disk; mariadb.sh starts with 256M.
 [[ -n $buffer_pool ]] || { [[ $preset == tiny ]] && buffer_pool=256M || buffer_pool=2G; }
@@ -350,8 +356,8 @@ server_pid=$!
 # Ready means answering the gRPC health check with SERVING (not a log line);
 # miniter-load says what it waits for and stops early if the server exits.
 if ! "$load" health --server="$address" --wait="$server_wait" --watch_pid="$server_pid"; then
-  echo "bench: ---- server log ($server_log) ----" >&2
-  cat "$server_log" >&2 || true
+  echo "bench: ---- server log, last 60 lines ($server_log) ----" >&2
+  tail -n 60 "$server_log" >&2 || true
   echo "bench: ---- MariaDB error log, last 30 lines ($db_dir/mysqld.log) ----" >&2
   tail -n 30 "$db_dir/mysqld.log" >&2 2>/dev/null || true
   if [[ $tier == 1 ]]; then

@@ -22,6 +22,10 @@
 # +6 and +7 the two MariaDB instances, +11 and +12 the two servers.
 # MINITER_SERVER_BINARY names a built miniter-server; without it the script
 # builds build/ first (scripts/build.sh, which also installs what is missing).
+# A server is ready when it answers grpc.health.v1 Check with SERVING
+# (miniter-load health, next to the server binary or MINITER_LOAD_BINARY),
+# within MINITER_SERVER_WAIT (seconds, default 120s; loaded data sets start
+# slower).
 # MINITER_CLUSTER_DATABASE_URL (for bench/cluster.sh): use that database,
 # start no MariaDB and no replica; the tier, servers and HAProxy only.
 # The tier is scripts/redis.sh's, in STATE_DIR/redis (Unix socket only);
@@ -231,6 +235,12 @@ server_binary() {
   fi
 }
 
+# miniter-load (its `health` subcommand is the readiness wait), from the
+# same build as the server unless MINITER_LOAD_BINARY names one.
+load_binary() {
+  echo "${MINITER_LOAD_BINARY:-$(dirname "$(server_binary)")/../tools/miniter-load}"
+}
+
 server_pid() { cat "$state_dir/server$1.pid" 2>/dev/null || true; }
 server_running() { local pid; pid=$(server_pid "$1"); [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; }
 
@@ -262,14 +272,26 @@ server_start() {  # N
   MINITER_DRAIN_DELAY=${MINITER_DRAIN_DELAY:-5s} \
     setsid "$(server_binary)" >>"$log" 2>&1 </dev/null &
   echo $! >"$state_dir/server$n.pid"
-  for _ in $(seq 1 600); do
-    if tail -n +"$((lines + 1))" "$log" | grep -q "serving miniter.v1.Miniter"; then
-      return
-    fi
-    server_running "$n" || { tail -n 20 "$log" >&2; die "server $n exited; see $log"; }
-    sleep 0.1
-  done
-  die "server $n did not start in 60 s; see $log"
+  # Ready means answering the gRPC health check with SERVING; miniter-load
+  # says what it waits for and stops early if the server exits. Without it
+  # (only the server was built), the server's "serving" log line.
+  local wait=${MINITER_SERVER_WAIT:-120s} load
+  load=$(load_binary)
+  if [[ -x $load ]]; then
+    "$load" health --server="127.0.0.1:${server_ports[$n]}" --wait="$wait" \
+      --watch_pid="$(server_pid "$n")" && return
+  else
+    local limit_s=${wait%s}
+    for _ in $(seq 1 $((limit_s * 10))); do
+      tail -n +"$((lines + 1))" "$log" | grep -q "serving miniter.v1.Miniter" && return
+      server_running "$n" || break
+      sleep 0.1
+    done
+  fi
+  echo "---- server $n log, last 40 lines ($log) ----" >&2
+  tail -n +"$((lines + 1))" "$log" | tail -n 40 >&2
+  server_running "$n" && die "server $n did not serve within $wait (MINITER_SERVER_WAIT)"
+  die "server $n exited before it served; see $log"
 }
 
 server_stop() {  # N [SIGNAL]: SIGTERM drains (health NOT_SERVING first)

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <unistd.h>
+
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
@@ -17,6 +19,9 @@ int main(int argc, char** argv) {
       "Every flag falls back to a MINITER_* environment variable; see "
       "README.md.");
   absl::ParseCommandLine(argc, argv);
+  // First, so that a server that hangs later never leaves an empty log.
+  miniter::common::LogLine(
+      absl::StrCat("miniter-server starting (pid ", getpid(), ")"));
 
   // Block the stop signals in every thread (gRPC's included, which inherit
   // this mask) so that sigwait below is the only place they are handled.

@@ -15,6 +15,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
 #include "server/api/request_decoding_interceptor.h"
+#include "server/app/startup_log.h"
 #include "server/common/log.h"
 #include "server/rules/local_limiter_state.h"
 #include "server/storage/mysql/mysql_storage.h"
@@ -45,7 +46,8 @@ absl::StatusOr<T> RetryWhileUnavailable(absl::Duration wait,
       return result;
     }
     if (!logged) {
-      LogLine("waiting for the database to answer...");
+      LogLine(absl::StrCat("waiting for the database to answer (",
+                           result.status().message(), ")..."));
       logged = true;
     }
     absl::SleepFor(absl::Milliseconds(500));
@@ -108,11 +110,15 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
   if (!tokens.ok()) return tokens.status();
 
   // Migrations first: the memory tier's outbox table must exist before
-  // the stores start sweeping it. Each step says what it waits for, so a
-  // slow start can be told apart from a hung one in the log.
-  LogLine(absl::StrCat("starting: checking the database schema (waiting up "
-                       "to ", absl::FormatDuration(options.database_wait),
-                       " for the database)"));
+  // the stores start sweeping it. Each step says what it waits for and how
+  // long it took, so a slow start can be told apart from a hung one in the
+  // log.
+  StartupLog startup;
+  startup.Step(absl::StrCat(
+      "connecting to MariaDB and ",
+      options.apply_migrations ? "applying migrations" : "checking the schema",
+      " (waiting up to ", absl::FormatDuration(options.database_wait),
+      " for the database)"));
   if (options.apply_migrations) {
     absl::StatusOr<std::vector<int>> applied =
         RetryWhileUnavailable<std::vector<int>>(options.database_wait, [&] {
@@ -121,6 +127,7 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
     // The storage layer logs each migration it applies.
     if (!applied.ok()) return applied.status();
   }
+  startup.Step("checking the database's durability settings");
   absl::StatusOr<std::vector<std::string>> durability =
       RetryWhileUnavailable<std::vector<std::string>>(
           options.database_wait,
@@ -132,16 +139,22 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
 
   storage::MySqlOptions database = options.database;
   if (!options.redis_url.empty()) {
+    // Not a step: nothing waits for it. The tier's prober logs "memory
+    // tier: in use" once Redis answers and the outbox is applied.
     LogLine(absl::StrCat("starting: memory tier at ", options.redis_url,
                          " (used once it answers; MariaDB alone until then)"));
     storage::redis::RedisTierOptions tier;
     tier.url = options.redis_url;
+    tier.io_timeout = options.redis_timeout;
     tier.retention = options.database.timeline.retention;
     absl::StatusOr<std::unique_ptr<storage::redis::RedisHomeTimelineTier>>
         opened = storage::redis::RedisHomeTimelineTier::Create(tier);
     if (!opened.ok()) return opened.status();
     database.tier = *std::move(opened);
   }
+  startup.Step(database.replica_database_url.empty()
+                   ? "opening the storage (pools, caches, outbox sweeper)"
+                   : "opening the storage and the replica");
   absl::StatusOr<storage::MySqlStorage> storage =
       storage::OpenMySqlStorage(database);
   if (!storage.ok()) return storage.status();
@@ -178,6 +191,7 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
   // Our own health service rather than gRPC's default one: its Watch
   // streams end at shutdown (health_service.h).
   server->health_ = std::make_unique<HealthService>();
+  startup.Step(absl::StrCat("listening on ", options.listen_address));
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen_address, *credentials,
@@ -227,10 +241,12 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
         "could not listen on ", options.listen_address,
         " (address in use, or not an address of this machine?)"));
   }
+  startup.Step("first database health check");
   server->WatchDatabaseHealthOnce();
   server->health_watcher_ = std::thread([s = server.get()] {
     s->WatchDatabaseHealth();
   });
+  startup.Done();
   return server;
 }
 

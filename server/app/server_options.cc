@@ -45,6 +45,11 @@ ABSL_FLAG(std::string, redis_url, "",
           "it also holds the rate limits, so the servers enforce them "
           "together. Env MINITER_REDIS_URL; default: none (MariaDB alone, "
           "limits per process).");
+ABSL_FLAG(std::string, redis_timeout, "",
+          "How long one call to the memory tier may take before the tier is "
+          "taken out of use (reads and writes use MariaDB alone until it "
+          "answers again and the outbox is applied), e.g. 250ms. Env "
+          "MINITER_REDIS_TIMEOUT; default 250ms.");
 ABSL_FLAG(int, pool_size, 0,
           "Database connections kept open at most. Env MINITER_POOL_SIZE; "
           "default 16.");
@@ -191,6 +196,10 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
   if (!staleness.ok()) return staleness;
 
   options.redis_url = FlagOrEnv(FLAGS_redis_url, "MINITER_REDIS_URL");
+  absl::Status redis_timeout = ParseDurationSetting(
+      FlagOrEnv(FLAGS_redis_timeout, "MINITER_REDIS_TIMEOUT"), "redis_timeout",
+      &options.redis_timeout);
+  if (!redis_timeout.ok()) return redis_timeout;
 
   int pool_size = absl::GetFlag(FLAGS_pool_size);
   if (pool_size == 0) {

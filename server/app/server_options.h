@@ -24,6 +24,9 @@ struct ServerOptions {
   storage::MySqlOptions database;
   // The memory tier (redis://HOST[:PORT] or unix:///PATH); empty: none.
   std::string redis_url;
+  // How long one tier call may take (the I/O timeout) before the breaker
+  // takes the tier out of use.
+  absl::Duration redis_timeout = absl::Milliseconds(250);
   // At least 32 bytes; every server of one deployment shares it.
   std::string token_secret;
   absl::Duration token_lifetime = absl::Hours(24);

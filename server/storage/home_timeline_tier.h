@@ -58,6 +58,13 @@ class HomeTimelineTier {
   // their repair to the outbox). Cheap; no round trip.
   virtual bool Usable() const = 0;
 
+  // True when writers should apply their writes to the tier themselves:
+  // while it is usable, and also while a repair runs (Redis answers, the
+  // outbox is being applied). A writer that sees false leaves its write to
+  // the outbox, and then the repair that makes the tier usable is sure to
+  // apply it: it began after that write's commit. Cheap; no round trip.
+  virtual bool Writable() const = 0;
+
   // The entry of `owner`: ids below `before` (0: no bound), newest first,
   // at most `limit`. nullopt when there is no complete entry (a miss).
   virtual absl::StatusOr<std::optional<TierPage>> Read(UserId owner,

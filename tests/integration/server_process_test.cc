@@ -1,6 +1,7 @@
-// server_process_test.cc: the real miniter-server binary: it prints one
-// start-up line without secrets, stops cleanly on SIGTERM, and every
-// acknowledged write survives a restart, also after kill -9.
+// server_process_test.cc: the real miniter-server binary: it logs each
+// start-up step (and what it waits for) without secrets, stops cleanly on
+// SIGTERM, and every acknowledged write survives a restart, also after
+// kill -9.
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -48,10 +49,12 @@ std::string ReadFile(const std::string& path) {
 // One miniter-server child process, its stderr captured to a file.
 class ServerProcess {
  public:
-  ServerProcess(int port, const std::string& log_path) : port_(port) {
+  ServerProcess(int port, const std::string& log_path,
+                const std::string& database_url = TestDatabaseUrl())
+      : port_(port) {
     const char* binary = std::getenv("MINITER_SERVER_BINARY");
     if (binary == nullptr) std::abort();
-    setenv("MINITER_DATABASE_URL", TestDatabaseUrl().c_str(), 1);
+    setenv("MINITER_DATABASE_URL", database_url.c_str(), 1);
     setenv("MINITER_TOKEN_SECRET", kTestTokenSecret, 1);
     setenv("MINITER_LISTEN", absl::StrCat("127.0.0.1:", port).c_str(), 1);
     setenv("MINITER_SHUTDOWN_GRACE", "5s", 1);
@@ -168,6 +171,67 @@ TEST(ServerProcessTest, WritesSurviveCleanAndHardRestarts) {
   EXPECT_THAT(log, Not(HasSubstr(kTestTokenSecret)));
   EXPECT_THAT(log, Not(HasSubstr(user.password)));
   EXPECT_THAT(log, Not(HasSubstr(user.token)));
+}
+
+// Polls the log at `path` until it contains `text`; false after `wait`.
+bool WaitForLog(const std::string& path, const std::string& text,
+                absl::Duration wait) {
+  const absl::Time give_up = absl::Now() + wait;
+  while (ReadFile(path).find(text) == std::string::npos) {
+    if (absl::Now() > give_up) return false;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return true;
+}
+
+// A server waiting at start-up says so, and what for, from its first line
+// on; a normal start logs each step with its time (issue 11: a benchmark
+// gave up on a server that had logged nothing at all).
+TEST(ServerProcessTest, StartUpLogsEachStepItWaitsFor) {
+  const int port = FreePort();
+  const std::string log_path =
+      absl::StrCat(::testing::TempDir(), "miniter-server-start-", port, ".log");
+  std::remove(log_path.c_str());
+  {
+    // Nothing listens at this database port: the server waits for it.
+    ServerProcess server(port, log_path,
+                         absl::StrCat("mysql://miniter:unused@127.0.0.1:",
+                                      FreePort(), "/miniter"));
+    ASSERT_TRUE(WaitForLog(log_path, "waiting for the database to answer",
+                           absl::Seconds(20)))
+        << ReadFile(log_path);
+    const std::string log = ReadFile(log_path);
+    EXPECT_THAT(log, HasSubstr("miniter-server starting (pid"));
+    EXPECT_THAT(log, HasSubstr("starting: connecting to MariaDB and applying "
+                               "migrations (waiting up to"));
+    EXPECT_THAT(log, Not(HasSubstr("started in")));
+    server.StopWith(SIGKILL, absl::Seconds(10));
+  }
+  std::remove(log_path.c_str());
+  {
+    ServerProcess server(port, log_path);
+    ASSERT_TRUE(server.WaitUntilServing()) << ReadFile(log_path);
+    ASSERT_TRUE(WaitForLog(log_path, "serving miniter.v1.Miniter",
+                           absl::Seconds(20)))
+        << ReadFile(log_path);
+    const std::string log = ReadFile(log_path);
+    // Each step begins, then ends with its time, in start-up order.
+    std::size_t at = 0;
+    for (const char* line :
+         {"miniter-server starting (pid",
+          "starting: connecting to MariaDB and applying migrations",
+          "for the database): done in",
+          "starting: checking the database's durability settings...",
+          "starting: opening the storage", "starting: listening on",
+          "starting: first database health check: done in", "started in",
+          "serving miniter.v1.Miniter"}) {
+      const std::size_t found = log.find(line, at);
+      ASSERT_NE(found, std::string::npos) << line << " after offset " << at
+                                          << " in:\n" << log;
+      at = found;
+    }
+    server.StopWith(SIGTERM, absl::Seconds(10));
+  }
 }
 
 }  // namespace

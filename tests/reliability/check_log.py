@@ -8,19 +8,20 @@ Always checked (every scenario):
   * every tweet acknowledged OK is in the database exactly once, with the id
     the client was given; no definitely-failed tweet is in the database;
     nothing is in the database that was never sent; "unknown" may be either;
-  * the author's own timeline, read through the server after the load,
-    lists exactly the stored tweets, each once (whatever happened to the
-    database, the server or the memory tier meanwhile).
+  * the author's own timeline and each follower's home timeline (the
+    driver's --followers), read through the server after the load, list
+    exactly the stored tweets of that run, each once (whatever happened to
+    the database, the server or the memory tier meanwhile).
 Then the scenario's own criteria (see CRITERIA below and
 docs/reliability.md). Prints one summary line of measured numbers, and
 exits 1 listing every criterion that failed.
 """
 import argparse
 import collections
-import os
-import subprocess
 import sys
-import urllib.parse
+import time
+
+import tier_state
 
 SLACK_MS = 1000          # scheduling slack on a loaded two-core machine
 RECOVERY_MS = 5000       # serve again within 5 s of the fault's end
@@ -39,10 +40,29 @@ class Call:
         self.tweet_id = None
 
 
+class Timeline:
+    """One home timeline the driver paged through after its load."""
+
+    def __init__(self, run, role):
+        self.run, self.role = run, role
+        self.ids = []
+        self.end = None  # ["OK"] or [CODE, MESSAGE]
+
+
+class Load:
+    """Everything the driver logged."""
+
+    def __init__(self):
+        self.calls, self.health, self.problems = {}, [], []
+        self.timelines = []
+        self.accounts = {}       # (run, role) -> user id
+        self.read_failures = []  # (t, role, code, message)
+
+
 def read_load(path):
-    calls, health, outcomes_seen = {}, [], collections.Counter()
-    problems = []
-    timelines, timeline_ends = [[]], []  # one list per driver invocation
+    load = Load()
+    calls, health, outcomes_seen = load.calls, load.health, collections.Counter()
+    problems = load.problems
     with open(path, encoding="utf-8") as f:
         for line in f:
             fields = line.rstrip("\n").split("\t")
@@ -63,13 +83,17 @@ def read_load(path):
                 outcomes_seen[kind] += 1
             elif kind == "health":
                 health.append((t, fields[2]))
+            elif kind == "account":
+                load.accounts[(fields[2], fields[3])] = int(fields[4])
+            elif kind == "read_failed":
+                load.read_failures.append((t, *fields[2:5]))
+            elif kind == "timeline_begin":
+                load.timelines.append(Timeline(fields[2], fields[3]))
             elif kind == "timeline":
-                timelines[-1].append(int(fields[2]))
+                load.timelines[-1].ids.append(int(fields[2]))
             elif kind == "timeline_end":
-                timeline_ends.append(fields[2:])
-                timelines.append([])
-    timelines.pop()  # the list opened after the last end (or the only one)
-    return calls, health, problems, list(zip(timelines, timeline_ends))
+                load.timelines[-1].end = fields[2:]
+    return load
 
 
 def read_events(path):
@@ -94,20 +118,11 @@ def event_time(events, prefix):
 
 
 def query_database(url_file, markers_prefixes):
-    url = urllib.parse.urlparse(open(url_file).read().strip())
-    env = dict(os.environ, MYSQL_PWD=urllib.parse.unquote(url.password or ""))
     where = " OR ".join(f"text LIKE '{p}-%'" for p in markers_prefixes)
-    out = subprocess.run(
-        ["mariadb", "--no-defaults", "-h", url.hostname, "-P", str(url.port),
-         "-u", urllib.parse.unquote(url.username), url.path.lstrip("/"),
-         "--batch", "--skip-column-names", "-e",
-         f"SELECT text, COUNT(*), MIN(id) FROM tweets WHERE {where} GROUP BY text"],
-        env=env, check=True, capture_output=True, text=True).stdout
-    found = {}
-    for line in out.splitlines():
-        text, count, first_id = line.split("\t")
-        found[text] = (int(count), int(first_id))
-    return found
+    rows = tier_state.sql(
+        url_file,
+        f"SELECT text, COUNT(*), MIN(id) FROM tweets WHERE {where} GROUP BY text")
+    return {text: (int(count), int(first_id)) for text, count, first_id in rows}
 
 
 def pct(values, q):
@@ -124,9 +139,11 @@ def main():
     parser.add_argument("--events", required=True)
     parser.add_argument("--database-url-file", required=True)
     parser.add_argument("--server-log", required=True)
+    parser.add_argument("--redis-url-file", required=True)
     args = parser.parse_args()
 
-    calls, health, problems, timelines = read_load(args.load)
+    load = read_load(args.load)
+    calls, health, problems = load.calls, load.health, load.problems
     events, samples = read_events(args.events)
     setup = dict(kv.split("=") for kv in
                  next(t for _, t in events if t.startswith("setup ")).split()[1:])
@@ -172,28 +189,63 @@ def main():
             require(count <= 1, f"{call.marker}: unknown outcome but stored {count} times")
     for text in in_db:
         require(text in calls, f"{text}: in the database but never sent")
-    # ---- every scenario: the author's timeline shows what is stored ------
-    # Each driver invocation read its user's own timeline after its load:
-    # it must hold exactly the tweets of that run that the database holds
-    # (acknowledged ones, and "unknown" ones that were written), each once.
-    for ids, end in timelines:
-        require(end == ["OK"], f"reading the timeline after the load: {end}")
-        on_timeline = collections.Counter(ids)
+    # ---- every scenario: the timelines show what is stored --------------
+    # Each driver invocation read its user's own timeline after its load,
+    # and each of its followers' home timelines: every one must hold
+    # exactly the tweets of that run that the database holds (acknowledged
+    # ones, and "unknown" ones that were written), each once.
+    def stored_ids_of(run):
+        return {first_id for text, (_, first_id) in in_db.items()
+                if text.startswith(run + "-w")}
+
+    for timeline in load.timelines:
+        who = f"{timeline.role} of {timeline.run}"
+        require(timeline.end == ["OK"],
+                f"reading the timeline of {who} after the load: {timeline.end}")
+        on_timeline = collections.Counter(timeline.ids)
         require(all(n == 1 for n in on_timeline.values()),
-                "a tweet appears twice on the author's timeline")
-        numbers.setdefault("timeline_tweets", 0)
-        numbers["timeline_tweets"] += len(on_timeline)
-    if timelines:
-        stored_ids = {first_id for _, first_id in in_db.values()}
-        read_ids = set()
-        for ids, _ in timelines:
-            read_ids.update(ids)
-        missing = stored_ids - read_ids
+                f"a tweet appears twice on the timeline of {who}")
+        key = "follower_timeline_tweets" if timeline.role != "author" else "timeline_tweets"
+        numbers[key] = numbers.get(key, 0) + len(on_timeline)
+        stored = stored_ids_of(timeline.run)
+        missing = stored - set(on_timeline)
         require(not missing, f"{len(missing)} stored tweets missing from the "
-                f"author's timeline after the run (e.g. {sorted(missing)[:5]})")
-        extra = read_ids - stored_ids
-        require(not extra, f"{len(extra)} tweets on the timeline that the run "
-                f"did not store (e.g. {sorted(extra)[:5]})")
+                f"timeline of {who} after the run (e.g. {sorted(missing)[:5]})")
+        extra = set(on_timeline) - stored
+        require(not extra, f"{len(extra)} tweets on the timeline of {who} that "
+                f"the run did not store (e.g. {sorted(extra)[:5]})")
+
+    def require_tier_entries():
+        """Straight from Redis, after the timelines were read through the
+        tier: each reader's entry exists, is complete, and holds exactly
+        the run's stored tweets above its floor."""
+        checked = 0
+        for (run, role), owner in load.accounts.items():
+            entry = tier_state.entry(args.redis_url_file, owner)
+            who = f"{role} of {run} (user {owner})"
+            require(entry is not None and entry.complete and entry.floor is not None,
+                    f"no complete tier entry for {who} after the run")
+            if entry is None or entry.floor is None:
+                continue
+            stored = {i for i in stored_ids_of(run) if i > entry.floor}
+            missing = stored - entry.ids
+            require(not missing, f"the tier entry of {who} lacks {len(missing)} "
+                    f"stored tweets (e.g. {sorted(missing)[:5]})")
+            extra = entry.ids - stored_ids_of(run)
+            require(not extra, f"the tier entry of {who} holds {len(extra)} "
+                    f"tweets the run did not store (e.g. {sorted(extra)[:5]})")
+            checked += 1
+        numbers["tier_entries_checked"] = checked
+
+    def require_outbox_drained(limit_s):
+        give_up = time.monotonic() + limit_s
+        rows = tier_state.outbox_rows(args.database_url_file)
+        while rows and time.monotonic() < give_up:
+            time.sleep(0.2)
+            rows = tier_state.outbox_rows(args.database_url_file)
+        numbers["outbox_rows_left"] = rows
+        require(rows == 0, f"{rows} outbox rows left {limit_s} s after the run")
+
     unknown_stored = sum(1 for c in answered
                          if c.outcome == "unknown" and c.marker in in_db)
     numbers["unknown_stored"] = unknown_stored
@@ -333,13 +385,55 @@ def main():
                 "not every call succeeded after the overload")
         require(numbers["after_p99_ms"] <= 500,
                 f"p99 after the overload {numbers['after_p99_ms']} ms > 500 ms")
-    elif args.scenario in ("tier_kill", "tier_pause"):
+    elif args.scenario in ("tier_kill", "tier_pause", "tier_flush", "tier_restart"):
         # The memory tier is a cache: losing it costs speed, never a call.
         require(counts["failed"] == 0 and counts["unknown"] == 0,
                 f"{counts['failed'] + counts['unknown']} calls failed while "
                 "the memory tier was down")
         not_serving = [t for t, s in health if s != "SERVING"]
         require(not not_serving, "health left SERVING because of the tier")
+        require_recovery(RECOVERY_MS)
+        if args.scenario in ("tier_flush", "tier_restart"):
+            # Followers read throughout: not one read may fail, and their
+            # timelines (checked above) and tier entries must be complete.
+            numbers["follower_read_failures"] = len(load.read_failures)
+            require(not load.read_failures,
+                    f"{len(load.read_failures)} follower reads failed "
+                    f"(e.g. {load.read_failures[:2]})")
+            require(any(t.role != "author" for t in load.timelines),
+                    "no follower timeline was read")
+            require_tier_entries()
+    elif args.scenario == "outbox_kill":
+        # A Tweet committed while its tier write was stalled (Redis paused),
+        # the server killed -9 in that moment: the next server's outbox
+        # repair must deliver it to every follower's entry.
+        fault = next(text for _, text in events if text.startswith("fault_begin"))
+        stalled = int(fault.rsplit("tweet=", 1)[1])
+        numbers["stalled_tweet"] = stalled
+        stalled_call = next((c for c in answered if in_db.get(c.marker, (0, 0))[1] == stalled),
+                            None)
+        require(stalled_call is not None and stalled_call.outcome == "unknown",
+                f"the stalled tweet {stalled} was not a call in flight at the "
+                f"kill ({stalled_call and stalled_call.outcome})")
+        # Redis may not deliver the dead server's stalled write late (it was
+        # paused, not lost): then the test would prove nothing.
+        before = next(text for _, text in events if text.startswith("tier_before_restart"))
+        late = [int(o) for o in before.split("holders=", 1)[1].split(",") if o]
+        followers = [owner for (_, role), owner in load.accounts.items() if role != "author"]
+        require(followers, "no followers")
+        require(not set(late) & set(followers),
+                f"inconclusive: entries {late} had the stalled tweet before the "
+                "new server started")
+        require_outbox_drained(10)
+        require_tier_entries()
+        for owner in followers:
+            entry = tier_state.entry(args.redis_url_file, owner)
+            require(entry is not None and entry.floor is not None and
+                    entry.floor < stalled,
+                    f"follower {owner}'s tier entry was trimmed past the "
+                    "stalled tweet: the run wrote too much to tell")
+            require(entry is not None and stalled in entry.ids,
+                    f"follower {owner}'s tier entry lacks the stalled tweet {stalled}")
         require_recovery(RECOVERY_MS)
     else:
         sys.exit(f"check_log.py: unknown scenario {args.scenario}")

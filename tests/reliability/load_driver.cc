@@ -11,8 +11,13 @@
 //   T  failed   MARKER  LATENCY_MS  CODE  MESSAGE   definitely not written
 //   T  unknown  MARKER  LATENCY_MS  CODE  MESSAGE   may or may not be written
 //   T  health   STATUS             (SERVING, NOT_SERVING, ended:CODE)
-//   T  timeline TWEET_ID           after the load: the user's own timeline
-//   T  timeline_end OK | CODE MESSAGE
+//   T  account  RUN  ROLE  USER_ID  ROLE: author, or follower-K (--followers)
+//   T  read_failed ROLE CODE MESSAGE   a follower's first-page read during
+//                                      the load failed
+//   T  reads    ROLE  OK_COUNT  FAILED_COUNT   a follower's reads, at the end
+//   T  timeline_begin RUN ROLE     after the load: ROLE's home timeline,
+//   T  timeline TWEET_ID             every tweet id on it,
+//   T  timeline_end OK | CODE MESSAGE   and how the paging ended
 //   T  end      RUN
 //
 // What counts as a definite failure (see docs/reliability.md): every code the
@@ -58,11 +63,24 @@ ABSL_FLAG(int, deadline_ms, 2000, "deadline of every Tweet call");
 ABSL_FLAG(int, pause_after_failure_ms, 20,
           "pause of a writer after a failed call (keeps a dead server from "
           "being spun on)");
+ABSL_FLAG(int, tweet_interval_ms, 0,
+          "pause of a writer after each call (0: none): keeps a run's tweets "
+          "below the tier's retention, so entries are never trimmed");
 ABSL_FLAG(double, setup_wait, 60, "seconds to wait for sign-up to succeed");
 ABSL_FLAG(bool, watch_health, true, "log health transitions (Health.Watch)");
 ABSL_FLAG(bool, read_timeline, true,
-          "after the load, page through the user's own timeline and log "
-          "every tweet id on it (check_log.py compares it with the database)");
+          "after the load, page through the user's own timeline (and each "
+          "follower's home timeline) and log every tweet id on it "
+          "(check_log.py compares it with the database)");
+ABSL_FLAG(int, followers, 0,
+          "followers of the author, signed up before the load: during it "
+          "each reads its home timeline's first page every "
+          "--follower_read_ms (so its memory-tier entry exists and is used), "
+          "and after it each pages through its home timeline, which must "
+          "then hold every stored tweet of the run (fan-out entries, not "
+          "only the author's own)");
+ABSL_FLAG(int, follower_read_ms, 200,
+          "pause between two reads of one follower during the load");
 
 namespace {
 
@@ -145,11 +163,16 @@ std::string OneLine(std::string text) {
   return absl::StrReplaceAll(text, {{"\t", " "}, {"\n", " "}});
 }
 
-// Signs up and logs in one user for all writers, retrying while the server
-// or its database is still starting. Empty on failure.
-std::string SignUpAndLogin(Miniter::Stub& stub, const std::string& run,
-                           absl::Duration wait) {
-  const std::string email = absl::StrCat(run, "@reliability.example.com");
+struct Account {
+  std::string token;  // empty: sign-up or login failed
+  std::uint64_t user_id = 0;
+};
+
+// Signs up and logs in the user `name`, retrying while the server or its
+// database is still starting.
+Account SignUpAndLogin(Miniter::Stub& stub, const std::string& name,
+                       absl::Duration wait) {
+  const std::string email = absl::StrCat(name, "@reliability.example.com");
   const absl::Time give_up = absl::Now() + wait;
   bool signed_up = false;
   while (absl::Now() < give_up) {
@@ -159,7 +182,7 @@ std::string SignUpAndLogin(Miniter::Stub& stub, const std::string& run,
     grpc::Status status;
     if (!signed_up) {
       miniter::v1::SignUpRequest request;
-      request.set_name(run.substr(0, 30));
+      request.set_name(name.substr(0, 30));
       request.set_email(email);
       request.set_password("correct horse battery staple");
       miniter::v1::SignUpResponse response;
@@ -172,7 +195,7 @@ std::string SignUpAndLogin(Miniter::Stub& stub, const std::string& run,
       request.set_password("correct horse battery staple");
       miniter::v1::LoginResponse response;
       status = stub.Login(&context, request, &response);
-      if (status.ok()) return response.access_token();
+      if (status.ok()) return {response.access_token(), response.user_id()};
     }
     if (!status.ok() && !signed_up) {
       std::fprintf(stderr, "load_driver: sign-up: %s (retrying)\n",
@@ -180,7 +203,7 @@ std::string SignUpAndLogin(Miniter::Stub& stub, const std::string& run,
       absl::SleepFor(absl::Milliseconds(200));
     }
   }
-  return "";
+  return {};
 }
 
 // Held by main until every writer's channel is connected; then it carries
@@ -224,6 +247,8 @@ void Writer(const std::string& address, EventLog& log, const std::string& token,
   const auto deadline = std::chrono::milliseconds(absl::GetFlag(FLAGS_deadline_ms));
   const absl::Duration pause =
       absl::Milliseconds(absl::GetFlag(FLAGS_pause_after_failure_ms));
+  const absl::Duration interval =
+      absl::Milliseconds(absl::GetFlag(FLAGS_tweet_interval_ms));
   for (int seq = 0; absl::Now() < end; ++seq) {
     const std::string marker = absl::StrCat(prefix, "-", seq);
     grpc::ClientContext context;
@@ -239,6 +264,7 @@ void Writer(const std::string& address, EventLog& log, const std::string& token,
     if (status.ok()) {
       log.Write(absl::StrCat("ok\t", marker, "\t", latency, "\t",
                              response.tweet().id()));
+      absl::SleepFor(interval);
       continue;
     }
     std::string message = OneLine(status.error_message());
@@ -319,12 +345,15 @@ class HealthWatcher {
   std::thread thread_;
 };
 
-// Pages through the user's own timeline (every tweet the run wrote) and
-// logs "timeline ID" for each tweet, then "timeline_end OK" or the error:
-// what was acknowledged must be readable, whatever the run did to the
-// database, the server or the memory tier.
-void ReadOwnTimeline(Miniter::Stub& stub, const std::string& token,
-                     EventLog& log) {
+// Pages through `role`'s home timeline (the author's: every tweet the run
+// wrote; a follower's: the same, through the fan-out) and logs
+// "timeline ID" for each tweet between "timeline_begin RUN ROLE" and
+// "timeline_end OK" or the error: what was acknowledged must be readable,
+// whatever the run did to the database, the server or the memory tier.
+void ReadHomeTimeline(Miniter::Stub& stub, const std::string& token,
+                      const std::string& run, const std::string& role,
+                      EventLog& log) {
+  log.Write(absl::StrCat("timeline_begin\t", run, "\t", role));
   std::string page_token;
   for (int page = 0; page < 100000; ++page) {
     grpc::ClientContext context;
@@ -350,6 +379,82 @@ void ReadOwnTimeline(Miniter::Stub& stub, const std::string& token,
   log.Write("timeline_end\tOK");
 }
 
+// A follower of the author: signed up and following before the load, it
+// reads its home timeline's first page throughout the load, so that its
+// memory-tier entry is built, written by the fan-out and read while the
+// run's faults happen.
+class Follower {
+ public:
+  Follower(std::string role, Account account)
+      : role_(std::move(role)), account_(std::move(account)) {}
+
+  const std::string& role() const { return role_; }
+  const Account& account() const { return account_; }
+
+  // Reads until `end`, every `pause`; logs each failure.
+  void ReadUntil(Miniter::Stub& stub, absl::Time end, absl::Duration pause,
+                 EventLog& log) {
+    int ok = 0;
+    int failed = 0;
+    while (absl::Now() < end) {
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() +
+                           std::chrono::milliseconds(
+                               absl::GetFlag(FLAGS_deadline_ms)));
+      context.AddMetadata("authorization", "Bearer " + account_.token);
+      miniter::v1::TimelineRequest request;
+      request.set_page_size(50);
+      miniter::v1::TimelineResponse response;
+      const grpc::Status status = stub.Timeline(&context, request, &response);
+      if (status.ok()) {
+        ++ok;
+      } else {
+        ++failed;
+        log.Write(absl::StrCat("read_failed\t", role_, "\t",
+                               CodeName(status.error_code()), "\t",
+                               OneLine(status.error_message())));
+      }
+      absl::SleepFor(pause);
+    }
+    log.Write(absl::StrCat("reads\t", role_, "\t", ok, "\t", failed));
+  }
+
+ private:
+  std::string role_;
+  Account account_;
+};
+
+// Signs up `count` followers of `author` (names RUN-fK) and makes each
+// follow it; logs their ids. Empty when one of them could not be set up.
+std::vector<Follower> SetUpFollowers(Miniter::Stub& stub,
+                                     const std::string& run, int count,
+                                     std::uint64_t author, EventLog& log) {
+  std::vector<Follower> followers;
+  for (int k = 0; k < count; ++k) {
+    Account account = SignUpAndLogin(
+        stub, absl::StrCat(run, "-f", k),
+        absl::Seconds(absl::GetFlag(FLAGS_setup_wait)));
+    if (account.token.empty()) return {};
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    context.AddMetadata("authorization", "Bearer " + account.token);
+    miniter::v1::FollowRequest request;
+    request.set_user_id(author);
+    miniter::v1::FollowResponse response;
+    const grpc::Status status = stub.Follow(&context, request, &response);
+    if (!status.ok()) {
+      std::fprintf(stderr, "load_driver: follow: %s\n",
+                   status.error_message().c_str());
+      return {};
+    }
+    const std::string role = absl::StrCat("follower-", k);
+    log.Write(absl::StrCat("account\t", run, "\t", role, "\t", account.user_id));
+    followers.emplace_back(role, std::move(account));
+  }
+  return followers;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -367,10 +472,19 @@ int main(int argc, char** argv) {
   const std::string run = absl::GetFlag(FLAGS_run);
   auto channel = MakeChannel(absl::GetFlag(FLAGS_server));
   auto stub = Miniter::NewStub(channel);
-  const std::string token = SignUpAndLogin(
+  const Account author = SignUpAndLogin(
       *stub, run, absl::Seconds(absl::GetFlag(FLAGS_setup_wait)));
-  if (token.empty()) {
+  if (author.token.empty()) {
     std::fprintf(stderr, "load_driver: could not sign up and log in\n");
+    return 1;
+  }
+  const std::string& token = author.token;
+  log.Write(absl::StrCat("account\t", run, "\tauthor\t", author.user_id));
+  const int follower_count = absl::GetFlag(FLAGS_followers);
+  std::vector<Follower> followers =
+      SetUpFollowers(*stub, run, follower_count, author.user_id, log);
+  if (static_cast<int>(followers.size()) != follower_count) {
+    std::fprintf(stderr, "load_driver: could not set up the followers\n");
     return 1;
   }
   std::unique_ptr<HealthWatcher> health;
@@ -405,7 +519,17 @@ int main(int argc, char** argv) {
                  : absl::Now();
   if (failed_to_connect == 0) log.Write(absl::StrCat("start\t", run));
   gate.open.Notify();
+  std::vector<std::thread> readers;
+  for (Follower& follower : followers) {
+    readers.emplace_back([&] {
+      Miniter::Stub reader_stub(MakeChannel(absl::GetFlag(FLAGS_server)));
+      follower.ReadUntil(
+          reader_stub, gate.end,
+          absl::Milliseconds(absl::GetFlag(FLAGS_follower_read_ms)), log);
+    });
+  }
   for (std::thread& writer : writers) writer.join();
+  for (std::thread& reader : readers) reader.join();
   if (failed_to_connect > 0) {
     std::fprintf(stderr, "load_driver: %d writers could not connect\n",
                  failed_to_connect);
@@ -415,7 +539,11 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_read_timeline)) {
     // A fresh channel: the writers' may be in a reconnect backoff.
     auto reader = Miniter::NewStub(MakeChannel(absl::GetFlag(FLAGS_server)));
-    ReadOwnTimeline(*reader, token, log);
+    ReadHomeTimeline(*reader, token, run, "author", log);
+    for (const Follower& follower : followers) {
+      ReadHomeTimeline(*reader, follower.account().token, run, follower.role(),
+                       log);
+    }
   }
   log.Write(absl::StrCat("end\t", run));
   return 0;

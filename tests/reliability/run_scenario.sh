@@ -7,7 +7,7 @@
 #   run_scenario.sh SCENARIO STATE_DIR SERVER_BINARY LOAD_DRIVER_BINARY
 #
 # SCENARIO: db_kill | db_pause | server_term | server_kill | overload |
-#           tier_kill | tier_pause
+#           tier_kill | tier_pause | tier_flush | tier_restart | outbox_kill
 # (docs/reliability.md, "1-4. Faults", says what each one proves).
 # STATE_DIR is wiped first; it keeps the logs for a failed run to inspect.
 set -euo pipefail
@@ -27,6 +27,12 @@ redis_sh=$repo/scripts/redis.sh
 pool_size=4
 grace_seconds=5
 deadline_ms=2000
+redis_timeout=250ms  # the server's default
+if [[ $scenario == outbox_kill ]]; then
+  # A tier write stalled by a paused Redis must stay in flight long enough
+  # to kill the server in it, and so must the client's call.
+  redis_timeout=30s deadline_ms=20000
+fi
 
 if [[ -f $state_dir/db/mysqld.pid ]]; then
   kill -CONT "$(cat "$state_dir/db/mysqld.pid")" 2>/dev/null || true
@@ -94,7 +100,7 @@ start_server() {
   MINITER_SHUTDOWN_GRACE=${grace_seconds}s \
   MINITER_TWEET_RATE_PER_ACCOUNT=off MINITER_TWEET_RATE_PER_PEER=off \
   MINITER_SIGNUP_RATE_PER_PEER=off MINITER_LOGIN_RATE_PER_PEER=off \
-  MINITER_MAX_CALLS_PER_ACCOUNT=0 \
+  MINITER_MAX_CALLS_PER_ACCOUNT=0 MINITER_REDIS_TIMEOUT=$redis_timeout \
     "$server_binary" 2>>"$server_log" &
   server_pid=$!
   echo "$server_pid" >"$state_dir/server.pid"
@@ -136,10 +142,12 @@ wait_for_load() {
   exit 1
 }
 
-# run_load RUN WRITERS SECONDS DEADLINE_MS: starts the driver in the background.
+# run_load RUN WRITERS SECONDS DEADLINE_MS [DRIVER FLAGS...]: starts the
+# driver in the background; its run name (the marker prefix) is in $run.
 run_load() {
+  run=$1-$(now_ms)
   "$driver_binary" --server="127.0.0.1:$server_port" --log="$load_log" \
-    --run="$1-$(now_ms)" --writers="$2" --duration="$3" --deadline_ms="$4" \
+    --run="$run" --writers="$2" --duration="$3" --deadline_ms="$4" "${@:5}" \
     2>>"$state_dir/driver.err" &
   driver_pid=$!
   wait_for_load
@@ -247,6 +255,52 @@ case "$scenario" in
     event "fault_end SIGCONT redis-server"
     wait_driver
     ;;
+  tier_flush)
+    # Entries vanish without an error (the breaker stays closed): reads
+    # must rebuild them, racing fan-outs and other rebuilds.
+    run_load tier_flush 8 12 "$deadline_ms" --followers=4 --follower_read_ms=50
+    sleep 3
+    event "fault_begin FLUSHALL, FLUSHALL ASYNC, FLUSHDB of redis-server"
+    for flush in FLUSHALL "FLUSHALL ASYNC" FLUSHDB; do
+      # shellcheck disable=SC2086  # "FLUSHALL ASYNC" is two words
+      redis-cli -s "$(redis_socket)" $flush >/dev/null
+      sleep 1
+    done
+    event "fault_end flushes over"
+    wait_driver
+    ;;
+  tier_restart)
+    run_load tier_restart 8 12 "$deadline_ms" --followers=4 --follower_read_ms=50
+    sleep 3
+    event "fault_begin restart redis-server (SHUTDOWN NOSAVE, start)"
+    bash "$redis_sh" stop "$redis_dir" >/dev/null
+    start_redis
+    event "fault_end redis-server restarted empty"
+    wait_driver
+    ;;
+  outbox_kill)
+    # CLIENT PAUSE WRITE, not SIGSTOP: Redis holds the stalled script
+    # unexecuted and drops it with the dead client, where a stopped Redis
+    # would still run it from its socket buffer on SIGCONT (the new
+    # server's outbox would then have nothing left to prove).
+    # Paced, so the run's tweets stay below the entries' retention (800)
+    # and the stalled one is never trimmed away.
+    run_load outbox_kill 1 14 "$deadline_ms" --followers=3 --tweet_interval_ms=25
+    sleep 3
+    redis-cli -s "$(redis_socket)" CLIENT PAUSE 60000 WRITE >/dev/null
+    event "tier_paused CLIENT PAUSE WRITE"
+    tweet=$(python3 "$here/tier_state.py" stalled-tweet "$db_url_file" "$run" 10)
+    event "fault_begin kill -9 miniter-server in the tier write of tweet=$tweet"
+    kill -9 "$server_pid"
+    wait_server_exit 5
+    redis-cli -s "$(redis_socket)" CLIENT UNPAUSE >/dev/null
+    sleep 0.5
+    event "tier_before_restart holders=$(python3 "$here/tier_state.py" holders "$redis_url_file" "$tweet" | paste -sd,)"
+    event "restart_begin miniter-server"
+    start_server
+    event "fault_end miniter-server restarted"
+    wait_driver
+    ;;
   *)
     echo "run_scenario.sh: unknown scenario $scenario" >&2
     exit 2
@@ -261,4 +315,5 @@ sampler_pid=
 set -o pipefail
 python3 "$here/check_log.py" --scenario "$scenario" --load "$load_log" \
   --events "$events" --database-url-file "$db_url_file" \
-  --server-log "$server_log" | tee "$state_dir/result.txt"
+  --server-log "$server_log" --redis-url-file "$redis_url_file" \
+  | tee "$state_dir/result.txt"

@@ -24,6 +24,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "server/storage/mysql/database_url.h"
 #include "server/storage/mysql/mysql_storage.h"
@@ -328,6 +329,48 @@ TEST_F(TierTest, TheOutboxRepairsAFanOutTheWriterCouldNotDeliver) {
   WaitUsable(*a.tier);
   EXPECT_THAT(FirstPage(a, follower, 10), ElementsAreArray({missed, first}));
   EXPECT_THAT(FirstPage(a, author, 10), ElementsAreArray({missed, first}));
+}
+
+// Writers write through while a repair runs: a write that saw the tier
+// unusable is then certain to be in the outbox before the repair's sweep
+// begins, and one committed after that reaches the tier from its writer, so
+// no entry is left without a tweet once the tier is usable again (before,
+// such a tweet waited for the sweeper, up to 2.5 s). A call failing during
+// the repair makes the next probe repair again.
+TEST_F(TierTest, WritesGoThroughWhileTheRepairRuns) {
+  redis::RedisTierOptions options;
+  options.url = redis_url_;
+  options.key_prefix = prefix_;
+  options.probe_period = absl::Milliseconds(20);
+  auto created = redis::RedisHomeTimelineTier::Create(options);
+  ASSERT_TRUE(created.ok()) << created.status();
+  std::shared_ptr<redis::RedisHomeTimelineTier> tier = *std::move(created);
+  absl::Mutex mu;
+  std::vector<std::pair<bool, bool>> seen;  // (Usable, Writable) per repair
+  tier->SetRepairHook([&]() -> absl::Status {
+    absl::MutexLock lock(&mu);
+    seen.emplace_back(tier->Usable(), tier->Writable());
+    // The first repair meets a failed call (as a write failing meanwhile
+    // would report it): it must not make the tier usable.
+    if (seen.size() == 1) tier->MarkFailed();
+    return absl::OkStatus();
+  });
+  WaitUsable(*tier);
+  EXPECT_TRUE(tier->Writable());
+  tier->SetRepairHook(nullptr);
+  absl::MutexLock lock(&mu);
+  ASSERT_GE(seen.size(), 2u);
+  EXPECT_EQ(seen[0], std::make_pair(false, true));
+  EXPECT_EQ(seen[1], std::make_pair(false, true));
+
+  // Down: neither usable nor writable (writes go to the outbox alone).
+  redis::RedisTierOptions down = options;
+  down.url = "redis://127.0.0.1:1";  // nothing listens there
+  auto unreachable = redis::RedisHomeTimelineTier::Create(down);
+  ASSERT_TRUE(unreachable.ok());
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_FALSE((*unreachable)->Usable());
+  EXPECT_FALSE((*unreachable)->Writable());
 }
 
 TEST_F(TierTest, UnknownUserIsNotFoundAndGetsNoEntry) {

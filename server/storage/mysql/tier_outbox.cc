@@ -120,14 +120,15 @@ std::uint64_t TierOutbox::Record(PooledConnection& connection, Kind kind,
 
 void TierOutbox::ApplyTweet(std::uint64_t id, const std::vector<UserId>& owners,
                             TweetId tweet) {
-  if (!tier_->Usable()) return;  // repaired before the tier is used again
+  // Not writable: the repair that makes the tier usable again applies it.
+  if (!tier_->Writable()) return;
   if (!tier_->AddTweet(owners, tweet).ok()) return;
   absl::MutexLock lock(&mu_);
   done_.push_back(id);
 }
 
 void TierOutbox::ApplyInvalidation(const std::vector<UserId>& owners) {
-  if (!tier_->Usable()) return;
+  if (!tier_->Writable()) return;
   (void)tier_->Invalidate(owners);  // on failure the sweeper does it
 }
 

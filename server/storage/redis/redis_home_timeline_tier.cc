@@ -178,12 +178,16 @@ std::string RedisHomeTimelineTier::Key(UserId owner) const {
   return absl::StrCat(options_.key_prefix, owner);
 }
 
-bool RedisHomeTimelineTier::Usable() const {
-  return usable_.load(std::memory_order_acquire);
+bool RedisHomeTimelineTier::Usable() const { return usable_.load(); }
+
+bool RedisHomeTimelineTier::Writable() const {
+  return usable_.load() || repairing_.load();
 }
 
 void RedisHomeTimelineTier::MarkFailed() {
-  if (usable_.exchange(false, std::memory_order_acq_rel)) {
+  failures_.fetch_add(1);
+  repairing_.store(false);
+  if (usable_.exchange(false)) {
     common::LogLine("memory tier: unusable until Redis answers and missed "
                     "writes are repaired");
   }
@@ -219,6 +223,12 @@ void RedisHomeTimelineTier::Probe() {
       }
       continue;
     }
+    // Writers write through from here on (Writable), so every write
+    // committed after the repair's sweep began reaches the tier from its
+    // own writer, and every earlier one is in the outbox the sweep reads.
+    // All atomics here are sequentially consistent for that argument.
+    const std::uint64_t failures = failures_.load();
+    repairing_.store(true);
     absl::Status repaired = absl::OkStatus();
     {
       // Held while the hook runs, so SetRepairHook(nullptr) waits for a
@@ -226,8 +236,14 @@ void RedisHomeTimelineTier::Probe() {
       absl::MutexLock lock(&hook_mu_);
       if (repair_hook_) repaired = repair_hook_();
     }
-    if (!repaired.ok()) continue;  // try again at the next probe
-    usable_.store(true, std::memory_order_release);
+    // A call that failed meanwhile (MarkFailed) may have left a row the
+    // sweep had already passed: repair again at the next probe.
+    if (!repaired.ok() || failures_.load() != failures) {
+      repairing_.store(false);
+      continue;
+    }
+    usable_.store(true);
+    repairing_.store(false);
     common::LogLine("memory tier: in use");
     logged_down = false;
   } while (!stop_.WaitForNotificationWithTimeout(options_.probe_period));

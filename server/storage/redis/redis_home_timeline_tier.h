@@ -7,6 +7,7 @@
 #define MINITER_SERVER_STORAGE_REDIS_REDIS_HOME_TIMELINE_TIER_H_
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -49,6 +50,7 @@ class RedisHomeTimelineTier : public HomeTimelineTier {
   ~RedisHomeTimelineTier() override;
 
   bool Usable() const override;
+  bool Writable() const override;
   absl::StatusOr<std::optional<TierPage>> Read(UserId owner, TweetId before,
                                                int limit) override;
   absl::StatusOr<std::string> BeginBuild(UserId owner) override;
@@ -78,6 +80,11 @@ class RedisHomeTimelineTier : public HomeTimelineTier {
   RedisScript add_script_;
 
   std::atomic<bool> usable_{false};
+  // A repair is running and no write failed since it began (Writable).
+  std::atomic<bool> repairing_{false};
+  // Counts MarkFailed calls: a repair during which one happened does not
+  // make the tier usable (the failed write's row may not have been swept).
+  std::atomic<std::uint64_t> failures_{0};
   absl::Mutex hook_mu_;
   std::function<absl::Status()> repair_hook_ ABSL_GUARDED_BY(hook_mu_);
   absl::Notification stop_;
