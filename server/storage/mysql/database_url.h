@@ -15,8 +15,8 @@ enum class TlsMode {
   // Plaintext: no ssl-* parameter given, or ssl-mode=disabled.
   kDisabled,
   // TLS with the server verified: its certificate chain against ssl-ca and
-  // its name (subjectAltName, else CN) against the URL's HOST. A server that
-  // offers no TLS is refused, never used in plaintext.
+  // its subjectAltName against the URL's HOST. A server that offers no TLS
+  // is refused, never used in plaintext.
   kVerifyIdentity,
 };
 
