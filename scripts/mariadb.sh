@@ -11,9 +11,16 @@
 # its data in STATE_DIR/data, so a later start finds the same data. A user
 # "miniter" with a random password (STATE_DIR/miniter-password, mode 0600)
 # owns database "miniter"; STATE_DIR/database_url holds the full URL.
+#
+# TLS (optional): with MINITER_MARIADB_SSL_CERT and MINITER_MARIADB_SSL_KEY
+# (PEM files) set, the server presents that certificate and refuses every
+# TCP session that is not TLS (require_secure_transport; the Unix socket
+# stays open to root). MINITER_MARIADB_SSL_CA, if set, is the CA that client
+# certificates must chain to, and goes into the URL as ?ssl-ca= so that
+# miniter verifies the server against it (one CA signs both in tests).
 set -euo pipefail
 
-usage() { sed -n '2,14p' "$0" >&2; exit 2; }
+usage() { sed -n '2,20p' "$0" >&2; exit 2; }
 [[ $# -ge 2 ]] || usage
 command_name=$1
 state_dir=$(mkdir -p "$2" && cd "$2" && pwd)
@@ -30,6 +37,21 @@ password_file="$state_dir/miniter-password"
 url_file="$state_dir/database_url"
 # On-disk temporary tables go here, not to a shared /tmp that others clean.
 tmp_dir="$state_dir/tmp"
+
+tls_args=()
+if [[ -n ${MINITER_MARIADB_SSL_CERT:-} || -n ${MINITER_MARIADB_SSL_KEY:-} ]]; then
+  [[ -r ${MINITER_MARIADB_SSL_CERT:-} && -r ${MINITER_MARIADB_SSL_KEY:-} ]] || {
+    echo "mariadb.sh: MINITER_MARIADB_SSL_CERT and _KEY must both name readable files" >&2
+    exit 2
+  }
+  tls_args=(--ssl-cert="$MINITER_MARIADB_SSL_CERT" --ssl-key="$MINITER_MARIADB_SSL_KEY"
+            --require-secure-transport=ON)
+fi
+url_query=
+if [[ -n ${MINITER_MARIADB_SSL_CA:-} ]]; then
+  tls_args+=(--ssl-ca="$MINITER_MARIADB_SSL_CA")
+  url_query="?ssl-ca=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe="/"))' "$MINITER_MARIADB_SSL_CA")"
+fi
 
 is_running() {
   [[ -f "$pid_file" ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null
@@ -61,7 +83,7 @@ start() {
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     --innodb-flush-log-at-trx-commit=1 --sync-binlog=1 \
     --innodb-buffer-pool-size=256M --max-connections=500 \
-    --skip-name-resolve >/dev/null 2>&1 &
+    --skip-name-resolve "${tls_args[@]}" >/dev/null 2>&1 &
   for _ in $(seq 1 300); do
     if mariadb-admin --no-defaults --protocol=socket --socket="$socket_path" \
          -uroot ping >/dev/null 2>&1; then
@@ -85,7 +107,7 @@ start() {
             CREATE USER IF NOT EXISTS 'miniter'@'localhost' IDENTIFIED BY '$password';
             GRANT ALL PRIVILEGES ON miniter.* TO 'miniter'@'127.0.0.1';
             GRANT ALL PRIVILEGES ON miniter.* TO 'miniter'@'localhost';"
-  (umask 077; echo "mysql://miniter:$password@127.0.0.1:$port/miniter" >"$url_file")
+  (umask 077; echo "mysql://miniter:$password@127.0.0.1:$port/miniter$url_query" >"$url_file")
   cat "$url_file"
 }
 

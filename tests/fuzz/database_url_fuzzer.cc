@@ -2,7 +2,8 @@
 // (server/storage/mysql/database_url.*), which reads operator input at
 // start-up. Invariants of an accepted URL: a user and a database, a port in
 // 1..65535, a host unless a socket path (absolute) is given, a database
-// name without '/', and a description for the logs that is built without
+// name without '/', TLS on exactly when a CA is given (and never over a
+// socket), a client certificate only with its key, and a description for the logs that is built without
 // touching the password.
 #include <cstddef>
 #include <cstdint>
@@ -29,6 +30,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   FUZZ_CHECK(url->port >= 1 && url->port <= 65535);
   FUZZ_CHECK(!url->host.empty() || !url->socket.empty());
   FUZZ_CHECK(url->socket.empty() || url->socket[0] == '/');
+  using miniter::storage::mysql::TlsMode;
+  FUZZ_CHECK((url->tls_mode == TlsMode::kVerifyIdentity) == !url->ssl_ca.empty());
+  FUZZ_CHECK(url->ssl_ca.empty() || url->socket.empty());
+  FUZZ_CHECK(url->ssl_cert.empty() == url->ssl_key.empty());
 
   // The description must not depend on the password: describe the same URL
   // with a different password and compare.

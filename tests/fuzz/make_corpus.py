@@ -217,6 +217,10 @@ def database_url_seeds():
         "mysql://%ED%95%9C:%F0%9F%94%91@db.example/%EB%AF%B8%EB%8B%88",
         "postgres://u:p@host/db",
         "mysql://",
+        "mysql://u:p@127.0.0.1:3306/db?ssl-ca=%2Fetc%2Fmy%20ca.pem",
+        "mysql://u:p@h/db?ssl-mode=verify-identity&ssl-ca=/ca.pem&ssl-cert=/c.pem&ssl-key=/c.key",
+        "mysql://u:p@h/db?ssl-mode=verify-ca&ssl-ca=/ca.pem",
+        "mysql://u:p@h/db?socket=/s.sock&ssl-ca=/ca.pem&ssl-ca=/ca.pem",
     ]
     return {f"url_{i:02d}": url.encode() for i, url in enumerate(urls)}
 

@@ -72,6 +72,39 @@ TEST(ParseDatabaseUrlTest, Ipv6Host) {
   EXPECT_EQ(DescribeDatabaseTarget(*url), "[::1]:3307/db");
 }
 
+TEST(ParseDatabaseUrlTest, NoTlsParametersMeanPlaintext) {
+  absl::StatusOr<DatabaseUrl> url = ParseDatabaseUrl("mysql://u@h/db");
+  ASSERT_TRUE(url.ok()) << url.status();
+  EXPECT_EQ(url->tls_mode, TlsMode::kDisabled);
+  EXPECT_EQ(url->ssl_ca, "");
+
+  url = ParseDatabaseUrl("mysql://u@h/db?ssl-mode=disabled");
+  ASSERT_TRUE(url.ok()) << url.status();
+  EXPECT_EQ(url->tls_mode, TlsMode::kDisabled);
+}
+
+TEST(ParseDatabaseUrlTest, SslCaAloneMeansVerifyIdentity) {
+  absl::StatusOr<DatabaseUrl> url = ParseDatabaseUrl(
+      "mysql://u:p@db.example.com:3306/db?ssl-ca=%2Fetc%2Fmy%20ca%2Fca.pem");
+  ASSERT_TRUE(url.ok()) << url.status();
+  EXPECT_EQ(url->tls_mode, TlsMode::kVerifyIdentity);
+  EXPECT_EQ(url->ssl_ca, "/etc/my ca/ca.pem");
+  EXPECT_EQ(url->ssl_cert, "");
+  EXPECT_EQ(DescribeDatabaseTarget(*url),
+            "db.example.com:3306/db tls=verify-identity");
+}
+
+TEST(ParseDatabaseUrlTest, ExplicitModeAndClientCertificate) {
+  absl::StatusOr<DatabaseUrl> url = ParseDatabaseUrl(
+      "mysql://u:p@10.0.0.5/db?ssl-mode=VERIFY-IDENTITY&ssl-ca=/ca.pem"
+      "&ssl-cert=/client.pem&ssl-key=/client.key");
+  ASSERT_TRUE(url.ok()) << url.status();
+  EXPECT_EQ(url->tls_mode, TlsMode::kVerifyIdentity);
+  EXPECT_EQ(url->ssl_ca, "/ca.pem");
+  EXPECT_EQ(url->ssl_cert, "/client.pem");
+  EXPECT_EQ(url->ssl_key, "/client.key");
+}
+
 TEST(ParseDatabaseUrlTest, SchemeIsCaseInsensitive) {
   EXPECT_TRUE(ParseDatabaseUrl("MySQL://u@h/db").ok());
 }
@@ -109,6 +142,27 @@ INSTANTIATE_TEST_SUITE_P(
         BadUrl{"mysql://u:hunter2%4@h/db", "percent-encoding in the password"},
         BadUrl{"mysql://u:hunter2@/db", "host is empty"},
         BadUrl{"mysql://u:hunter2@h/db?ssl=1", "unknown parameter \"ssl\""},
+        BadUrl{"mysql://u:hunter2@h/db?sslca=/ca.pem",
+               "unknown parameter \"sslca\""},
+        BadUrl{"mysql://u:hunter2@h/db?ssl-ca=/a.pem&ssl-ca=/b.pem",
+               "\"ssl-ca\" is given twice"},
+        BadUrl{"mysql://u:hunter2@h/db?ssl-ca=ca.pem", "ssl-ca= needs an absolute"},
+        BadUrl{"mysql://u:hunter2@h/db?ssl-ca=", "ssl-ca= needs an absolute"},
+        BadUrl{"mysql://u:hunter2@h/db?ssl-ca=/c%zz", "percent-encoding in the ssl-ca"},
+        BadUrl{"mysql://u:hunter2@h/db?ssl-mode=verify-ca&ssl-ca=/ca.pem",
+               "verify-ca is not offered"},
+        BadUrl{"mysql://u:hunter2@h/db?ssl-mode=required", "required is not offered"},
+        BadUrl{"mysql://u:hunter2@h/db?ssl-mode=on", "ssl-mode must be"},
+        BadUrl{"mysql://u:hunter2@h/db?ssl-mode=verify-identity",
+               "verify-identity needs ssl-ca"},
+        BadUrl{"mysql://u:hunter2@h/db?ssl-mode=disabled&ssl-ca=/ca.pem",
+               "contradicts"},
+        BadUrl{"mysql://u:hunter2@h/db?ssl-ca=/ca.pem&ssl-cert=/c.pem",
+               "go together"},
+        BadUrl{"mysql://u:hunter2@h/db?ssl-cert=/c.pem&ssl-key=/c.key",
+               "need ssl-ca"},
+        BadUrl{"mysql://u:hunter2@localhost/db?socket=/s.sock&ssl-ca=/ca.pem",
+               "need a TCP host"},
         BadUrl{"mysql://u:hunter2@h/db?socket=relative", "absolute path"},
         BadUrl{"mysql://u:hunter2@[::1/db", "closing ']'"},
         BadUrl{"mysql://u:hunter2@h/db#x", "'#'"}),

@@ -10,8 +10,9 @@
 
 namespace miniter::storage::mysql {
 
-// INVALID_ARGUMENT for a malformed URL, non-positive timeouts or timeline
-// options out of range.
+// INVALID_ARGUMENT for a malformed URL, a TLS file (ssl-ca, ssl-cert,
+// ssl-key) that cannot be read, non-positive timeouts or timeline options
+// out of range.
 absl::StatusOr<ConnectionSettings> ConnectionSettingsFrom(
     const MySqlOptions& options);
 

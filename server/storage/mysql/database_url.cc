@@ -2,6 +2,10 @@
 #include "server/storage/mysql/database_url.h"
 
 #include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
@@ -44,6 +48,102 @@ absl::StatusOr<std::string> PercentDecode(absl::string_view text,
 
 absl::Status Invalid(absl::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat("database URL: ", problem));
+}
+
+// An absolute path, percent-decoded, for parameter `name`.
+absl::StatusOr<std::string> AbsolutePath(absl::string_view value,
+                                         absl::string_view name) {
+  absl::StatusOr<std::string> path =
+      PercentDecode(value, absl::StrCat(name, "= path"));
+  if (!path.ok()) return path.status();
+  if (path->empty() || (*path)[0] != '/') {
+    return Invalid(absl::StrCat(name, "= needs an absolute path"));
+  }
+  return path;
+}
+
+// The ssl-mode values, named after MySQL's --ssl-mode. Only the two that
+// cannot end in plaintext are accepted: with the MariaDB client library
+// under Connector/C++ 1.1.12, a session that checks the chain but not the
+// host name falls back to plaintext when the server offers no TLS (its
+// "sslEnforce" option has no effect there), so VERIFY_CA, REQUIRED and
+// PREFERRED would promise more than they keep.
+absl::StatusOr<TlsMode> ParseTlsMode(absl::string_view value) {
+  if (absl::EqualsIgnoreCase(value, "verify-identity")) {
+    return TlsMode::kVerifyIdentity;
+  }
+  if (absl::EqualsIgnoreCase(value, "disabled")) return TlsMode::kDisabled;
+  if (absl::EqualsIgnoreCase(value, "verify-ca") ||
+      absl::EqualsIgnoreCase(value, "required") ||
+      absl::EqualsIgnoreCase(value, "preferred")) {
+    return Invalid(absl::StrCat(
+        "ssl-mode=", value,
+        " is not offered: the client library could fall back to plaintext; "
+        "use ssl-mode=verify-identity with a server certificate that names "
+        "the host of this URL"));
+  }
+  return Invalid(
+      "ssl-mode must be verify-identity (the default with ssl-ca=) or "
+      "disabled");
+}
+
+// Fills socket and the TLS fields from the text after '?'.
+absl::Status ParseParameters(absl::string_view query, DatabaseUrl& parsed) {
+  std::set<std::string> seen;
+  std::optional<TlsMode> mode;
+  for (absl::string_view param : absl::StrSplit(query, '&')) {
+    if (param.empty()) continue;
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(param, absl::MaxSplits('=', 1));
+    const absl::string_view name = kv.first;
+    const absl::string_view value = kv.second;
+    // Parameter names are never secret, so naming one helps the operator.
+    if (!seen.insert(std::string(name)).second) {
+      return Invalid(absl::StrCat("parameter \"", name, "\" is given twice"));
+    }
+    std::string* path = nullptr;
+    if (name == "socket") {
+      path = &parsed.socket;
+    } else if (name == "ssl-ca") {
+      path = &parsed.ssl_ca;
+    } else if (name == "ssl-cert") {
+      path = &parsed.ssl_cert;
+    } else if (name == "ssl-key") {
+      path = &parsed.ssl_key;
+    } else if (name == "ssl-mode") {
+      absl::StatusOr<TlsMode> parsed_mode = ParseTlsMode(value);
+      if (!parsed_mode.ok()) return parsed_mode.status();
+      mode = *parsed_mode;
+      continue;
+    } else {
+      return Invalid(absl::StrCat(
+          "unknown parameter \"", name,
+          "\" (supported: socket, ssl-ca, ssl-mode, ssl-cert, ssl-key)"));
+    }
+    absl::StatusOr<std::string> decoded = AbsolutePath(value, name);
+    if (!decoded.ok()) return decoded.status();
+    *path = *std::move(decoded);
+  }
+
+  const bool any_tls_file = !parsed.ssl_ca.empty() ||
+                            !parsed.ssl_cert.empty() || !parsed.ssl_key.empty();
+  if (mode == TlsMode::kDisabled && any_tls_file) {
+    return Invalid("ssl-mode=disabled contradicts ssl-ca/ssl-cert/ssl-key");
+  }
+  if (parsed.ssl_cert.empty() != parsed.ssl_key.empty()) {
+    return Invalid("ssl-cert= and ssl-key= go together");
+  }
+  if (any_tls_file && parsed.ssl_ca.empty()) {
+    return Invalid(
+        "ssl-cert= and ssl-key= need ssl-ca= (the CA that signed the "
+        "server's certificate)");
+  }
+  if (mode == TlsMode::kVerifyIdentity && parsed.ssl_ca.empty()) {
+    return Invalid("ssl-mode=verify-identity needs ssl-ca=/path/to/ca.pem");
+  }
+  parsed.tls_mode =
+      parsed.ssl_ca.empty() ? TlsMode::kDisabled : TlsMode::kVerifyIdentity;
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -132,27 +232,17 @@ absl::StatusOr<DatabaseUrl> ParseDatabaseUrl(absl::string_view url) {
     parsed.port = port;
   }
 
-  if (!query.empty()) {
-    for (absl::string_view param : absl::StrSplit(query, '&')) {
-      if (param.empty()) continue;
-      std::pair<absl::string_view, absl::string_view> kv =
-          absl::StrSplit(param, absl::MaxSplits('=', 1));
-      if (kv.first != "socket") {
-        // Parameter names are never secret, so naming it helps the operator.
-        return Invalid(absl::StrCat("unknown parameter \"", kv.first,
-                                    "\" (only socket= is supported)"));
-      }
-      absl::StatusOr<std::string> socket = PercentDecode(kv.second, "socket path");
-      if (!socket.ok()) return socket.status();
-      if (socket->empty() || (*socket)[0] != '/') {
-        return Invalid("socket= needs an absolute path");
-      }
-      parsed.socket = *std::move(socket);
-    }
+  if (absl::Status status = ParseParameters(query, parsed); !status.ok()) {
+    return status;
   }
 
   if (parsed.host.empty() && parsed.socket.empty()) {
     return Invalid("the host is empty (give a host, or ?socket=/path)");
+  }
+  if (!parsed.socket.empty() && parsed.tls_mode != TlsMode::kDisabled) {
+    return Invalid(
+        "ssl-* parameters need a TCP host; a Unix socket is not encrypted "
+        "by TLS here (drop socket= or the ssl-* parameters)");
   }
   return parsed;
 }
@@ -163,7 +253,10 @@ std::string DescribeDatabaseTarget(const DatabaseUrl& url) {
   }
   const bool ipv6 = url.host.find(':') != std::string::npos;
   return absl::StrCat(ipv6 ? "[" : "", url.host, ipv6 ? "]" : "", ":", url.port,
-                      "/", url.database);
+                      "/", url.database,
+                      url.tls_mode == TlsMode::kVerifyIdentity
+                          ? " tls=verify-identity"
+                          : "");
 }
 
 }  // namespace miniter::storage::mysql

@@ -135,6 +135,19 @@ absl::StatusOr<std::unique_ptr<PooledConnection>> OpenPooledConnection(
     // mid-transaction; a broken connection is dropped and reopened instead.
     options["OPT_RECONNECT"] = false;
     options["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+    if (url.tls_mode == TlsMode::kVerifyIdentity) {
+      // A CA makes the client library check the chain; sslVerify adds the
+      // host-name check and, of the options this Connector/C++ passes on to
+      // the MariaDB client library, is the only one that refuses a server
+      // offering no TLS (sslEnforce and OPT_SSL_MODE have no effect there;
+      // tests/security/database_tls_test.cc shows both refusals).
+      options["sslCA"] = sql::SQLString(url.ssl_ca);
+      options["sslVerify"] = true;
+      if (!url.ssl_cert.empty()) {
+        options["sslCert"] = sql::SQLString(url.ssl_cert);
+        options["sslKey"] = sql::SQLString(url.ssl_key);
+      }
+    }
 
     std::unique_ptr<sql::Connection> raw(Driver()->connect(options));
     auto connection = std::make_unique<PooledConnection>(std::move(raw));
