@@ -16,6 +16,7 @@
 #include "grpcpp/resource_quota.h"
 #include "server/api/request_decoding_interceptor.h"
 #include "server/app/startup_log.h"
+#include "server/common/byte_size.h"
 #include "server/common/log.h"
 #include "server/rules/local_limiter_state.h"
 #include "server/storage/mysql/mysql_storage.h"
@@ -82,11 +83,13 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
 }
 
 // Room for every call the pool admits (pool_size running, pool_queue
-// queued) twice over, since calls also hash passwords and answer health
-// checks, plus gRPC's own pollers; a fixed cap, not a function of load.
-int MaxServerThreads(const storage::MySqlOptions& database) {
+// queued) twice over, since calls also answer health checks, plus every
+// call the password hasher admits (running and waiting), plus gRPC's own
+// pollers; a fixed cap, not a function of load.
+int MaxServerThreads(const storage::MySqlOptions& database,
+                     const rules::PasswordHasher& hasher) {
   return 2 * (database.pool_size + storage::EffectivePoolQueue(database)) +
-         16;
+         hasher.max_concurrent() + hasher.max_waiting() + 16;
 }
 
 }  // namespace
@@ -166,8 +169,19 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
   dependencies.tweets = storage->tweets;
   dependencies.lagging_timelines = storage->lagging_timelines;
   dependencies.follows = storage->follows;
-  dependencies.password_hasher =
+  auto hasher =
       std::make_shared<rules::PasswordHasher>(options.password_hashing);
+  LogLine(absl::StrCat(
+      "password hashing: up to ", hasher->max_concurrent(), " at once (",
+      common::FormatByteSize(options.password_hashing.mem_limit_bytes),
+      " each), ", hasher->max_waiting(), " more may wait up to ",
+      absl::FormatDuration(options.password_hashing.max_wait),
+      ", the rest RESOURCE_EXHAUSTED with retry hint ",
+      absl::FormatDuration(hasher->retry_after()),
+      options.password_hashing_sizing.empty()
+          ? ""
+          : absl::StrCat("; sized from ", options.password_hashing_sizing)));
+  dependencies.password_hasher = hasher;
   dependencies.tokens = std::shared_ptr<const rules::TokenService>(
       std::move(*tokens));
   dependencies.rate_limits = options.rate_limits;
@@ -221,7 +235,7 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
   // everything else, so that threads cannot grow without bound (gRPC answers
   // RESOURCE_EXHAUSTED once it is used up).
   grpc::ResourceQuota thread_quota("miniter-server-threads");
-  thread_quota.SetMaxThreads(MaxServerThreads(options.database));
+  thread_quota.SetMaxThreads(MaxServerThreads(options.database, *hasher));
   builder.SetResourceQuota(thread_quota);
   // Idle handler threads kept polling for the next call. gRPC's default (2)
   // makes every call beyond two in flight start a thread and end it after

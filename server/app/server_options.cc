@@ -6,10 +6,10 @@
 // --help output.
 #include "server/app/server_options.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
@@ -17,6 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "server/common/byte_size.h"
 
 ABSL_FLAG(std::string, listen, "",
           "Address to serve on. Env MINITER_LISTEN; default 127.0.0.1:50051.");
@@ -99,6 +100,18 @@ ABSL_FLAG(std::string, trusted_proxies, "",
           "Comma-separated IPs of proxies (load balancers) whose last "
           "x-forwarded-for address is used as the client address for rate "
           "limits. Env MINITER_TRUSTED_PROXIES; default none.");
+ABSL_FLAG(std::string, password_hash_memory, "",
+          "Memory the password hashes running at once may use together "
+          "(each Argon2id hash takes 64 MiB), e.g. 256MiB or 1GiB, or auto: "
+          "a quarter of what the process may use (its cgroup's memory "
+          "limit, else MemTotal). Hashes at once = this / 64 MiB, at least "
+          "1, at most the CPUs the cgroup's quota allows. Env "
+          "MINITER_PASSWORD_HASH_MEMORY; default auto.");
+ABSL_FLAG(int, password_hash_queue, -1,
+          "Sign-ups and logins that may wait (up to 3 s) for a password "
+          "hash to finish; more get RESOURCE_EXHAUSTED at once with a retry "
+          "hint. Env MINITER_PASSWORD_HASH_QUEUE; default 2 x hashes at "
+          "once.");
 ABSL_FLAG(std::string, drain_delay, "",
           "After SIGTERM, keep serving this long with health NOT_SERVING "
           "so load balancers stop sending calls first, e.g. 2s. Env "
@@ -155,9 +168,82 @@ absl::StatusOr<std::string> ReadSecretFile(const std::string& path,
   return std::string(absl::StripTrailingAsciiWhitespace(contents.str()));
 }
 
+// An int flag whose default, -1, means "not given": then the environment
+// variable `env_name`, if set; -1 when neither is given, -2 (below every
+// valid value) when the variable is no number.
+int IntFlagOrEnv(const absl::Flag<int>& flag, const char* env_name) {
+  int value = absl::GetFlag(flag);
+  if (value != -1) return value;
+  const char* env = std::getenv(env_name);
+  if (env == nullptr) return -1;
+  return absl::SimpleAtoi(env, &value) ? value : -2;
+}
+
+// --password_hash_memory=auto takes this share of the process's memory:
+// the rest is for gRPC's buffers, the caches and the database connections.
+constexpr int kAutoHashMemoryShare = 4;
+
+// Sizes options->password_hashing from --password_hash_memory and
+// --password_hash_queue (or their environment variables) and `limits`.
+absl::Status SizePasswordHashing(const common::ResourceLimits& limits,
+                                 ServerOptions* options) {
+  rules::PasswordHasherOptions& hashing = options->password_hashing;
+  std::string spec = absl::AsciiStrToLower(absl::StripAsciiWhitespace(
+      FlagOrEnv(FLAGS_password_hash_memory, "MINITER_PASSWORD_HASH_MEMORY")));
+  std::uint64_t budget = 0;
+  std::string budget_source;
+  if (spec.empty() || spec == "auto") {
+    absl::StatusOr<common::ResourceLimits::Memory> memory =
+        limits.MemoryLimit();
+    if (!memory.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "password_hash_memory=auto: ", memory.status().message(),
+          "; set --password_hash_memory to a size such as 256MiB"));
+    }
+    budget = memory->bytes / kAutoHashMemoryShare;
+    budget_source = absl::StrCat("1/", kAutoHashMemoryShare, " of ",
+                                 common::FormatByteSize(memory->bytes), " (",
+                                 memory->source, ")");
+  } else {
+    absl::StatusOr<std::uint64_t> parsed = common::ParseByteSize(spec);
+    if (!parsed.ok() || *parsed == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "password_hash_memory must be a positive size such as 256MiB or "
+          "1GiB, or auto, not \"", spec, "\""));
+    }
+    budget = *parsed;
+    budget_source = "--password_hash_memory";
+  }
+  absl::StatusOr<common::ResourceLimits::Cpus> cpus = limits.CpuLimit();
+  if (!cpus.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot size password hashing: ", cpus.status().message()));
+  }
+  hashing.max_concurrent =
+      rules::ConcurrentHashesWithin(budget, hashing.mem_limit_bytes,
+                                    cpus->count);
+
+  const int queue =
+      IntFlagOrEnv(FLAGS_password_hash_queue, "MINITER_PASSWORD_HASH_QUEUE");
+  if (queue < -1 || queue > 10000) {
+    return absl::InvalidArgumentError(
+        "password_hash_queue must be between 0 and 10000");
+  }
+  hashing.max_waiting = queue;
+  options->password_hashing_sizing = absl::StrCat(
+      "memory budget ", common::FormatByteSize(budget), " = ", budget_source,
+      ", ", cpus->count, " CPUs (", cpus->source, ")");
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
+  return ServerOptionsFromFlags(common::ResourceLimits::OfThisProcess());
+}
+
+absl::StatusOr<ServerOptions> ServerOptionsFromFlags(
+    const common::ResourceLimits& limits) {
   ServerOptions options;
   if (std::string listen = FlagOrEnv(FLAGS_listen, "MINITER_LISTEN");
       !listen.empty()) {
@@ -285,13 +371,8 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
     }
     options.rate_limits.login_backoff_per_email_and_peer = *policy;
   }
-  int per_account = absl::GetFlag(FLAGS_max_calls_per_account);
-  if (per_account == -1) {
-    if (const char* env = std::getenv("MINITER_MAX_CALLS_PER_ACCOUNT");
-        env != nullptr && !absl::SimpleAtoi(env, &per_account)) {
-      per_account = -2;
-    }
-  }
+  const int per_account = IntFlagOrEnv(FLAGS_max_calls_per_account,
+                                       "MINITER_MAX_CALLS_PER_ACCOUNT");
   if (per_account < -1 || per_account > 100000) {
     return absl::InvalidArgumentError(
         "max_calls_per_account must be between 0 (no limit) and 100000");
@@ -319,9 +400,8 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
         std::string(absl::StripAsciiWhitespace(proxy)));
   }
 
-  // One Argon2 hash per core keeps hashing from starving other calls.
-  options.password_hashing.max_concurrent =
-      std::max(1u, std::thread::hardware_concurrency());
+  absl::Status hashing = SizePasswordHashing(limits, &options);
+  if (!hashing.ok()) return hashing;
   return options;
 }
 

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/common/resource_limits.h"
 #include "server/rules/password_hasher.h"
 #include "server/rules/rate_limiter.h"
 #include "server/storage/mysql/mysql_storage.h"
@@ -58,7 +59,12 @@ struct ServerOptions {
   bool apply_migrations = true;
   // How long start-up waits for the database to answer.
   absl::Duration database_wait = absl::Seconds(30);
+  // ServerOptionsFromFlags sizes max_concurrent and max_waiting from
+  // --password_hash_memory and the process's cgroup limits.
   rules::PasswordHasherOptions password_hashing;
+  // How those two were chosen, for the start-up log; empty when the
+  // options were filled in directly (tests).
+  std::string password_hashing_sizing;
   // Shared by every server through `redis_url` when it is set, else per
   // process (N servers let through up to N times as much); see
   // rules::LimiterState. Production defaults; tests and the benchmark raise
@@ -91,8 +97,14 @@ struct ServerOptions {
 // Builds options from the command-line flags defined in server_options.cc
 // (call after absl::ParseCommandLine), falling back to MINITER_* environment
 // variables, then to defaults. INVALID_ARGUMENT names a missing or bad
-// setting.
+// setting; FAILED_PRECONDITION says when the process's memory or CPU
+// limits cannot be read (then --password_hash_memory can be set by hand).
 absl::StatusOr<ServerOptions> ServerOptionsFromFlags();
+
+// The same, with the memory and CPU limits read from `limits` rather than
+// from this process's cgroup (tests hand in a fake tree).
+absl::StatusOr<ServerOptions> ServerOptionsFromFlags(
+    const common::ResourceLimits& limits);
 
 }  // namespace miniter::app
 

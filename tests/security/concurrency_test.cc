@@ -42,10 +42,12 @@ class ConcurrencyTest : public ::testing::Test {
     // More connections than cores, so that transactions really overlap.
     server_ = StartServer([](app::ServerOptions& options) {
                 options.database.pool_size = 16;
-                // 50 Argon2 hashes at 2 at a time take longer than the
+                // 50 Argon2 hashes at 2 at a time overflow the default
+                // queue of 4 waiting callers and take longer than the
                 // default 3 s wait for a hashing slot (then
                 // RESOURCE_EXHAUSTED, tested elsewhere); this test is about
                 // the race at the database, so every caller waits its turn.
+                options.password_hashing.max_waiting = 64;
                 options.password_hashing.max_wait = absl::Seconds(120);
               }).release();
     ASSERT_NE(server_, nullptr);
