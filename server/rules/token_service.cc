@@ -1,14 +1,14 @@
-// token_service.cc: JWT issuing and checking on libjwt (HS256), and keys
-// derived from the same secret (libsodium's HMAC-SHA256).
+// token_service.cc: JWT issuing and checking on libjwt (HS256), with the
+// signing key named by the header's "kid".
 #include "server/rules/token_service.h"
 
 #include <jwt.h>
-#include <sodium.h>
 
 #include <cstdlib>
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -27,20 +27,62 @@ absl::Status Unauthenticated(absl::string_view why) {
       absl::StrCat("invalid access token (", why, "); log in again"));
 }
 
+// The key that must have signed `token`: the one its header's "kid" names,
+// or the oldest for a token without one. libjwt reads the header only
+// while checking the signature, which needs the key first, so the header
+// JSON is read here by libjwt's own parser (jansson, through the grants of
+// a scratch jwt_t). Verify then checks that the header libjwt verified
+// names the same key.
+absl::StatusOr<const KeyRing::Key*> KeyNamedBy(const KeyRing& keys,
+                                               absl::string_view token) {
+  const std::size_t dot = token.find('.');
+  std::string header;
+  if (dot == absl::string_view::npos ||
+      !absl::WebSafeBase64Unescape(token.substr(0, dot), &header)) {
+    return Unauthenticated("bad signature or format");
+  }
+  jwt_t* raw = nullptr;
+  if (jwt_new(&raw) != 0) return absl::InternalError("jwt_new failed");
+  JwtPtr scratch(raw);
+  if (jwt_add_grants_json(scratch.get(), header.c_str()) != 0) {
+    return Unauthenticated("bad signature or format");
+  }
+  const char* kid = jwt_get_grant(scratch.get(), "kid");
+  if (kid == nullptr) return &keys.oldest();
+  std::string id;
+  const KeyRing::Key* key =
+      absl::WebSafeBase64Unescape(kid, &id) ? keys.Find(id) : nullptr;
+  if (key == nullptr) {
+    return Unauthenticated("signed with a secret this server no longer has");
+  }
+  return key;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TokenService>> TokenService::Create(
-    std::string secret, absl::Duration lifetime) {
-  if (secret.size() < kMinSecretBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the token secret must be at least ", kMinSecretBytes,
-        " bytes (e.g. `openssl rand -hex 32`)"));
-  }
+    std::vector<std::string> secrets, absl::Duration lifetime) {
+  absl::StatusOr<KeyRing> keys =
+      KeyRing::Create(std::move(secrets), kMinSecretBytes, "token secret");
+  if (!keys.ok()) return keys.status();
   if (lifetime <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("the token lifetime must be positive");
   }
   return std::unique_ptr<TokenService>(
-      new TokenService(std::move(secret), lifetime));
+      new TokenService(*std::move(keys), lifetime));
+}
+
+absl::StatusOr<std::unique_ptr<TokenService>> TokenService::Create(
+    std::string secret, absl::Duration lifetime) {
+  std::vector<std::string> secrets;
+  secrets.push_back(std::move(secret));
+  return Create(std::move(secrets), lifetime);
+}
+
+std::vector<std::string> TokenService::KeyIds() const {
+  std::vector<std::string> ids;
+  for (const KeyRing::Key& key : keys_.keys()) ids.push_back(key.IdText());
+  return ids;
 }
 
 absl::StatusOr<IssuedToken> TokenService::Issue(storage::UserId user_id,
@@ -53,14 +95,16 @@ absl::StatusOr<IssuedToken> TokenService::Issue(storage::UserId user_id,
   const absl::Time expires_at =
       absl::FromUnixSeconds(absl::ToUnixSeconds(now + lifetime_));
   const std::string subject = absl::StrCat(user_id);
-  if (jwt_add_grant(jwt.get(), "iss", kIssuer) != 0 ||
+  const KeyRing::Key& key = keys_.newest();
+  if (jwt_add_header(jwt.get(), "kid", key.IdText().c_str()) != 0 ||
+      jwt_add_grant(jwt.get(), "iss", kIssuer) != 0 ||
       jwt_add_grant(jwt.get(), "sub", subject.c_str()) != 0 ||
       jwt_add_grant_int(jwt.get(), "iat", absl::ToUnixSeconds(now)) != 0 ||
       jwt_add_grant_int(jwt.get(), "exp", absl::ToUnixSeconds(expires_at)) !=
           0 ||
       jwt_set_alg(jwt.get(), JWT_ALG_HS256,
-                  reinterpret_cast<const unsigned char*>(secret_.data()),
-                  static_cast<int>(secret_.size())) != 0) {
+                  reinterpret_cast<const unsigned char*>(key.secret.data()),
+                  static_cast<int>(key.secret.size())) != 0) {
     return absl::InternalError("could not build the access token");
   }
   char* encoded = jwt_encode_str(jwt.get());
@@ -79,11 +123,14 @@ absl::StatusOr<storage::UserId> TokenService::Verify(absl::string_view token,
   if (token.empty() || token.size() > 4096) {
     return Unauthenticated("wrong length");
   }
+  absl::StatusOr<const KeyRing::Key*> key = KeyNamedBy(keys_, token);
+  if (!key.ok()) return key.status();
+  const std::string& secret = (*key)->secret;
   const std::string token_string(token);
   jwt_t* raw = nullptr;
   if (jwt_decode(&raw, token_string.c_str(),
-                 reinterpret_cast<const unsigned char*>(secret_.data()),
-                 static_cast<int>(secret_.size())) != 0) {
+                 reinterpret_cast<const unsigned char*>(secret.data()),
+                 static_cast<int>(secret.size())) != 0) {
     return Unauthenticated("bad signature or format");
   }
   JwtPtr jwt(raw);
@@ -91,6 +138,13 @@ absl::StatusOr<storage::UserId> TokenService::Verify(absl::string_view token,
   // type.
   if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256) {
     return Unauthenticated("wrong algorithm");
+  }
+  // The signed header must name the key that checked it (both parsers
+  // read the same bytes; this keeps it so should they ever differ).
+  const char* kid = jwt_get_header(jwt.get(), "kid");
+  if (kid == nullptr ? *key != &keys_.oldest()
+                     : (*key)->IdText() != kid) {
+    return Unauthenticated("key id does not match");
   }
   const char* issuer = jwt_get_grant(jwt.get(), "iss");
   if (issuer == nullptr || absl::string_view(issuer) != kIssuer) {
@@ -107,25 +161,6 @@ absl::StatusOr<storage::UserId> TokenService::Verify(absl::string_view token,
     return Unauthenticated("no user");
   }
   return user_id;
-}
-
-std::string TokenService::DeriveKey(absl::string_view purpose) const {
-  // sodium_init is idempotent and thread-safe; it fails only when the
-  // system has no randomness source, which nothing here could survive.
-  if (sodium_init() < 0) std::abort();
-  static_assert(kDerivedKeyBytes == crypto_auth_hmacsha256_BYTES);
-  crypto_auth_hmacsha256_state state;
-  crypto_auth_hmacsha256_init(
-      &state, reinterpret_cast<const unsigned char*>(secret_.data()),
-      secret_.size());
-  crypto_auth_hmacsha256_update(
-      &state, reinterpret_cast<const unsigned char*>(purpose.data()),
-      purpose.size());
-  std::string key(kDerivedKeyBytes, '\0');
-  crypto_auth_hmacsha256_final(&state,
-                               reinterpret_cast<unsigned char*>(key.data()));
-  sodium_memzero(&state, sizeof state);
-  return key;
 }
 
 }  // namespace miniter::rules
