@@ -4,9 +4,10 @@
 //
 // The newest key signs; every listed key verifies. A token names the key
 // that signed it by its id, so checking it costs one signature check
-// whatever the number of keys. Rotation: list a new secret in front of the
-// old one on every server, wait one token lifetime, drop the old one
-// (README, "Rotating the token secret").
+// whatever the number of keys. Rotation (README, "Rotating the token
+// secret"): list the new secret after the old one on every server (all
+// accept it), then in front (it signs), wait one token lifetime, drop the
+// old one.
 #ifndef MINITER_SERVER_RULES_KEY_RING_H_
 #define MINITER_SERVER_RULES_KEY_RING_H_
 
@@ -51,9 +52,6 @@ class KeyRing {
 
   // The key that signs new tokens.
   const Key& newest() const { return keys_.front(); }
-  // The key listed last: the one a deployment used before key ids existed,
-  // when a rotation adds new secrets in front (tokens without an id).
-  const Key& oldest() const { return keys_.back(); }
   // The key with raw id `id`; null when none has it (retired or forged).
   const Key* Find(absl::string_view id) const;
   const std::vector<Key>& keys() const { return keys_; }

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
@@ -27,12 +28,12 @@ absl::Status Unauthenticated(absl::string_view why) {
       absl::StrCat("invalid access token (", why, "); log in again"));
 }
 
-// The key that must have signed `token`: the one its header's "kid" names,
-// or the oldest for a token without one. libjwt reads the header only
-// while checking the signature, which needs the key first, so the header
-// JSON is read here by libjwt's own parser (jansson, through the grants of
-// a scratch jwt_t). Verify then checks that the header libjwt verified
-// names the same key.
+// The key that must have signed `token`: the one its header's "kid"
+// names; null for a token without one (issued before key ids existed).
+// libjwt reads the header only while checking the signature, which needs
+// the key first, so the header JSON is read here by libjwt's own parser
+// (jansson, through the grants of a scratch jwt_t). Verify then checks
+// that the header libjwt verified names the same key.
 absl::StatusOr<const KeyRing::Key*> KeyNamedBy(const KeyRing& keys,
                                                absl::string_view token) {
   const std::size_t dot = token.find('.');
@@ -48,7 +49,7 @@ absl::StatusOr<const KeyRing::Key*> KeyNamedBy(const KeyRing& keys,
     return Unauthenticated("bad signature or format");
   }
   const char* kid = jwt_get_grant(scratch.get(), "kid");
-  if (kid == nullptr) return &keys.oldest();
+  if (kid == nullptr) return nullptr;
   std::string id;
   const KeyRing::Key* key =
       absl::WebSafeBase64Unescape(kid, &id) ? keys.Find(id) : nullptr;
@@ -123,17 +124,30 @@ absl::StatusOr<storage::UserId> TokenService::Verify(absl::string_view token,
   if (token.empty() || token.size() > 4096) {
     return Unauthenticated("wrong length");
   }
-  absl::StatusOr<const KeyRing::Key*> key = KeyNamedBy(keys_, token);
-  if (!key.ok()) return key.status();
-  const std::string& secret = (*key)->secret;
-  const std::string token_string(token);
-  jwt_t* raw = nullptr;
-  if (jwt_decode(&raw, token_string.c_str(),
-                 reinterpret_cast<const unsigned char*>(secret.data()),
-                 static_cast<int>(secret.size())) != 0) {
-    return Unauthenticated("bad signature or format");
+  absl::StatusOr<const KeyRing::Key*> named = KeyNamedBy(keys_, token);
+  if (!named.ok()) return named.status();
+  // One signature check for a token that names its key. A token without a
+  // key id, from before key ids, is tried with each listed secret (at most
+  // KeyRing::kMaxKeys, and only until such tokens have expired), so an
+  // upgrade logs nobody out whatever the order of the list then.
+  std::vector<const KeyRing::Key*> candidates;
+  if (*named != nullptr) {
+    candidates.push_back(*named);
+  } else {
+    for (const KeyRing::Key& key : keys_.keys()) candidates.push_back(&key);
   }
-  JwtPtr jwt(raw);
+  const std::string token_string(token);
+  JwtPtr jwt;
+  for (const KeyRing::Key* key : candidates) {
+    jwt_t* raw = nullptr;
+    if (jwt_decode(&raw, token_string.c_str(),
+                   reinterpret_cast<const unsigned char*>(key->secret.data()),
+                   static_cast<int>(key->secret.size())) == 0) {
+      jwt.reset(raw);
+      break;
+    }
+  }
+  if (jwt == nullptr) return Unauthenticated("bad signature or format");
   // Pin the algorithm: never let the token choose "none" or another key
   // type.
   if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256) {
@@ -142,8 +156,8 @@ absl::StatusOr<storage::UserId> TokenService::Verify(absl::string_view token,
   // The signed header must name the key that checked it (both parsers
   // read the same bytes; this keeps it so should they ever differ).
   const char* kid = jwt_get_header(jwt.get(), "kid");
-  if (kid == nullptr ? *key != &keys_.oldest()
-                     : (*key)->IdText() != kid) {
+  if (kid == nullptr ? *named != nullptr
+                     : *named == nullptr || (*named)->IdText() != kid) {
     return Unauthenticated("key id does not match");
   }
   const char* issuer = jwt_get_grant(jwt.get(), "iss");

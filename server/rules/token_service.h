@@ -53,9 +53,8 @@ class TokenService {
   // The user id a token was issued to. UNAUTHENTICATED when the token is
   // malformed, names a key id none of the secrets has (a retired secret),
   // is signed with another key or algorithm, or expired at `now`. A token
-  // without a key id (issued before key ids existed) is checked against
-  // the oldest listed secret, the one such servers signed with when a
-  // rotation adds new secrets in front.
+  // without a key id (issued before key ids existed) is accepted when any
+  // listed secret signed it, so upgrading logs nobody out.
   absl::StatusOr<storage::UserId> Verify(absl::string_view token,
                                          absl::Time now) const;
 

@@ -1,8 +1,9 @@
 // secret_rotation_test.cc: rotating the token secret on the real server
 // binary, as README's procedure does it: a server with secret A; restarted
-// with "B, A" (B newest) it still accepts A's access and page tokens and
-// signs new ones with B; restarted with B alone it refuses A's. Bad secret
-// lists stop the server at start with a message that shows no secret.
+// with "A, B" it still signs with A; with "B, A" (B newest) it still
+// accepts A's access and page tokens and signs new ones with B; restarted
+// with B alone it refuses A's. Bad secret lists stop the server at start
+// with a message that shows no secret.
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -132,10 +133,32 @@ TEST_F(SecretRotationTest, OldTokensWorkUntilTheOldSecretIsDropped) {
     Stop(*server);
   }
 
-  // Step 1 of the rotation: B in front, A still listed.
+  // Step 1 of the rotation: B accepted, A still signs.
+  {
+    auto server = StartWithSecretFile(kSecretA + "\n" + kSecretB + "\n");
+    auto stub = StubForPort(port_);
+    EXPECT_THAT(ReadTextFile(log_path_),
+                HasSubstr(absl::StrCat("tokens signed with key id ",
+                                       IdText(kSecretA), "; also accepted: ",
+                                       IdText(kSecretB))));
+    v1::TimelineResponse page;
+    grpc::Status status = Timeline(*stub, user.token, "", &page);
+    EXPECT_TRUE(status.ok()) << Describe(status);
+    v1::LoginRequest login;
+    login.set_email(user.email);
+    login.set_password(user.password);
+    v1::LoginResponse logged_in;
+    status = stub->Login(Context().get(), login, &logged_in);
+    ASSERT_TRUE(status.ok()) << Describe(status);
+    EXPECT_EQ(KeyIdOf(logged_in.access_token()), IdText(kSecretA));
+    Stop(*server);
+  }
+
+  // Step 2: B in front, A still listed.
   std::string token_b;
   std::string page_token_b;
   {
+    std::remove(log_path_.c_str());
     auto server = StartWithSecretFile(kSecretB + "\n" + kSecretA + "\n");
     auto stub = StubForPort(port_);
     EXPECT_THAT(ReadTextFile(log_path_),

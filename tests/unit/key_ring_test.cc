@@ -43,7 +43,7 @@ TEST(KeyRingTest, NewestFirstAndFoundById) {
   const std::string middle(40, 'm');
   const KeyRing ring = Ring({kNew, middle, kOld});
   EXPECT_EQ(ring.newest().secret, kNew);
-  EXPECT_EQ(ring.oldest().secret, kOld);
+  EXPECT_EQ(ring.keys().back().secret, kOld);
   ASSERT_EQ(ring.keys().size(), 3u);
   for (const std::string& secret : {kNew, middle, kOld}) {
     const KeyRing::Key* found = ring.Find(KeyRing::IdOf(secret));
