@@ -113,7 +113,7 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
   // check that a rotation reached every server.
   const std::vector<std::string> key_ids = (*tokens)->KeyIds();
   LogLine(absl::StrCat(
-      "starting: tokens signed with key id ", key_ids.front(),
+      "tokens signed with key id ", key_ids.front(),
       key_ids.size() == 1
           ? std::string()
           : absl::StrCat("; also accepted: ",

@@ -67,6 +67,14 @@ class TokenService {
     return keys_.Derive(purpose);
   }
 
+  // One key for a use that cannot take one per secret (e.g. hashing the
+  // names of shared rate-limit counters): derived from the newest secret,
+  // so it changes when a rotation puts a new secret in front (those
+  // counters start afresh once).
+  std::string DeriveKey(absl::string_view purpose) const {
+    return keys_.Derive(purpose).newest().secret;
+  }
+
   // The key ids of the secrets as text, newest (signing) first: what a
   // server logs at start, so operators can see a rotation took effect.
   std::vector<std::string> KeyIds() const;
