@@ -688,14 +688,12 @@ int Health() {
 int Mint() {
   std::ifstream secret_in(absl::GetFlag(FLAGS_secret_file));
   if (!secret_in) return Fail("cannot read --secret_file");
-  std::string secret((std::istreambuf_iterator<char>(secret_in)),
-                     std::istreambuf_iterator<char>());
-  // As the server reads its --token_secret_file.
-  while (!secret.empty() && absl::ascii_isspace(static_cast<unsigned char>(secret.back()))) {
-    secret.pop_back();
-  }
+  const std::string secrets((std::istreambuf_iterator<char>(secret_in)),
+                            std::istreambuf_iterator<char>());
+  // As the server reads its --token_secret_file: the newest secret signs.
   absl::StatusOr<std::unique_ptr<rules::TokenService>> tokens =
-      rules::TokenService::Create(secret, absl::GetFlag(FLAGS_token_lifetime));
+      rules::TokenService::Create(rules::KeyRing::SplitList(secrets),
+                                  absl::GetFlag(FLAGS_token_lifetime));
   if (!tokens.ok()) return Fail(tokens.status().ToString());
   absl::StatusOr<std::vector<std::uint64_t>> ids =
       ReadIdColumn(absl::GetFlag(FLAGS_user_ids_file));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.pb.h"
@@ -108,9 +109,19 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
   if (!credentials.ok()) return credentials.status();
 
   absl::StatusOr<std::unique_ptr<rules::TokenService>> tokens =
-      rules::TokenService::Create(options.token_secret,
+      rules::TokenService::Create(options.token_secrets,
                                   options.token_lifetime);
   if (!tokens.ok()) return tokens.status();
+  // Key ids are public (every token carries one); they let an operator
+  // check that a rotation reached every server.
+  const std::vector<std::string> key_ids = (*tokens)->KeyIds();
+  LogLine(absl::StrCat(
+      "tokens signed with key id ", key_ids.front(),
+      key_ids.size() == 1
+          ? std::string()
+          : absl::StrCat("; also accepted: ",
+                         absl::StrJoin(key_ids.begin() + 1, key_ids.end(),
+                                       ", "))));
 
   // Migrations first: the memory tier's outbox table must exist before
   // the stores start sweeping it. Each step says what it waits for and how

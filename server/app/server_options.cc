@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "server/common/byte_size.h"
+#include "server/rules/key_ring.h"
 
 ABSL_FLAG(std::string, listen, "",
           "Address to serve on. Env MINITER_LISTEN; default 127.0.0.1:50051.");
@@ -59,10 +60,13 @@ ABSL_FLAG(int, pool_queue, -1,
           "more get RESOURCE_EXHAUSTED at once. Env MINITER_POOL_QUEUE; "
           "default: 4 x pool_size.");
 ABSL_FLAG(std::string, token_secret, "",
-          "HMAC key for access tokens, at least 32 bytes. Prefer env "
-          "MINITER_TOKEN_SECRET or --token_secret_file (a flag shows in ps).");
+          "HMAC key for access and page tokens, at least 32 bytes; to rotate, "
+          "a comma-separated list, newest (signing) first, at most 8. Prefer "
+          "env MINITER_TOKEN_SECRET or --token_secret_file (a flag shows in "
+          "ps).");
 ABSL_FLAG(std::string, token_secret_file, "",
-          "File holding the token secret. Env MINITER_TOKEN_SECRET_FILE.");
+          "File holding the token secret, or one secret per line, newest "
+          "first. Env MINITER_TOKEN_SECRET_FILE.");
 ABSL_FLAG(std::string, token_lifetime, "",
           "How long an access token stays valid, e.g. 24h, 90m. Env "
           "MINITER_TOKEN_LIFETIME; default 24h.");
@@ -309,17 +313,20 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags(
   }
   options.database.pool_queue = pool_queue;
 
-  options.token_secret = FlagOrEnv(FLAGS_token_secret, "MINITER_TOKEN_SECRET");
-  if (options.token_secret.empty()) {
+  std::string secrets = FlagOrEnv(FLAGS_token_secret, "MINITER_TOKEN_SECRET");
+  if (secrets.empty()) {
     const std::string path =
         FlagOrEnv(FLAGS_token_secret_file, "MINITER_TOKEN_SECRET_FILE");
     if (!path.empty()) {
-      absl::StatusOr<std::string> secret = ReadSecretFile(path, "token secret");
-      if (!secret.ok()) return secret.status();
-      options.token_secret = *std::move(secret);
+      absl::StatusOr<std::string> text = ReadSecretFile(path, "token secret");
+      if (!text.ok()) return text.status();
+      secrets = *std::move(text);
     }
   }
-  if (options.token_secret.empty()) {
+  // Lengths, count and duplicates are checked where the keys are made
+  // (rules::KeyRing::Create, at server start).
+  options.token_secrets = rules::KeyRing::SplitList(secrets);
+  if (options.token_secrets.empty()) {
     return absl::InvalidArgumentError(
         "no token secret configured: set MINITER_TOKEN_SECRET (at least 32 "
         "bytes, e.g. `openssl rand -hex 32`) or --token_secret_file");

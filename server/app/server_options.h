@@ -5,6 +5,7 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -28,8 +29,9 @@ struct ServerOptions {
   // How long one tier call may take (the I/O timeout) before the breaker
   // takes the tier out of use.
   absl::Duration redis_timeout = absl::Milliseconds(250);
-  // At least 32 bytes; every server of one deployment shares it.
-  std::string token_secret;
+  // Newest (signing) first, each at least 32 bytes, at most 8; every
+  // server of one deployment shares the list (rules/key_ring.h).
+  std::vector<std::string> token_secrets;
   absl::Duration token_lifetime = absl::Hours(24);
   // How long in-flight calls may run on after SIGTERM before cancellation.
   absl::Duration shutdown_grace = absl::Seconds(10);

@@ -26,8 +26,8 @@ std::string PairKey(absl::string_view peer, absl::string_view email_key) {
 PageTokenCodec PageTokensFor(const TokenService* tokens) {
   if (tokens == nullptr) return PageTokenCodec::WithRandomKey();
   absl::StatusOr<PageTokenCodec> codec =
-      PageTokenCodec::Create(tokens->DeriveKey(kPageTokenKeyLabel));
-  // DeriveKey's 32 bytes are always long enough; a random key is the safe
+      PageTokenCodec::Create(tokens->DeriveKeys(kPageTokenKeyLabel));
+  // Derived keys' 32 bytes are always long enough; a random key is the safe
   // answer should that ever change.
   return codec.ok() ? *std::move(codec) : PageTokenCodec::WithRandomKey();
 }

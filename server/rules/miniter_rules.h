@@ -63,7 +63,7 @@ class MiniterRules {
     std::shared_ptr<storage::TweetStore> lagging_timelines;
     std::shared_ptr<storage::FollowStore> follows;
     std::shared_ptr<PasswordHasher> password_hasher;
-    // Also the source of the page-token key (TokenService::DeriveKey).
+    // Also the source of the page-token keys (TokenService::DeriveKeys).
     std::shared_ptr<const TokenService> tokens;
     // Injected so tests can move time (token expiry).
     std::function<absl::Time()> clock = [] { return absl::Now(); };

@@ -1,7 +1,8 @@
 // page_token.cc: cursors as URL-safe base64 of
-//   0x02 | user id (8 bytes, big-endian) | tweet id (8 bytes, big-endian)
-//   | the first 16 bytes of HMAC-SHA256(key, the 17 bytes before),
-// 33 bytes, so 44 characters with no padding.
+//   0x03 | key id (6 bytes) | user id (8 bytes, big-endian)
+//   | tweet id (8 bytes, big-endian)
+//   | the first 16 bytes of HMAC-SHA256(key, the 23 bytes before),
+// 39 bytes, so 52 characters with no padding.
 #include "server/rules/page_token.h"
 
 #include <sodium.h>
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
@@ -19,14 +21,20 @@
 namespace miniter::rules {
 namespace {
 
-// v1 (unsigned "v1:<user>:<tweet>") was the text form; binary v2 cannot be
-// mistaken for it because its first byte is not 'v'.
-constexpr unsigned char kVersion = 0x02;
-constexpr std::size_t kPayloadBytes = 1 + 8 + 8;
+// v1 (unsigned "v1:<user>:<tweet>") was the text form; binary v2 and v3
+// cannot be mistaken for it because their first byte is not 'v'. v2 was v3
+// without the key id.
+constexpr unsigned char kVersion = 0x03;
+constexpr unsigned char kVersionWithoutKeyId = 0x02;
+constexpr std::size_t kIdAt = 1;
+constexpr std::size_t kUserAt = kIdAt + KeyRing::kIdBytes;
+constexpr std::size_t kTweetAt = kUserAt + 8;
+constexpr std::size_t kPayloadBytes = kTweetAt + 8;
 // 128 bits of tag: forging one takes 2^128 guesses; the full 256 would only
 // make tokens longer.
 constexpr std::size_t kTagBytes = 16;
 constexpr std::size_t kTokenBytes = kPayloadBytes + kTagBytes;
+constexpr std::size_t kTokenBytesWithoutKeyId = kTokenBytes - KeyRing::kIdBytes;
 
 void EnsureSodium() {
   // Idempotent and thread-safe; fails only without a randomness source.
@@ -57,29 +65,43 @@ void Tag(const std::string& key, const unsigned char* payload,
 
 }  // namespace
 
-absl::StatusOr<PageTokenCodec> PageTokenCodec::Create(std::string key) {
-  if (key.size() < kMinKeyBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the page token key must be at least ", kMinKeyBytes, " bytes"));
+absl::StatusOr<PageTokenCodec> PageTokenCodec::Create(KeyRing keys) {
+  for (const KeyRing::Key& key : keys.keys()) {
+    if (key.secret.size() < kMinKeyBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the page token key must be at least ", kMinKeyBytes, " bytes"));
+    }
   }
   EnsureSodium();
-  return PageTokenCodec(std::move(key));
+  return PageTokenCodec(std::move(keys));
+}
+
+absl::StatusOr<PageTokenCodec> PageTokenCodec::Create(std::string key) {
+  std::vector<std::string> keys;
+  keys.push_back(std::move(key));
+  absl::StatusOr<KeyRing> ring =
+      KeyRing::Create(std::move(keys), kMinKeyBytes, "page token key");
+  if (!ring.ok()) return ring.status();
+  return Create(*std::move(ring));
 }
 
 PageTokenCodec PageTokenCodec::WithRandomKey() {
   EnsureSodium();
   std::string key(kMinKeyBytes, '\0');
   randombytes_buf(key.data(), key.size());
-  return PageTokenCodec(std::move(key));
+  // A random 32-byte key always makes a valid ring.
+  return *Create(std::move(key));
 }
 
 std::string PageTokenCodec::Encode(const TimelineCursor& cursor) const {
+  const KeyRing::Key& key = keys_.newest();
   unsigned char token[kTokenBytes];
   token[0] = kVersion;
-  PutBigEndian(cursor.timeline_user_id, token + 1);
-  PutBigEndian(cursor.before_tweet_id, token + 9);
+  std::copy(key.id.begin(), key.id.end(), token + kIdAt);
+  PutBigEndian(cursor.timeline_user_id, token + kUserAt);
+  PutBigEndian(cursor.before_tweet_id, token + kTweetAt);
   unsigned char tag[crypto_auth_hmacsha256_BYTES];
-  Tag(key_, token, tag);
+  Tag(key.secret, token, tag);
   std::copy(tag, tag + kTagBytes, token + kPayloadBytes);
   return absl::WebSafeBase64Escape(
       absl::string_view(reinterpret_cast<const char*>(token), kTokenBytes));
@@ -89,13 +111,18 @@ absl::StatusOr<TimelineCursor> PageTokenCodec::Decode(
     absl::string_view token) const {
   const absl::Status invalid = absl::InvalidArgumentError(
       "page_token is not a next_page_token returned by Timeline (it was "
-      "altered, truncated or issued by another deployment); send the "
-      "next_page_token unchanged, or no page_token for the first page");
-  // 44 characters; the limit only keeps garbage from being decoded at all.
+      "altered, truncated, issued by another deployment or signed with a "
+      "secret this one no longer accepts); send the next_page_token "
+      "unchanged, or no page_token for the first page");
+  // 52 characters; the limit only keeps garbage from being decoded at all.
   if (token.size() > 128) return invalid;
   std::string plain;
   if (!absl::WebSafeBase64Unescape(token, &plain)) return invalid;
-  if (absl::StartsWith(plain, "v1:")) {
+  // Cursors live for one walk down a timeline, so older formats are not
+  // worth a second code path: the client starts again from the top.
+  if (absl::StartsWith(plain, "v1:") ||
+      (plain.size() == kTokenBytesWithoutKeyId &&
+       static_cast<unsigned char>(plain[0]) == kVersionWithoutKeyId)) {
     return absl::InvalidArgumentError(
         "page token from an older server version; start from the first "
         "page");
@@ -104,15 +131,19 @@ absl::StatusOr<TimelineCursor> PageTokenCodec::Decode(
       static_cast<unsigned char>(plain[0]) != kVersion) {
     return invalid;
   }
+  const KeyRing::Key* key =
+      keys_.Find(absl::string_view(plain).substr(kIdAt, KeyRing::kIdBytes));
+  // A retired key or a forged id: refused as a bad signature is.
+  if (key == nullptr) return invalid;
   const auto* bytes = reinterpret_cast<const unsigned char*>(plain.data());
   unsigned char tag[crypto_auth_hmacsha256_BYTES];
-  Tag(key_, bytes, tag);
+  Tag(key->secret, bytes, tag);
   // Constant time, so timing does not reveal how much of a guess matched.
   static_assert(kTagBytes == 16, "crypto_verify_16 compares 16 bytes");
   if (crypto_verify_16(tag, bytes + kPayloadBytes) != 0) return invalid;
   TimelineCursor cursor;
-  cursor.timeline_user_id = GetBigEndian(bytes + 1);
-  cursor.before_tweet_id = GetBigEndian(bytes + 9);
+  cursor.timeline_user_id = GetBigEndian(bytes + kUserAt);
+  cursor.before_tweet_id = GetBigEndian(bytes + kTweetAt);
   // Encode never signs these, but a cursor is checked the same either way.
   if (cursor.timeline_user_id == 0 || cursor.before_tweet_id == 0) {
     return invalid;

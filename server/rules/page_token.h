@@ -8,9 +8,11 @@
 // The cursor is signed (HMAC-SHA256) because the server trusts it: a cursor
 // a client invents could point anywhere in history, and reads far from the
 // newest tweets take a slower path; only cursors this deployment handed out
-// are accepted. The key comes from the token secret
-// (TokenService::DeriveKey(kPageTokenKeyLabel)), so every server of a
-// deployment accepts the others' cursors and nothing new is configured.
+// are accepted. The keys come from the token secrets
+// (TokenService::DeriveKeys(kPageTokenKeyLabel)), so every server of a
+// deployment accepts the others' cursors, nothing new is configured, and
+// they rotate with the token secret: the newest key signs, a cursor names
+// its key by id, and a cursor signed with any listed key is accepted.
 #ifndef MINITER_SERVER_RULES_PAGE_TOKEN_H_
 #define MINITER_SERVER_RULES_PAGE_TOKEN_H_
 
@@ -20,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "server/rules/key_ring.h"
 #include "server/storage/records.h"
 
 namespace miniter::rules {
@@ -31,33 +34,39 @@ struct TimelineCursor {
 
 // The purpose the page-token key is derived for; a new format gets a new
 // label, so tokens of one format never verify as another.
-inline constexpr char kPageTokenKeyLabel[] = "miniter page token v2";
+inline constexpr char kPageTokenKeyLabel[] = "miniter page token v3";
 
 // Encodes and checks signed cursors. Thread-safe (immutable).
 class PageTokenCodec {
  public:
   static constexpr std::size_t kMinKeyBytes = 32;
 
-  // INVALID_ARGUMENT when `key` is shorter than kMinKeyBytes.
+  // `keys` newest (signing) first. INVALID_ARGUMENT when one is shorter
+  // than kMinKeyBytes.
+  static absl::StatusOr<PageTokenCodec> Create(KeyRing keys);
+  // With one key (its id computed from the key itself).
   static absl::StatusOr<PageTokenCodec> Create(std::string key);
 
   // With a random key: its tokens are accepted by this codec only (for a
   // rules object built without a token service, as in some tests).
   static PageTokenCodec WithRandomKey();
 
-  // URL-safe base64 (no padding) of the version, both ids and a MAC.
+  // URL-safe base64 (no padding) of the version, the newest key's id,
+  // both ids and a MAC with that key.
   std::string Encode(const TimelineCursor& cursor) const;
 
-  // The cursor in a token from Encode with the same key. INVALID_ARGUMENT
-  // when the token was altered, truncated or signed with another key, and
-  // for the unsigned tokens of older servers ("v1"), with a message that
-  // says to start from the first page.
+  // The cursor in a token from Encode with any of the keys.
+  // INVALID_ARGUMENT when the token was altered, truncated, signed with
+  // another key or names a key id none of the keys has (its secret was
+  // retired), and for the tokens of older servers ("v1" unsigned, "v2"
+  // without a key id), with a message that says to start from the first
+  // page.
   absl::StatusOr<TimelineCursor> Decode(absl::string_view token) const;
 
  private:
-  explicit PageTokenCodec(std::string key) : key_(std::move(key)) {}
+  explicit PageTokenCodec(KeyRing keys) : keys_(std::move(keys)) {}
 
-  std::string key_;
+  KeyRing keys_;
 };
 
 }  // namespace miniter::rules

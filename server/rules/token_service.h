@@ -3,15 +3,22 @@
 // Tokens are stateless: any miniter server holding the same secret accepts
 // them, with no database read per call. The cost is that a token cannot be
 // revoked before it expires, so lifetimes are kept short.
+//
+// A deployment may list several secrets, newest first (key_ring.h): the
+// newest signs, each token names its key in the JWT header "kid", and a
+// token signed with any listed secret is accepted, so the secret can be
+// rotated without logging anyone out.
 #ifndef MINITER_SERVER_RULES_TOKEN_SERVICE_H_
 #define MINITER_SERVER_RULES_TOKEN_SERVICE_H_
 
 #include <memory>
 #include <string>
+#include <vector>
 #include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/rules/key_ring.h"
 #include "server/storage/records.h"
 
 namespace miniter::rules {
@@ -29,35 +36,54 @@ class TokenService {
   // bytes of key as the hash output.
   static constexpr std::size_t kMinSecretBytes = 32;
 
-  // INVALID_ARGUMENT when `secret` is too short or `lifetime` not positive.
+  // `secrets` newest first, at most KeyRing::kMaxKeys. INVALID_ARGUMENT
+  // when one is too short, one is listed twice, there are none or too
+  // many, or `lifetime` is not positive.
+  static absl::StatusOr<std::unique_ptr<TokenService>> Create(
+      std::vector<std::string> secrets, absl::Duration lifetime);
+  // A deployment with one secret.
   static absl::StatusOr<std::unique_ptr<TokenService>> Create(
       std::string secret, absl::Duration lifetime);
 
-  // A token for `user_id`, valid from `now` for the configured lifetime.
+  // A token for `user_id`, valid from `now` for the configured lifetime,
+  // signed with the newest secret and carrying its key id.
   absl::StatusOr<IssuedToken> Issue(storage::UserId user_id,
                                     absl::Time now) const;
 
   // The user id a token was issued to. UNAUTHENTICATED when the token is
-  // malformed, signed with another key or algorithm, or expired at `now`.
+  // malformed, names a key id none of the secrets has (a retired secret),
+  // is signed with another key or algorithm, or expired at `now`. A token
+  // without a key id (issued before key ids existed) is accepted when any
+  // listed secret signed it, so upgrading logs nobody out.
   absl::StatusOr<storage::UserId> Verify(absl::string_view token,
                                          absl::Time now) const;
 
-  static constexpr std::size_t kDerivedKeyBytes = 32;
+  // Keys for another use of the same secrets (e.g. signing page tokens),
+  // one per secret with its key id, newest first, so every server of a
+  // deployment agrees on them without more secrets to configure, and they
+  // rotate with the token secret (KeyRing::Derive). Different purposes
+  // give independent keys.
+  KeyRing DeriveKeys(absl::string_view purpose) const {
+    return keys_.Derive(purpose);
+  }
 
-  // A kDerivedKeyBytes key for another use of the same secret (e.g. signing
-  // page tokens), so every server of a deployment agrees on it without a
-  // second secret to configure: HMAC-SHA256(secret, purpose). `purpose`
-  // must not contain '.': every message HS256 signs for a JWT does, so a
-  // derived key is never a token signature, nor the other way round.
-  // Different purposes give independent keys; the secret cannot be
-  // recovered from one.
-  std::string DeriveKey(absl::string_view purpose) const;
+  // One key for a use that cannot take one per secret (e.g. hashing the
+  // names of shared rate-limit counters): derived from the newest secret,
+  // so it changes when a rotation puts a new secret in front (those
+  // counters start afresh once).
+  std::string DeriveKey(absl::string_view purpose) const {
+    return keys_.Derive(purpose).newest().secret;
+  }
+
+  // The key ids of the secrets as text, newest (signing) first: what a
+  // server logs at start, so operators can see a rotation took effect.
+  std::vector<std::string> KeyIds() const;
 
  private:
-  TokenService(std::string secret, absl::Duration lifetime)
-      : secret_(std::move(secret)), lifetime_(lifetime) {}
+  TokenService(KeyRing keys, absl::Duration lifetime)
+      : keys_(std::move(keys)), lifetime_(lifetime) {}
 
-  const std::string secret_;
+  const KeyRing keys_;
   const absl::Duration lifetime_;
 };
 

@@ -2,107 +2,24 @@
 // start-up step (and what it waits for) without secrets, stops cleanly on
 // SIGTERM, and every acknowledged write survives a restart, also after
 // kill -9.
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
+#include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/integration/server_process.h"
 #include "tests/integration/test_environment.h"
-
-extern char** environ;
 
 namespace miniter::testing {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
-}
-
-// One miniter-server child process, its stderr captured to a file.
-class ServerProcess {
- public:
-  ServerProcess(int port, const std::string& log_path,
-                const std::string& database_url = TestDatabaseUrl())
-      : port_(port) {
-    const char* binary = std::getenv("MINITER_SERVER_BINARY");
-    if (binary == nullptr) std::abort();
-    setenv("MINITER_DATABASE_URL", database_url.c_str(), 1);
-    setenv("MINITER_TOKEN_SECRET", kTestTokenSecret, 1);
-    setenv("MINITER_LISTEN", absl::StrCat("127.0.0.1:", port).c_str(), 1);
-    setenv("MINITER_SHUTDOWN_GRACE", "5s", 1);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
-    char* argv[] = {const_cast<char*>(binary), nullptr};
-    if (posix_spawn(&pid_, binary, &actions, nullptr, argv, environ) != 0) {
-      std::abort();
-    }
-    posix_spawn_file_actions_destroy(&actions);
-  }
-
-  ~ServerProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  // Waits until the server accepts RPCs.
-  bool WaitUntilServing() {
-    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
-                                       grpc::InsecureChannelCredentials());
-    return channel->WaitForConnected(std::chrono::system_clock::now() +
-                                     std::chrono::seconds(60));
-  }
-
-  // Sends `signal` and returns the exit status (or -1 on timeout).
-  int StopWith(int signal, absl::Duration timeout) {
-    kill(pid_, signal);
-    const absl::Time give_up = absl::Now() + timeout;
-    int status = 0;
-    while (absl::Now() < give_up) {
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return status;
-      }
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    return -1;
-  }
-
- private:
-  int port_;
-  pid_t pid_ = -1;
-};
 
 TEST(ServerProcessTest, WritesSurviveCleanAndHardRestarts) {
   const int port = FreePort();
@@ -114,7 +31,7 @@ TEST(ServerProcessTest, WritesSurviveCleanAndHardRestarts) {
   TestUser user;
   {
     ServerProcess server(port, log_path);
-    ASSERT_TRUE(server.WaitUntilServing()) << ReadFile(log_path);
+    ASSERT_TRUE(server.WaitUntilServing()) << ReadTextFile(log_path);
     // A fresh channel per server: an old one may sit in reconnect backoff.
     auto stub = StubForPort(port);
     user = SignUpAndLogin(*stub, "restart");
@@ -131,7 +48,7 @@ TEST(ServerProcessTest, WritesSurviveCleanAndHardRestarts) {
   std::uint64_t second_tweet = 0;
   {
     ServerProcess server(port, log_path);
-    ASSERT_TRUE(server.WaitUntilServing()) << ReadFile(log_path);
+    ASSERT_TRUE(server.WaitUntilServing()) << ReadTextFile(log_path);
     // A fresh channel per server: an old one may sit in reconnect backoff.
     auto stub = StubForPort(port);
     v1::TweetRequest request;
@@ -146,7 +63,7 @@ TEST(ServerProcessTest, WritesSurviveCleanAndHardRestarts) {
 
   {
     ServerProcess server(port, log_path);
-    ASSERT_TRUE(server.WaitUntilServing()) << ReadFile(log_path);
+    ASSERT_TRUE(server.WaitUntilServing()) << ReadTextFile(log_path);
     // A fresh channel per server: an old one may sit in reconnect backoff.
     auto stub = StubForPort(port);
     v1::TimelineRequest request;
@@ -159,7 +76,7 @@ TEST(ServerProcessTest, WritesSurviveCleanAndHardRestarts) {
     server.StopWith(SIGTERM, absl::Seconds(10));
   }
 
-  const std::string log = ReadFile(log_path);
+  const std::string log = ReadTextFile(log_path);
   EXPECT_THAT(log, HasSubstr(absl::StrCat("serving miniter.v1.Miniter on 127.0.0.1:", port)));
   EXPECT_THAT(log, HasSubstr("SIGTERM"));
   // Neither the database password, the token secret, the user's password
@@ -177,7 +94,7 @@ TEST(ServerProcessTest, WritesSurviveCleanAndHardRestarts) {
 bool WaitForLog(const std::string& path, const std::string& text,
                 absl::Duration wait) {
   const absl::Time give_up = absl::Now() + wait;
-  while (ReadFile(path).find(text) == std::string::npos) {
+  while (ReadTextFile(path).find(text) == std::string::npos) {
     if (absl::Now() > give_up) return false;
     absl::SleepFor(absl::Milliseconds(50));
   }
@@ -194,13 +111,15 @@ TEST(ServerProcessTest, StartUpLogsEachStepItWaitsFor) {
   std::remove(log_path.c_str());
   {
     // Nothing listens at this database port: the server waits for it.
-    ServerProcess server(port, log_path,
-                         absl::StrCat("mysql://miniter:unused@127.0.0.1:",
-                                      FreePort(), "/miniter"));
+    ServerProcess server(
+        port, log_path,
+        {{"MINITER_DATABASE_URL",
+          absl::StrCat("mysql://miniter:unused@127.0.0.1:", FreePort(),
+                       "/miniter")}});
     ASSERT_TRUE(WaitForLog(log_path, "waiting for the database to answer",
                            absl::Seconds(20)))
-        << ReadFile(log_path);
-    const std::string log = ReadFile(log_path);
+        << ReadTextFile(log_path);
+    const std::string log = ReadTextFile(log_path);
     EXPECT_THAT(log, HasSubstr("miniter-server starting (pid"));
     EXPECT_THAT(log, HasSubstr("starting: connecting to MariaDB and applying "
                                "migrations (waiting up to"));
@@ -210,11 +129,11 @@ TEST(ServerProcessTest, StartUpLogsEachStepItWaitsFor) {
   std::remove(log_path.c_str());
   {
     ServerProcess server(port, log_path);
-    ASSERT_TRUE(server.WaitUntilServing()) << ReadFile(log_path);
+    ASSERT_TRUE(server.WaitUntilServing()) << ReadTextFile(log_path);
     ASSERT_TRUE(WaitForLog(log_path, "serving miniter.v1.Miniter",
                            absl::Seconds(20)))
-        << ReadFile(log_path);
-    const std::string log = ReadFile(log_path);
+        << ReadTextFile(log_path);
+    const std::string log = ReadTextFile(log_path);
     // Each step begins, then ends with its time, in start-up order.
     std::size_t at = 0;
     for (const char* line :

@@ -25,8 +25,8 @@ class SharedLimitsServersTest : public ::testing::Test {
     options.redis_url = redis_url;
     // A secret of this run: the limit keys are hashed with a key derived
     // from it, so earlier runs on the same Redis leave nothing to inherit.
-    options.token_secret = absl::StrCat(
-        kTestTokenSecret, absl::Uniform<std::uint64_t>(absl::BitGen()));
+    options.token_secrets = {absl::StrCat(
+        kTestTokenSecret, absl::Uniform<std::uint64_t>(absl::BitGen()))};
     options.rate_limits.login_per_peer = {5, absl::Minutes(1)};
     options.rate_limits.login_backoff_per_email_and_peer = {
         2, absl::Seconds(30), absl::Minutes(5), absl::Hours(1)};

@@ -36,7 +36,7 @@ app::ServerOptions TestServerOptions(const std::string& database_url) {
   options.listen_address = "127.0.0.1:0";
   options.database.database_url = database_url;
   options.database.pool_size = 8;
-  options.token_secret = kTestTokenSecret;
+  options.token_secrets = {kTestTokenSecret};
   options.shutdown_grace = absl::Seconds(5);
   options.database_wait = absl::Seconds(10);
   // Suites sign up and tweet far faster than a person, all from 127.0.0.1;

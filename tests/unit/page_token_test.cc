@@ -1,9 +1,11 @@
 // page_token_test.cc: timeline cursors round-trip, and every token this
 // deployment did not sign is refused: altered, truncated, signed with
-// another key, the unsigned "v1" tokens of older servers, and garbage.
+// another key, the tokens of older servers, and garbage; with several keys
+// the newest signs, every listed key verifies, a retired one does not.
 #include "server/rules/page_token.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
@@ -25,7 +27,7 @@ TEST(PageTokenTest, RoundTripsAsOpaqueUrlSafeText) {
        {TimelineCursor{42, 18446744073709551615ull}, TimelineCursor{1, 1},
         TimelineCursor{18446744073709551615ull, 7}}) {
     const std::string token = codec.Encode(cursor);
-    EXPECT_EQ(token.size(), 44u);
+    EXPECT_EQ(token.size(), 52u);
     EXPECT_EQ(token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"
                                       "nopqrstuvwxyz0123456789-_"),
               std::string::npos)
@@ -40,7 +42,7 @@ TEST(PageTokenTest, RoundTripsAsOpaqueUrlSafeText) {
 TEST(PageTokenTest, EveryAlteredCharacterIsRefused) {
   const PageTokenCodec codec = Codec();
   const std::string token = codec.Encode({42, 1000});
-  // 44 characters carry exactly 33 bytes, so each change alters a byte.
+  // 52 characters carry exactly 39 bytes, so each change alters a byte.
   for (std::size_t i = 0; i < token.size(); ++i) {
     for (char replacement : {'A', 'f', '-', '9'}) {
       if (token[i] == replacement) continue;
@@ -60,11 +62,11 @@ TEST(PageTokenTest, ACursorPointingElsewhereCannotBeForged) {
   const PageTokenCodec codec = Codec();
   std::string bytes;
   ASSERT_TRUE(absl::WebSafeBase64Unescape(codec.Encode({42, 1000}), &bytes));
-  bytes[16] = 1;  // the low byte of the tweet id: 1000 -> 769
+  bytes[22] = 1;  // the low byte of the tweet id: 1000 -> 769
   EXPECT_EQ(codec.Decode(absl::WebSafeBase64Escape(bytes)).status().code(),
             absl::StatusCode::kInvalidArgument);
   ASSERT_TRUE(absl::WebSafeBase64Unescape(codec.Encode({42, 1000}), &bytes));
-  bytes[8] = 43;  // the user id
+  bytes[14] = 43;  // the user id
   EXPECT_EQ(codec.Decode(absl::WebSafeBase64Escape(bytes)).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
@@ -112,6 +114,7 @@ TEST(PageTokenTest, RejectsGarbage) {
   }
   EXPECT_FALSE(codec.Decode(std::string(200, 'A')).ok());
   EXPECT_FALSE(codec.Decode(std::string(44, 'A')).ok());
+  EXPECT_FALSE(codec.Decode(std::string(52, 'A')).ok());
 }
 
 TEST(PageTokenTest, RefusesShortKeys) {
@@ -123,7 +126,7 @@ TEST(PageTokenTest, KeyDerivedFromTheTokenSecretIsSharedByServersWithIt) {
   auto make = [](const std::string& secret) {
     std::unique_ptr<TokenService> tokens =
         *TokenService::Create(secret, absl::Hours(1));
-    return *PageTokenCodec::Create(tokens->DeriveKey(kPageTokenKeyLabel));
+    return *PageTokenCodec::Create(tokens->DeriveKeys(kPageTokenKeyLabel));
   };
   const std::string secret(32, 's');
   const std::string token = make(secret).Encode({42, 1000});
@@ -131,6 +134,65 @@ TEST(PageTokenTest, KeyDerivedFromTheTokenSecretIsSharedByServersWithIt) {
   EXPECT_TRUE(make(secret).Decode(token).ok());
   // ...one with another secret does not.
   EXPECT_FALSE(make(std::string(32, 't')).Decode(token).ok());
+}
+
+TEST(PageTokenTest, UnsignedAndUnkeyedTokensOfOlderServersAreRefusedWithAHint) {
+  // v2: 0x02 | user id | tweet id | 16-byte tag, without a key id.
+  std::string v2(33, '\x01');
+  v2[0] = '\x02';
+  absl::StatusOr<TimelineCursor> decoded =
+      Codec().Decode(absl::WebSafeBase64Escape(v2));
+  EXPECT_EQ(decoded.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(decoded.status().message(), HasSubstr("older server version"));
+}
+
+// A codec over keys derived from `secrets` (newest first), as a server has.
+PageTokenCodec CodecFor(std::vector<std::string> secrets) {
+  std::unique_ptr<TokenService> tokens =
+      *TokenService::Create(std::move(secrets), absl::Hours(1));
+  return *PageTokenCodec::Create(tokens->DeriveKeys(kPageTokenKeyLabel));
+}
+
+TEST(PageTokenTest, TokensCarryTheNewestKeyIdAndEveryListedKeyVerifies) {
+  const std::string old_secret(32, 's');
+  const std::string new_secret(32, 'n');
+  const std::string old_token = CodecFor({old_secret}).Encode({42, 1000});
+  const PageTokenCodec rotated = CodecFor({new_secret, old_secret});
+  absl::StatusOr<TimelineCursor> decoded = rotated.Decode(old_token);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->before_tweet_id, 1000u);
+
+  const std::string new_token = rotated.Encode({42, 900});
+  std::string bytes;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(new_token, &bytes));
+  EXPECT_EQ(bytes.substr(1, KeyRing::kIdBytes), KeyRing::IdOf(new_secret));
+  EXPECT_TRUE(rotated.Decode(new_token).ok());
+  EXPECT_TRUE(CodecFor({new_secret}).Decode(new_token).ok());
+  EXPECT_FALSE(CodecFor({old_secret}).Decode(new_token).ok());
+}
+
+TEST(PageTokenTest, TokensOfARetiredKeyAreInvalidArgument) {
+  const std::string token = CodecFor({std::string(32, 's')}).Encode({42, 1000});
+  absl::StatusOr<TimelineCursor> decoded =
+      CodecFor({std::string(32, 'n')}).Decode(token);
+  EXPECT_EQ(decoded.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(decoded.status().message(), HasSubstr("no longer accepts"));
+  EXPECT_THAT(decoded.status().message(), HasSubstr("first page"));
+}
+
+TEST(PageTokenTest, AKeyIdDoesNotLetAnotherKeySign) {
+  // A token signed with one listed key, relabelled as the other's.
+  const std::string old_secret(32, 's');
+  const std::string new_secret(32, 'n');
+  std::string bytes;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(
+      CodecFor({old_secret}).Encode({42, 1000}), &bytes));
+  bytes.replace(1, KeyRing::kIdBytes, KeyRing::IdOf(new_secret));
+  EXPECT_EQ(CodecFor({new_secret, old_secret})
+                .Decode(absl::WebSafeBase64Escape(bytes))
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(PageTokenTest, RandomKeysDifferPerCodec) {
