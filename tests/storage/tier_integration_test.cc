@@ -134,7 +134,7 @@ class TierTest : public MigratedDatabaseTest {
     TweetId before = 0;
     for (int pages = 0; pages < 1000; ++pages) {
       absl::StatusOr<std::vector<TweetRecord>> page =
-          server.storage.tweets->ReadTimelinePage({user, before, page_size});
+          server.storage.tweets->ReadTimelinePage({user, before, page_size, {}});
       EXPECT_TRUE(page.ok()) << page.status();
       if (!page.ok() || page->empty()) break;
       for (const TweetRecord& tweet : *page) ids.push_back(tweet.id);
@@ -145,7 +145,7 @@ class TierTest : public MigratedDatabaseTest {
 
   std::vector<TweetId> FirstPage(Server& server, UserId user, int size) {
     absl::StatusOr<std::vector<TweetRecord>> page =
-        server.storage.tweets->ReadTimelinePage({user, 0, size});
+        server.storage.tweets->ReadTimelinePage({user, 0, size, {}});
     EXPECT_TRUE(page.ok()) << page.status();
     std::vector<TweetId> ids;
     if (page.ok()) {
@@ -346,7 +346,7 @@ TEST_F(TierTest, TheOutboxRepairsAFanOutTheWriterCouldNotDeliver) {
 TEST_F(TierTest, UnknownUserIsNotFoundAndGetsNoEntry) {
   Server a = Open(redis_url_);
   absl::StatusOr<std::vector<TweetRecord>> page =
-      a.storage.tweets->ReadTimelinePage({999999999, 0, 10});
+      a.storage.tweets->ReadTimelinePage({999999999, 0, 10, {}});
   EXPECT_EQ(page.status().code(), absl::StatusCode::kNotFound);
   EXPECT_FALSE(HasEntry(999999999));
 }

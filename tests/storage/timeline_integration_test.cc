@@ -100,7 +100,7 @@ class TimelineTest : public MigratedDatabaseTest {
     TweetId before = 0;
     for (int pages = 0; pages < 10000; ++pages) {
       absl::StatusOr<std::vector<TweetRecord>> page =
-          storage_.tweets->ReadTimelinePage({user, before, page_size});
+          storage_.tweets->ReadTimelinePage({user, before, page_size, {}});
       EXPECT_TRUE(page.ok()) << page.status();
       if (!page.ok() || page->empty()) break;
       EXPECT_LE(page->size(), static_cast<std::size_t>(page_size));
@@ -226,7 +226,7 @@ TEST_F(TimelineTest, ReadYourWrites) {
   for (int i = 0; i < 3; ++i) {
     TweetId id = MustTweet(author, absl::StrCat("mine ", i));
     absl::StatusOr<std::vector<TweetRecord>> page =
-        storage_.tweets->ReadTimelinePage({author, 0, 1});
+        storage_.tweets->ReadTimelinePage({author, 0, 1, {}});
     ASSERT_TRUE(page.ok()) << page.status();
     ASSERT_EQ(page->size(), 1u);
     EXPECT_EQ((*page)[0].id, id);
