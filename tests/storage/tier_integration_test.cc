@@ -251,6 +251,43 @@ TEST_F(TierTest, PagesComeFromTheTierWhenItHasTheEntry) {
   EXPECT_THAT(FirstPage(a, reader, 10), ElementsAreArray({foreign, own}));
 }
 
+// Through the tier too, storage asks before the fallback query and only
+// then, and a refusal ends the read with the refusal's status.
+TEST_F(TierTest, OnlyPagesBelowTheHorizonAskToReadTheExpensiveWay) {
+  Server a = Open(redis_url_);
+  const UserId reader = MustCreateUser(a);
+  const UserId author = MustCreateUser(a);
+  std::vector<TweetId> tweets;
+  for (int i = 0; i < 10; ++i) tweets.push_back(MustTweet(a, author));
+  ASSERT_TRUE(a.storage.follows->Follow(reader, author).ok());  // newest 5
+  int asked = 0;
+  TimelinePageQuery query{reader, 0, 3, {}};
+  query.admit_expensive_read = [&asked] {
+    ++asked;
+    return absl::ResourceExhaustedError("refused by the test");
+  };
+  absl::StatusOr<std::vector<TweetRecord>> newest =
+      a.storage.tweets->ReadTimelinePage(query);
+  ASSERT_TRUE(newest.ok()) << newest.status();
+  ASSERT_TRUE(HasEntry(reader));
+  EXPECT_EQ(asked, 0);
+  query.before_tweet_id = tweets[6];  // 2 home rows below it, then history
+  absl::StatusOr<std::vector<TweetRecord>> deep =
+      a.storage.tweets->ReadTimelinePage(query);
+  EXPECT_EQ(deep.status(), absl::ResourceExhaustedError("refused by the test"));
+  EXPECT_EQ(asked, 1);
+  query.admit_expensive_read = [&asked] {
+    ++asked;
+    return absl::OkStatus();
+  };
+  deep = a.storage.tweets->ReadTimelinePage(query);
+  ASSERT_TRUE(deep.ok()) << deep.status();
+  std::vector<TweetId> ids;
+  for (const TweetRecord& tweet : *deep) ids.push_back(tweet.id);
+  EXPECT_THAT(ids, ElementsAreArray({tweets[5], tweets[4], tweets[3]}));
+  EXPECT_EQ(asked, 2);
+}
+
 TEST_F(TierTest, ReadYourWritesThroughAnotherServer) {
   Server a = Open(redis_url_);
   Server b = Open(redis_url_);
