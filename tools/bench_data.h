@@ -33,7 +33,7 @@ struct Preset {
   std::int64_t tweets = 0;
 };
 
-// tiny, medium or large; INVALID_ARGUMENT for anything else.
+// tiny, medium, large or deep; INVALID_ARGUMENT for anything else.
 absl::StatusOr<Preset> PresetByName(absl::string_view name);
 
 // A seeded random source. Distributions are written out by hand (not

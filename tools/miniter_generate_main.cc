@@ -35,7 +35,7 @@
 ABSL_FLAG(std::string, database_url, "",
           "mysql://USER:PASSWORD@HOST:PORT/DATABASE (default: "
           "$MINITER_DATABASE_URL)");
-ABSL_FLAG(std::string, preset, "tiny", "tiny, medium or large");
+ABSL_FLAG(std::string, preset, "tiny", "tiny, medium, large or deep");
 ABSL_FLAG(std::uint64_t, seed, 1, "random seed; the same seed gives the same data");
 ABSL_FLAG(std::string, manifest, "",
           "write a JSON manifest of what was loaded to this file");

@@ -96,6 +96,11 @@ ABSL_FLAG(int, max_calls_per_account, -1,
           "Calls of one signed-in account running at once (Tweet, Follow, "
           "Unfollow, Timeline); more get RESOURCE_EXHAUSTED with a retry "
           "hint. 0: no limit. Env MINITER_MAX_CALLS_PER_ACCOUNT; default 4.");
+ABSL_FLAG(int, deep_read_cost, -1,
+          "How many of an account's --max_calls_per_account places a "
+          "Timeline page deep in history takes (one read by the fallback "
+          "query, below the home timeline rows); 1: like any call. Env "
+          "MINITER_DEEP_READ_COST; default 3 (one deep page at a time).");
 ABSL_FLAG(int, rate_limit_ipv6_prefix, -1,
           "Rate limits count IPv6 clients per prefix of this many bits (one "
           "host usually holds a /64). Env MINITER_RATE_LIMIT_IPV6_PREFIX; "
@@ -387,6 +392,18 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags(
   if (per_account >= 0) {
     options.rate_limits.max_calls_in_flight_per_account = per_account;
   }
+  int deep_read_cost = absl::GetFlag(FLAGS_deep_read_cost);
+  if (deep_read_cost == -1) {
+    if (const char* env = std::getenv("MINITER_DEEP_READ_COST");
+        env != nullptr && !absl::SimpleAtoi(env, &deep_read_cost)) {
+      deep_read_cost = -2;
+    }
+  }
+  if (deep_read_cost < -1 || deep_read_cost == 0 || deep_read_cost > 100000) {
+    return absl::InvalidArgumentError(
+        "deep_read_cost must be between 1 (like any call) and 100000");
+  }
+  if (deep_read_cost > 0) options.rate_limits.deep_read_cost = deep_read_cost;
   int ipv6_prefix = absl::GetFlag(FLAGS_rate_limit_ipv6_prefix);
   if (ipv6_prefix == -1) {
     ipv6_prefix = 64;

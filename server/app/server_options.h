@@ -92,6 +92,9 @@ struct ServerOptions {
     limits.tweet_per_account = {60, absl::Minutes(1)};
     // Against one account holding the pool: a quarter of the default pool.
     limits.max_calls_in_flight_per_account = 4;
+    // One deep page at a time per account: the fallback query reads the
+    // whole history of the followees, tens of ms to seconds of a core.
+    limits.deep_read_cost = 3;
     return limits;
   }
 };

@@ -336,6 +336,12 @@ absl::StatusOr<TimelinePage> MiniterRules::ReadTimeline(
   absl::StatusOr<AccountAdmission::Ticket> admitted =
       account_calls_.Enter(caller);
   if (!admitted.ok()) return admitted.status();
+  // A page storage must read the expensive way costs more of the account's
+  // places; only storage knows which pages those are, and asks.
+  const int deep_read_cost = deps_.rate_limits.deep_read_cost;
+  query.admit_expensive_read = [&ticket = *admitted, deep_read_cost] {
+    return ticket.Raise(deep_read_cost);
+  };
   storage::TweetStore& store =
       target != caller && deps_.lagging_timelines != nullptr
           ? *deps_.lagging_timelines

@@ -136,7 +136,11 @@ class MiniterRules {
 
   // `target` 0 means the caller. `page_size` 0 means the default; outside
   // 1..100 is INVALID_ARGUMENT, as is a page token not made for `target`
-  // or not signed by this deployment (page_token.h).
+  // or not signed by this deployment (page_token.h). A page that storage
+  // reads the expensive way (deep in history) takes
+  // RateLimitOptions::deep_read_cost places instead of one:
+  // RESOURCE_EXHAUSTED with a retry hint when the account's other calls
+  // leave too few.
   absl::StatusOr<TimelinePage> ReadTimeline(storage::UserId caller,
                                             storage::UserId target,
                                             int page_size,

@@ -94,6 +94,12 @@ struct RateLimitOptions {
   // running at once; more get RESOURCE_EXHAUSTED with a retry hint
   // (AccountAdmission). 0: no limit.
   int max_calls_in_flight_per_account = 0;
+  // How many of those places a Timeline page read the expensive way takes
+  // (deep in history, below the home rows: storage asks through
+  // TimelinePageQuery::admit_expensive_read). With 4 places and 3 here, an
+  // account runs one deep read at a time, beside one other call. Capped at
+  // max_calls_in_flight_per_account; 1: like any call.
+  int deep_read_cost = 1;
   // Keys kept per limit (see RateLimiter, FailureBackoff, RecentKeys).
   std::size_t max_tracked_keys = 100000;
 };

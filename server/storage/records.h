@@ -6,8 +6,10 @@
 #define MINITER_SERVER_STORAGE_RECORDS_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 
 namespace miniter::storage {
@@ -57,6 +59,14 @@ struct TimelinePageQuery {
   UserId user_id = 0;
   TweetId before_tweet_id = 0;
   int limit = 0;
+  // Asked by the store right before it serves the page the expensive way
+  // (the fallback query over the whole history of the owner's followees,
+  // below the home rows); a non-OK answer ends the read with that status,
+  // before the expensive part runs. May be asked more than once for one
+  // read (a replica, then the primary); null: always allowed. This is how
+  // the rules charge a deep page more than a cached one without knowing
+  // how storage serves pages.
+  std::function<absl::Status()> admit_expensive_read;
 };
 
 }  // namespace miniter::storage

@@ -38,7 +38,9 @@ class TweetStore {
   // Returns up to `query.limit` tweets written by `query.user_id` or by an
   // account it follows, with id below `query.before_tweet_id` when that is
   // non-zero, ordered by id descending, each tweet once.
-  // NOT_FOUND when `query.user_id` does not exist.
+  // NOT_FOUND when `query.user_id` does not exist. When the page must be
+  // read the expensive way, `query.admit_expensive_read` is asked first and
+  // its refusal returned as is (records.h).
   virtual absl::StatusOr<std::vector<TweetRecord>> ReadTimelinePage(
       const TimelinePageQuery& query) = 0;
 };

@@ -53,6 +53,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "miniter/v1/miniter.grpc.pb.h"
+#include "tests/reliability/event_log.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "miniter address");
 ABSL_FLAG(std::string, log, "", "log file (appended to); required");
@@ -86,27 +87,7 @@ namespace {
 
 using miniter::v1::Miniter;
 
-class EventLog {
- public:
-  explicit EventLog(const std::string& path)
-      : file_(std::fopen(path.c_str(), "a")) {}
-  ~EventLog() {
-    if (file_ != nullptr) std::fclose(file_);
-  }
-  bool ok() const { return file_ != nullptr; }
-
-  void Write(const std::string& fields) {
-    const std::string line =
-        absl::StrCat(absl::ToUnixMillis(absl::Now()), "\t", fields, "\n");
-    absl::MutexLock lock(&mu_);
-    std::fputs(line.c_str(), file_);
-    std::fflush(file_);  // the log must hold every line even if we are killed
-  }
-
- private:
-  absl::Mutex mu_;
-  std::FILE* file_;
-};
+using miniter::reliability::EventLog;
 
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   grpc::ChannelArguments arguments;

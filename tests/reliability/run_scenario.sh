@@ -7,7 +7,8 @@
 #   run_scenario.sh SCENARIO STATE_DIR SERVER_BINARY LOAD_DRIVER_BINARY
 #
 # SCENARIO: db_kill | db_pause | server_term | server_kill | overload |
-#           tier_kill | tier_pause | tier_flush | tier_restart | outbox_kill
+#           tier_kill | tier_pause | tier_flush | tier_restart | outbox_kill |
+#           starvation
 # (docs/reliability.md, "1-4. Faults", says what each one proves).
 # STATE_DIR is wiped first; it keeps the logs for a failed run to inspect.
 set -euo pipefail
@@ -93,14 +94,16 @@ server_port=$(free_port)
 # purpose, and its refusals must come from overload, not from abuse rules.
 start_server() {
   MINITER_DATABASE_URL=$(cat "$db_url_file") \
-  MINITER_REDIS_URL=$(cat "$redis_url_file") \
+  MINITER_REDIS_URL=${redis_url_override-$(cat "$redis_url_file")} \
   MINITER_TOKEN_SECRET=reliability-test-secret-0123456789abcdef \
   MINITER_LISTEN=127.0.0.1:$server_port \
   MINITER_POOL_SIZE=$pool_size \
   MINITER_SHUTDOWN_GRACE=${grace_seconds}s \
   MINITER_TWEET_RATE_PER_ACCOUNT=off MINITER_TWEET_RATE_PER_PEER=off \
   MINITER_SIGNUP_RATE_PER_PEER=off MINITER_LOGIN_RATE_PER_PEER=off \
-  MINITER_MAX_CALLS_PER_ACCOUNT=0 MINITER_REDIS_TIMEOUT=$redis_timeout \
+  MINITER_MAX_CALLS_PER_ACCOUNT=${max_calls_per_account:-0} \
+  MINITER_DEEP_READ_COST=${deep_read_cost:-3} \
+  MINITER_REDIS_TIMEOUT=$redis_timeout \
     "$server_binary" 2>>"$server_log" &
   server_pid=$!
   echo "$server_pid" >"$state_dir/server.pid"
@@ -300,6 +303,32 @@ case "$scenario" in
     start_server
     event "fault_end miniter-server restarted"
     wait_driver
+    ;;
+  starvation)
+    # One account must not starve everyone: check_starvation.py judges it
+    # (docs/reliability.md, "Starvation"). MariaDB alone: every victim read
+    # then needs a connection of the pool the attacker competes for.
+    redis_url_override=
+    kill -TERM "$server_pid"
+    wait_server_exit 10
+    "$MINITER_GENERATE_BINARY" --database_url="$(cat "$db_url_file")" \
+      --preset=deep >"$state_dir/generate.log" 2>&1
+    starvation_run() {  # LABEL MAX_CALLS DEEP_READ_COST PHASE_SECONDS
+      max_calls_per_account=$2 deep_read_cost=$3 start_server
+      event "starvation_run $1 max_calls_per_account=$2 deep_read_cost=$3"
+      "$MINITER_STARVATION_DRIVER" --server="127.0.0.1:$server_port" \
+        --log="$state_dir/starvation.log" --label="$1" --phase_seconds="$4" \
+        2>>"$state_dir/driver.err" || { cat "$state_dir/driver.err" >&2; exit 1; }
+      kill -TERM "$server_pid"
+      wait_server_exit 10
+    }
+    starvation_run cost 4 3 8          # the defaults: judged
+    starvation_run calls_only 4 1 5    # per-account calls, no cost weight
+    starvation_run off 0 1 5           # no per-account admission at all
+    kill "$sampler_pid" 2>/dev/null || true
+    python3 "$here/check_starvation.py" --log "$state_dir/starvation.log" \
+      | tee "$state_dir/result.txt"
+    exit "${PIPESTATUS[0]}"
     ;;
   *)
     echo "run_scenario.sh: unknown scenario $scenario" >&2

@@ -209,7 +209,7 @@ TEST_F(MySqlStorageTest, UnknownUserIsNotFound) {
             absl::StatusCode::kNotFound);
   EXPECT_EQ(storage_.tweets->CreateTweet(kNoSuchUser, "hi").status().code(),
             absl::StatusCode::kNotFound);
-  EXPECT_EQ(storage_.tweets->ReadTimelinePage({kNoSuchUser, 0, 10})
+  EXPECT_EQ(storage_.tweets->ReadTimelinePage({kNoSuchUser, 0, 10, {}})
                 .status()
                 .code(),
             absl::StatusCode::kNotFound);
@@ -242,7 +242,7 @@ TEST_F(MySqlStorageTest, KoreanAndEmojiRoundTripByteForByte) {
   EXPECT_EQ(smileys.author_name, "한글 이름 😀");
 
   absl::StatusOr<std::vector<TweetRecord>> page =
-      storage_.tweets->ReadTimelinePage({user->id, 0, 10});
+      storage_.tweets->ReadTimelinePage({user->id, 0, 10, {}});
   ASSERT_TRUE(page.ok()) << page.status();
   ASSERT_EQ(page->size(), 2u);
   EXPECT_EQ((*page)[0].text, emoji);
@@ -278,7 +278,7 @@ TEST_F(MySqlStorageTest, TimelineOrderUniquenessAndPaging) {
 
   // Empty but existing user: OK and empty.
   absl::StatusOr<std::vector<TweetRecord>> empty =
-      storage_.tweets->ReadTimelinePage({me.id, 0, 5});
+      storage_.tweets->ReadTimelinePage({me.id, 0, 5, {}});
   ASSERT_TRUE(empty.ok()) << empty.status();
   EXPECT_THAT(*empty, IsEmpty());
 
@@ -297,7 +297,7 @@ TEST_F(MySqlStorageTest, TimelineOrderUniquenessAndPaging) {
   TweetId before = 0;
   for (int pages = 0; pages < 100; ++pages) {
     absl::StatusOr<std::vector<TweetRecord>> page =
-        storage_.tweets->ReadTimelinePage({me.id, before, 4});
+        storage_.tweets->ReadTimelinePage({me.id, before, 4, {}});
     ASSERT_TRUE(page.ok()) << page.status();
     if (page->empty()) break;
     EXPECT_LE(page->size(), 4u);
@@ -318,7 +318,7 @@ TEST_F(MySqlStorageTest, TimelineOrderUniquenessAndPaging) {
 
   // created_at follows insertion order.
   absl::StatusOr<std::vector<TweetRecord>> top =
-      storage_.tweets->ReadTimelinePage({me.id, 0, 21});
+      storage_.tweets->ReadTimelinePage({me.id, 0, 21, {}});
   ASSERT_TRUE(top.ok());
   for (size_t i = 1; i < top->size(); ++i) {
     EXPECT_GE((*top)[i - 1].created_at, (*top)[i].created_at);
@@ -326,7 +326,7 @@ TEST_F(MySqlStorageTest, TimelineOrderUniquenessAndPaging) {
 
   ASSERT_TRUE(storage_.follows->Unfollow(me.id, friend2.id).ok());
   absl::StatusOr<std::vector<TweetRecord>> after =
-      storage_.tweets->ReadTimelinePage({me.id, 0, 100});
+      storage_.tweets->ReadTimelinePage({me.id, 0, 100, {}});
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->size(), expected.size() - friend2_tweets.size());
   for (const TweetRecord& tweet : *after) {
@@ -354,7 +354,7 @@ TEST_F(MySqlStorageTest, ConcurrentWritesThroughASmallPool) {
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(failures, 0);
   absl::StatusOr<std::vector<TweetRecord>> page =
-      storage->tweets->ReadTimelinePage({author.id, 0, 100});
+      storage->tweets->ReadTimelinePage({author.id, 0, 100, {}});
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page->size(), 80u);
 }

@@ -122,7 +122,7 @@ class TierTest : public MigratedDatabaseTest {
     TweetId before = 0;
     for (int pages = 0; pages < 1000; ++pages) {
       absl::StatusOr<std::vector<TweetRecord>> page =
-          server.storage.tweets->ReadTimelinePage({user, before, page_size});
+          server.storage.tweets->ReadTimelinePage({user, before, page_size, {}});
       EXPECT_TRUE(page.ok()) << page.status();
       if (!page.ok() || page->empty()) break;
       for (const TweetRecord& tweet : *page) ids.push_back(tweet.id);
@@ -133,7 +133,7 @@ class TierTest : public MigratedDatabaseTest {
 
   std::vector<TweetId> FirstPage(Server& server, UserId user, int size) {
     absl::StatusOr<std::vector<TweetRecord>> page =
-        server.storage.tweets->ReadTimelinePage({user, 0, size});
+        server.storage.tweets->ReadTimelinePage({user, 0, size, {}});
     EXPECT_TRUE(page.ok()) << page.status();
     std::vector<TweetId> ids;
     if (page.ok()) {
@@ -237,6 +237,43 @@ TEST_F(TierTest, PagesComeFromTheTierWhenItHasTheEntry) {
                             std::to_string(foreign), std::to_string(foreign)})
                   .ok());
   EXPECT_THAT(FirstPage(a, reader, 10), ElementsAreArray({foreign, own}));
+}
+
+// Through the tier too, storage asks before the fallback query and only
+// then, and a refusal ends the read with the refusal's status.
+TEST_F(TierTest, OnlyPagesBelowTheHorizonAskToReadTheExpensiveWay) {
+  Server a = Open(redis_url_);
+  const UserId reader = MustCreateUser(a);
+  const UserId author = MustCreateUser(a);
+  std::vector<TweetId> tweets;
+  for (int i = 0; i < 10; ++i) tweets.push_back(MustTweet(a, author));
+  ASSERT_TRUE(a.storage.follows->Follow(reader, author).ok());  // newest 5
+  int asked = 0;
+  TimelinePageQuery query{reader, 0, 3, {}};
+  query.admit_expensive_read = [&asked] {
+    ++asked;
+    return absl::ResourceExhaustedError("refused by the test");
+  };
+  absl::StatusOr<std::vector<TweetRecord>> newest =
+      a.storage.tweets->ReadTimelinePage(query);
+  ASSERT_TRUE(newest.ok()) << newest.status();
+  ASSERT_TRUE(HasEntry(reader));
+  EXPECT_EQ(asked, 0);
+  query.before_tweet_id = tweets[6];  // 2 home rows below it, then history
+  absl::StatusOr<std::vector<TweetRecord>> deep =
+      a.storage.tweets->ReadTimelinePage(query);
+  EXPECT_EQ(deep.status(), absl::ResourceExhaustedError("refused by the test"));
+  EXPECT_EQ(asked, 1);
+  query.admit_expensive_read = [&asked] {
+    ++asked;
+    return absl::OkStatus();
+  };
+  deep = a.storage.tweets->ReadTimelinePage(query);
+  ASSERT_TRUE(deep.ok()) << deep.status();
+  std::vector<TweetId> ids;
+  for (const TweetRecord& tweet : *deep) ids.push_back(tweet.id);
+  EXPECT_THAT(ids, ElementsAreArray({tweets[5], tweets[4], tweets[3]}));
+  EXPECT_EQ(asked, 2);
 }
 
 TEST_F(TierTest, ReadYourWritesThroughAnotherServer) {
@@ -376,7 +413,7 @@ TEST_F(TierTest, WritesGoThroughWhileTheRepairRuns) {
 TEST_F(TierTest, UnknownUserIsNotFoundAndGetsNoEntry) {
   Server a = Open(redis_url_);
   absl::StatusOr<std::vector<TweetRecord>> page =
-      a.storage.tweets->ReadTimelinePage({999999999, 0, 10});
+      a.storage.tweets->ReadTimelinePage({999999999, 0, 10, {}});
   EXPECT_EQ(page.status().code(), absl::StatusCode::kNotFound);
   EXPECT_FALSE(HasEntry(999999999));
 }

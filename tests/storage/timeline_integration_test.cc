@@ -100,7 +100,7 @@ class TimelineTest : public MigratedDatabaseTest {
     TweetId before = 0;
     for (int pages = 0; pages < 10000; ++pages) {
       absl::StatusOr<std::vector<TweetRecord>> page =
-          storage_.tweets->ReadTimelinePage({user, before, page_size});
+          storage_.tweets->ReadTimelinePage({user, before, page_size, {}});
       EXPECT_TRUE(page.ok()) << page.status();
       if (!page.ok() || page->empty()) break;
       EXPECT_LE(page->size(), static_cast<std::size_t>(page_size));
@@ -226,7 +226,7 @@ TEST_F(TimelineTest, ReadYourWrites) {
   for (int i = 0; i < 3; ++i) {
     TweetId id = MustTweet(author, absl::StrCat("mine ", i));
     absl::StatusOr<std::vector<TweetRecord>> page =
-        storage_.tweets->ReadTimelinePage({author, 0, 1});
+        storage_.tweets->ReadTimelinePage({author, 0, 1, {}});
     ASSERT_TRUE(page.ok()) << page.status();
     ASSERT_EQ(page->size(), 1u);
     EXPECT_EQ((*page)[0].id, id);
@@ -285,6 +285,45 @@ TEST_F(TimelineTest, BackfillDepthRaisesHorizonAndOlderPagesFallBack) {
                 ElementsAreArray(NewestFirst(expected)))
         << "page size " << page_size;
   }
+}
+
+// Storage asks before the fallback query and only then: pages from home
+// rows never ask; a page below the horizon asks, and a refusal ends the
+// read with the refusal's status, as given.
+TEST_F(TimelineTest, OnlyPagesBelowTheHorizonAskToReadTheExpensiveWay) {
+  TimelineOptions timeline;
+  timeline.follow_backfill_depth = 3;
+  Open(timeline);
+  UserId reader = MustCreateUser();
+  UserId author = MustCreateUser();
+  std::vector<TweetId> tweets;
+  for (int i = 0; i < 10; ++i) tweets.push_back(MustTweet(author));
+  MustFollow(reader, author);  // home rows: the newest 3
+  int asked = 0;
+  TimelinePageQuery query{reader, 0, 3, {}};
+  query.admit_expensive_read = [&asked] {
+    ++asked;
+    return absl::ResourceExhaustedError("refused by the test");
+  };
+  absl::StatusOr<std::vector<TweetRecord>> newest =
+      storage_.tweets->ReadTimelinePage(query);
+  ASSERT_TRUE(newest.ok()) << newest.status();
+  EXPECT_EQ(newest->size(), 3u);
+  EXPECT_EQ(asked, 0);
+  query.before_tweet_id = newest->back().id;
+  absl::StatusOr<std::vector<TweetRecord>> deep =
+      storage_.tweets->ReadTimelinePage(query);
+  EXPECT_EQ(deep.status(), absl::ResourceExhaustedError("refused by the test"));
+  EXPECT_EQ(asked, 1);
+  query.admit_expensive_read = [&asked] {
+    ++asked;
+    return absl::OkStatus();
+  };
+  deep = storage_.tweets->ReadTimelinePage(query);
+  ASSERT_TRUE(deep.ok()) << deep.status();
+  ASSERT_EQ(deep->size(), 3u);
+  EXPECT_EQ(deep->front().id, tweets[6]);
+  EXPECT_EQ(asked, 2);
 }
 
 TEST_F(TimelineTest, MergedAtReadAuthorAppearsOnceAcrossTheThreshold) {

@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
         while (absl::Now() < deadline) {
           const UserId user = absl::Uniform<UserId>(bitgen, 1, max_user + 1);
           const absl::Time start = absl::Now();
-          auto page = storage->tweets->ReadTimelinePage({user, 0, 50});
+          auto page = storage->tweets->ReadTimelinePage({user, 0, 50, {}});
           mine.push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
           if (!page.ok()) failed = true;
         }

@@ -270,6 +270,7 @@ TEST_F(MiniterRulesTest, TimelineOfUnknownUserIsNotFound) {
             absl::StatusCode::kNotFound);
 }
 
+
 }  // namespace
 }  // namespace miniter::rules
 
@@ -587,16 +588,32 @@ TEST_F(LoginThrottleTest, GuessingFromTheOwnersAddressStaysWithinTheBackoff) {
 // One account's calls beyond max_calls_in_flight_per_account are refused
 // while its others run (here: from inside a running Timeline read), and
 // other accounts go on; the place is back once the call ends.
+// Rules over mock stores with per-account admission as given.
+struct AdmissionRig {
+  AdmissionRig(int max_calls, int deep_read_cost)
+      : tweets(std::make_shared<NiceMock<storage::MockTweetStore>>()),
+        follows(std::make_shared<NiceMock<storage::MockFollowStore>>()),
+        rules([&] {
+          MiniterRules::Dependencies deps;
+          deps.users = std::make_shared<NiceMock<storage::MockUserStore>>();
+          deps.tweets = tweets;
+          deps.follows = follows;
+          deps.tokens =
+              *TokenService::Create(std::string(32, 'k'), absl::Hours(1));
+          deps.rate_limits.max_calls_in_flight_per_account = max_calls;
+          deps.rate_limits.deep_read_cost = deep_read_cost;
+          return deps;
+        }()) {}
+  std::shared_ptr<NiceMock<storage::MockTweetStore>> tweets;
+  std::shared_ptr<NiceMock<storage::MockFollowStore>> follows;
+  MiniterRules rules;
+};
+
 TEST(MiniterRulesAdmissionTest, OneAccountCannotHoldMoreThanItsShare) {
-  auto tweets = std::make_shared<NiceMock<storage::MockTweetStore>>();
-  auto follows = std::make_shared<NiceMock<storage::MockFollowStore>>();
-  MiniterRules::Dependencies deps;
-  deps.users = std::make_shared<NiceMock<storage::MockUserStore>>();
-  deps.tweets = tweets;
-  deps.follows = follows;
-  deps.tokens = *TokenService::Create(std::string(32, 'k'), absl::Hours(1));
-  deps.rate_limits.max_calls_in_flight_per_account = 1;
-  MiniterRules rules(std::move(deps));
+  AdmissionRig rig(/*max_calls=*/1, /*deep_read_cost=*/1);
+  auto& tweets = rig.tweets;
+  auto& follows = rig.follows;
+  MiniterRules& rules = rig.rules;
   absl::Status nested_same = absl::OkStatus();
   absl::Status nested_other = absl::UnknownError("not run");
   EXPECT_CALL(*tweets, ReadTimelinePage(_))
@@ -613,6 +630,50 @@ TEST(MiniterRulesAdmissionTest, OneAccountCannotHoldMoreThanItsShare) {
   EXPECT_TRUE(nested_other.ok()) << nested_other;
   EXPECT_CALL(*follows, Follow(3, 4)).WillOnce(Return(absl::OkStatus()));
   EXPECT_TRUE(rules.Follow(3, 4).ok());
+}
+
+// A page storage reads the expensive way takes deep_read_cost places: with
+// 4 places and a cost of 3, a second deep read of the same account is
+// refused while the first runs (storage's question answers
+// RESOURCE_EXHAUSTED with a hint, and the read ends with it), a cheap call
+// of the same account and deep reads of other accounts still go on, and
+// the places are back once the read ends.
+TEST(MiniterRulesAdmissionTest, DeepReadsCostMorePlaces) {
+  AdmissionRig rig(/*max_calls=*/4, /*deep_read_cost=*/3);
+  auto& tweets = rig.tweets;
+  auto& follows = rig.follows;
+  MiniterRules& rules = rig.rules;
+  // Storage's side: a read of user 3's or 5's timeline asks before its
+  // expensive part; the outermost read of 3 then runs the nested calls.
+  absl::StatusOr<TimelinePage> nested_deep_same;
+  absl::StatusOr<TimelinePage> nested_deep_other;
+  absl::Status nested_cheap_same = absl::UnknownError("not run");
+  int depth = 0;
+  EXPECT_CALL(*tweets, ReadTimelinePage(_))
+      .WillRepeatedly([&](const TimelinePageQuery& query)
+                          -> absl::StatusOr<std::vector<TweetRecord>> {
+        EXPECT_TRUE(static_cast<bool>(query.admit_expensive_read));
+        absl::Status admitted = query.admit_expensive_read();
+        if (!admitted.ok()) return admitted;
+        // Asking again is free: the read already holds its places.
+        EXPECT_TRUE(query.admit_expensive_read().ok());
+        if (++depth == 1) {
+          nested_deep_same = rules.ReadTimeline(3, 0, 10, "");
+          nested_deep_other = rules.ReadTimeline(5, 0, 10, "");
+          nested_cheap_same = rules.Follow(3, 4);
+        }
+        return std::vector<TweetRecord>();
+      });
+  EXPECT_CALL(*follows, Follow(3, 4)).WillRepeatedly(Return(absl::OkStatus()));
+  EXPECT_TRUE(rules.ReadTimeline(3, 0, 10, "").ok());
+  EXPECT_EQ(nested_deep_same.status().code(),
+            absl::StatusCode::kResourceExhausted)
+      << nested_deep_same.status();
+  EXPECT_TRUE(common::RetryAfter(nested_deep_same.status()).has_value());
+  EXPECT_TRUE(nested_deep_other.ok()) << nested_deep_other.status();
+  EXPECT_TRUE(nested_cheap_same.ok()) << nested_cheap_same;
+  // Once the deep read ended, the next one is admitted.
+  EXPECT_TRUE(rules.ReadTimeline(3, 0, 10, "").ok());
 }
 
 }  // namespace

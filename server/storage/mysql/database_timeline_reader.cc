@@ -96,6 +96,10 @@ absl::StatusOr<std::vector<TweetRecord>> DatabaseTimelineReader::Read(
           // At or below the horizon home rows may be incomplete (trimmed,
           // or older than a follow's backfill): the direct query serves it.
           if (ids.size() < limit && sources.horizon > 0) {
+            if (query.admit_expensive_read) {
+              absl::Status admitted = query.admit_expensive_read();
+              if (!admitted.ok()) return admitted;
+            }
             ReadFallbackIds(connection, query.user_id, before,
                             sources.horizon, limit - ids.size(), ids);
           }

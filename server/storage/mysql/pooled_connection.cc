@@ -9,10 +9,12 @@
 #include <mysql_driver.h>
 #include <cppconn/connection.h>
 #include <cppconn/exception.h>
+#include <cppconn/metadata.h>
 #include <cppconn/prepared_statement.h>
 #include <cppconn/statement.h>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/storage/mysql/mysql_error.h"
 
@@ -64,8 +66,10 @@ void EnsureDriverThreadInit() {
   (void)guard;
 }
 
-PooledConnection::PooledConnection(std::unique_ptr<sql::Connection> connection)
-    : connection_(std::move(connection)) {}
+PooledConnection::PooledConnection(std::unique_ptr<sql::Connection> connection,
+                                   bool can_bound_statements)
+    : connection_(std::move(connection)),
+      can_bound_statements_(can_bound_statements) {}
 
 PooledConnection::PooledConnection() = default;
 
@@ -106,6 +110,31 @@ bool PooledConnection::IsAlive() {
   } catch (const std::exception&) {
     return false;
   }
+}
+
+void PooledConnection::BoundStatementTime(absl::Duration time_left) {
+  if (connection_ == nullptr || !can_bound_statements_) return;
+  absl::Duration bound = absl::InfiniteDuration();
+  if (time_left != absl::InfiniteDuration()) {
+    if (statement_bound_ <= time_left &&
+        statement_bound_ >= time_left * 7 / 8) {
+      return;
+    }
+    bound = std::max(absl::Milliseconds(1), time_left * 15 / 16);
+  } else if (statement_bound_ == absl::InfiniteDuration()) {
+    return;
+  }
+  // Seconds with microseconds; 0 means no bound. A literal, not a
+  // parameter: SET takes no placeholders in the text protocol, and the
+  // value is a number we formatted.
+  const int64_t micros = bound == absl::InfiniteDuration()
+                             ? 0
+                             : absl::ToInt64Microseconds(bound);
+  const std::string seconds =
+      absl::StrCat(micros / 1000000, ".",
+                   absl::Dec(micros % 1000000, absl::kZeroPad6));
+  Execute(absl::StrCat("SET SESSION max_statement_time = ", seconds));
+  statement_bound_ = bound;
 }
 
 absl::StatusOr<std::unique_ptr<PooledConnection>> OpenPooledConnection(
@@ -150,7 +179,13 @@ absl::StatusOr<std::unique_ptr<PooledConnection>> OpenPooledConnection(
     }
 
     std::unique_ptr<sql::Connection> raw(Driver()->connect(options));
-    auto connection = std::make_unique<PooledConnection>(std::move(raw));
+    // MySQL has no max_statement_time (its max_execution_time bounds
+    // SELECTs only): there, statements stay bounded by the read timeout.
+    const bool mariadb =
+        absl::StrContains(std::string(raw->getMetaData()->getDatabaseProductVersion()),
+                          "MariaDB");
+    auto connection =
+        std::make_unique<PooledConnection>(std::move(raw), mariadb);
     for (const char* statement : kSessionSetup) connection->Execute(statement);
     connection->connection().setAutoCommit(true);
     return connection;

@@ -32,7 +32,9 @@ struct ConnectionSettings {
 // them inside RunWithRetry (query_runner.h), which turns that into a status.
 class PooledConnection {
  public:
-  explicit PooledConnection(std::unique_ptr<sql::Connection> connection);
+  // `can_bound_statements`: the server has MariaDB's max_statement_time.
+  PooledConnection(std::unique_ptr<sql::Connection> connection,
+                   bool can_bound_statements);
   // No session behind it: only for tests of the pool, which never query.
   PooledConnection();
   ~PooledConnection();
@@ -52,6 +54,21 @@ class PooledConnection {
   // A round trip to the server; false if it failed. Never throws.
   bool IsAlive();
 
+  // Makes the server cut off any statement of this session that runs
+  // longer than `time_left` (a call's remaining deadline; MariaDB's
+  // max_statement_time, error 1969, which leaves the session usable);
+  // InfiniteDuration() lifts the bound. The session keeps its bound while
+  // it lies between 7/8 of `time_left` and `time_left`, so calls that come
+  // with the same deadline cost no round trip; otherwise the bound is set
+  // to 15/16 of `time_left` (at least 1 ms), which also leaves the answer
+  // a moment to reach the client before its deadline. A no-op on servers
+  // without max_statement_time (MySQL) and on connection-less test
+  // instances. Throws sql::SQLException like any statement.
+  void BoundStatementTime(absl::Duration time_left);
+
+  // The bound the session has now (InfiniteDuration(): none). Tests.
+  absl::Duration statement_time_bound() const { return statement_bound_; }
+
   absl::Time last_used() const { return last_used_; }
   void set_last_used(absl::Time t) { last_used_ = t; }
 
@@ -69,6 +86,11 @@ class PooledConnection {
       statements_;
   absl::Time last_used_ = absl::InfinitePast();
   bool unusable_ = false;
+  // Whether the server knows max_statement_time (MariaDB), found at open.
+  bool can_bound_statements_ = false;
+  // What max_statement_time is in this session; a new session has the
+  // server's default, 0 (none).
+  absl::Duration statement_bound_ = absl::InfiniteDuration();
 };
 
 // Opens and sets up a new session: utf8mb4 with utf8mb4_bin, UTC time zone,

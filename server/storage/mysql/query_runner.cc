@@ -57,12 +57,20 @@ absl::Status RunWithRetry(ConnectionPool& pool, absl::Duration acquire_timeout,
       return lease.status();
     }
     try {
+      // No statement of this attempt outlives the caller: one that would
+      // is cut off by the server (error 1969, DEADLINE_EXCEEDED), its
+      // transaction rolled back by TransactionGuard, and the session stays
+      // in the pool. Measured at the lease, not per statement: every
+      // statement gets at most the time the call had left when the
+      // attempt began.
+      (*lease)->BoundStatementTime(call_deadline - absl::Now());
       status = body(**lease);
     } catch (const sql::SQLException& e) {
       status = MapSqlError(e.getErrorCode(), e.getSQLState(), e.what(),
                            operation);
-      if (IsConnectionError(e.getErrorCode(), e.getSQLState(), e.what()) ||
-          status.code() == absl::StatusCode::kDeadlineExceeded) {
+      // A statement the server cut off (max_statement_time) leaves a
+      // healthy session behind; only a lost or killed one is dropped.
+      if (IsConnectionError(e.getErrorCode(), e.getSQLState(), e.what())) {
         lease->MarkBroken();
       }
     } catch (const std::exception& e) {

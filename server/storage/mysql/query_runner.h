@@ -25,7 +25,10 @@ namespace miniter::storage::mysql {
 // short randomised pause, before it is returned. `operation` names the
 // caller in logs ("CreateUser"). Once the call's deadline has passed, no
 // further attempt starts: DEADLINE_EXCEEDED, and nothing was changed by
-// the attempts not made.
+// the attempts not made. Each attempt's statements are bounded by the time
+// the call has left (PooledConnection::BoundStatementTime): one still
+// running then is cut off by the server, DEADLINE_EXCEEDED, the
+// connection kept for the next call.
 absl::Status RunWithRetry(ConnectionPool& pool, absl::Duration acquire_timeout,
                           absl::string_view operation,
                           absl::FunctionRef<absl::Status(PooledConnection&)> body);

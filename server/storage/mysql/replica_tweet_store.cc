@@ -161,12 +161,24 @@ absl::StatusOr<TweetRecord> ReplicaTweetStore::CreateTweet(
 absl::StatusOr<std::vector<TweetRecord>> ReplicaTweetStore::ReadTimelinePage(
     const TimelinePageQuery& query) {
   if (ReplicaIsFresh()) {
+    // A refusal by the caller's admission is the answer, not a sign of a
+    // lagging replica: the primary would be refused alike.
+    TimelinePageQuery replica_query = query;
+    bool refused = false;
+    if (query.admit_expensive_read) {
+      replica_query.admit_expensive_read = [&query, &refused] {
+        absl::Status admitted = query.admit_expensive_read();
+        refused = !admitted.ok();
+        return admitted;
+      };
+    }
     absl::StatusOr<std::vector<TweetRecord>> page =
-        replica_->ReadTimelinePage(query);
+        replica_->ReadTimelinePage(replica_query);
     if (page.ok()) {
       replica_reads_.fetch_add(1);
       return page;
     }
+    if (refused) return page.status();
     // Whatever went wrong there (down, overloaded, an account that has not
     // arrived yet), the primary's answer is the authoritative one.
     if (!absl::IsNotFound(page.status())) {

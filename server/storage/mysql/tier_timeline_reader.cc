@@ -76,6 +76,10 @@ TierTimelineReader::Read(const TimelinePageQuery& query) {
   // the horizon the direct query does, as without a tier.
   if (ids.size() < limit && page.floor > page.horizon) return std::nullopt;
   const bool needs_fallback = ids.size() < limit && page.horizon > 0;
+  if (needs_fallback && query.admit_expensive_read) {
+    absl::Status admitted = query.admit_expensive_read();
+    if (!admitted.ok()) return admitted;
+  }
 
   std::vector<TweetRecord> tweets;
   if (!needs_fallback && tweet_cache_ != nullptr) {
