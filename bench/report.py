@@ -64,12 +64,15 @@ def ratio(a, b):
 
 def target(name, figure, unit, anchor_name, anchor_value, want, kind):
     """One row of the Targets table. kind: "ratio_min" (figure/anchor >=
-    want), "max" (figure <= want), "stated" (the figure exists)."""
-    r = ratio(figure, anchor_value) if kind == "ratio_min" else None
+    want), "ratio_max" (figure/anchor <= want), "max" (figure <= want),
+    "stated" (the figure exists)."""
+    r = ratio(figure, anchor_value) if kind in ("ratio_min", "ratio_max") else None
     if figure is None:
         met = None
     elif kind == "ratio_min":
         met = r is not None and r >= want
+    elif kind == "ratio_max":
+        met = r is not None and r <= want
     elif kind == "max":
         met = figure <= want
     else:
@@ -100,6 +103,10 @@ def targets(result):
                "anchor-read q/s", read and read["qps"], 1.0, "ratio_min"),
         target("Timeline peak vs Health/Check", tl, "calls/s",
                "Health/Check calls/s", health and health["qps"], 0.5, "ratio_min"),
+        target("Server CPU per Timeline call vs per Health/Check call (closed loop)",
+               peak and peak.get("server_cpu_us_per_call"), "µs",
+               "Health/Check server µs per call",
+               health and health.get("server_cpu_us_per_call"), 2.0, "ratio_max"),
         target("After burst: Timeline vs raw read query", burst.get("timeline_qps"),
                "calls/s", "anchor-read after burst q/s", read_after and read_after["qps"],
                10.0, "ratio_min"),
@@ -311,6 +318,8 @@ def targets_markdown(r):
         value = "–" if t["figure"] is None else f"{fmt(t['figure'], digits)} {unit}"
         if t["kind"] == "ratio_min":
             want = f"≥ {t['target']:g}×"
+        elif t["kind"] == "ratio_max":
+            want = f"≤ {t['target']:g}×"
         elif t["kind"] == "max":
             want = f"≤ {t['target']:g} {unit}"
         else:

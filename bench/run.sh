@@ -467,7 +467,8 @@ run_load() {  # NAME ARGS...: one measurement, plus the server's memory
   start_sampler "$raw/$name.rss"
   "$load" run --server="$address" --workload="$work/workload.tsv" \
       --min_user_id="$min_id" --max_user_id="$max_id" --warmup="$warmup" \
-      --duration="$duration" --seed="$seed" --out="$raw/$name.json" "$@" \
+      --duration="$duration" --seed="$seed" --server_pid="$server_pid" \
+      --out="$raw/$name.json" "$@" \
       2> >(sed 's/^/  /' >&2)
   stop_sampler
   printf '{"vmrss_max_kb": %d, "vmhwm_kb": %d}\n' \

@@ -18,7 +18,8 @@
 //       --count, until N calls were made, however long that takes) or
 //       open-loop (calls started at a fixed rate R whatever the server
 //       does: latency under a given offered load), and writes counts and
-//       latency percentiles.
+//       latency percentiles; with --server_pid, also the server's CPU
+//       time per call in the measured window.
 //   miniter-load anchor-read --database_url=URL --workload=W.tsv --threads=N
 //                    --duration=D --out=J.json [--query=in|derived]
 //       the raw fan-out-on-read query as a prepared statement, straight
@@ -49,6 +50,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -98,6 +100,9 @@ ABSL_FLAG(int, max_outstanding, 20000,
           "run: open loop stops starting calls past this many in flight "
           "(counted as dropped)");
 ABSL_FLAG(std::uint64_t, seed, 1, "random seed");
+ABSL_FLAG(int, server_pid, 0,
+          "run: the server's process id, when it runs on this machine: the "
+          "JSON then has its CPU seconds in the measured window and per call");
 ABSL_FLAG(std::int64_t, count, 0,
           "run (closed loop): stop after this many calls, measuring all of "
           "them (no warm-up, no --duration)");
@@ -311,6 +316,7 @@ class Driver {
     }
     for (;;) {
       Clock::time_point now = Clock::now();
+      SampleServerCpu(now);
       if (open) {
         // Every call that has come due is started now, even if the client
         // fell behind; its latency still counts from when it was due.
@@ -349,6 +355,19 @@ class Driver {
 
  private:
   bool CountLeft() const { return count_ <= 0 || started_ < count_; }
+
+  // The server's CPU clock when the measured window opens and when it
+  // closes (the loop wakes at least every 50 ms, so the edges are that
+  // close); unmeasured with --count, whose window has no fixed end.
+  void SampleServerCpu(Clock::time_point now) {
+    const int pid = absl::GetFlag(FLAGS_server_pid);
+    if (pid <= 0 || count_ > 0) return;
+    if (!server_cpu_start_ && now >= measure_from_) {
+      server_cpu_start_ = ProcessCpuSeconds(pid);
+    } else if (server_cpu_start_ && !server_cpu_end_ && now >= end_) {
+      server_cpu_end_ = ProcessCpuSeconds(pid);
+    }
+  }
 
   // Unfollows what the last Follow of each user added, so the generated
   // graph is as loaded for the next run. Due after the end: not measured.
@@ -511,17 +530,27 @@ class Driver {
     std::int64_t error_count = 0;
     for (const auto& [code, n] : all_errors) error_count += n;
     const std::int64_t ok = all.size();
+    std::string server_cpu = "null", server_cpu_per_call = "null";
+    if (server_cpu_start_ && server_cpu_end_) {
+      const double used = *server_cpu_end_ - *server_cpu_start_;
+      server_cpu = absl::StrFormat("%.2f", used);
+      if (ok + error_count > 0) {
+        server_cpu_per_call =
+            absl::StrFormat("%.1f", 1e6 * used / (ok + error_count));
+      }
+    }
     const std::string json = absl::StrFormat(
         "{\n  \"scenario\": \"%s\",\n  \"mode\": \"%s\",\n"
         "  \"concurrency\": %d,\n  \"offered_rate\": %.1f,\n"
         "  \"duration_s\": %.3f,\n  \"ok\": %d,\n  \"qps\": %.1f,\n"
         "  \"error_count\": %d,\n  \"errors\": %s,\n  \"dropped\": %d,\n"
         "  \"first_error\": \"%s\",\n"
+        "  \"server_cpu_s\": %s,\n  \"server_cpu_us_per_call\": %s,\n"
         "  \"avg_tweets_per_page\": %.2f,\n"
         "  \"latency_ms\": %s,\n  \"by_kind\": {%s}\n}\n",
         scenario_, rate > 0 ? "open" : "closed", concurrency, rate, seconds,
         ok, ok / seconds, error_count, ErrorsJson(all_errors), dropped_,
-        JsonEscape(first_error_),
+        JsonEscape(first_error_), server_cpu, server_cpu_per_call,
         pages > 0 ? static_cast<double>(page_tweets) / pages : 0.0,
         LatencyJson(all), absl::StrJoin(kinds, ", "));
     const std::string path = absl::GetFlag(FLAGS_out);
@@ -558,6 +587,7 @@ class Driver {
   std::string scenario_;
   std::uint64_t min_id_ = 1, max_id_ = 0;
   Clock::time_point measure_from_, end_;
+  std::optional<double> server_cpu_start_, server_cpu_end_;
   int outstanding_ = 0;
   std::int64_t started_ = 0, dropped_ = 0;
   KindStats by_kind_[kKindCount];

@@ -74,10 +74,10 @@ if "### Targets" not in md:
 for t in r.get("targets", []):
     if t["figure"] is None:
         problems.append(f"target not measured: {t['name']}")
-    if t["kind"] == "ratio_min" and not (t["anchor_value"] or 0) > 0:
+    if t["kind"] in ("ratio_min", "ratio_max") and not (t["anchor_value"] or 0) > 0:
         problems.append(f"target without its anchor: {t['name']}")
-if len(r.get("targets", [])) != 8:
-    problems.append(f"expected 8 targets, got {len(r.get('targets', []))}")
+if len(r.get("targets", [])) != 9:
+    problems.append(f"expected 9 targets, got {len(r.get('targets', []))}")
 for key in ("read", "read_after_burst", "insert"):
     a = r["anchors"].get(key)
     if not a or not a["qps"] > 0 or a["error_count"]:
