@@ -103,6 +103,10 @@ ABSL_FLAG(std::uint64_t, seed, 1, "random seed");
 ABSL_FLAG(int, server_pid, 0,
           "run: the server's process id, when it runs on this machine: the "
           "JSON then has its CPU seconds in the measured window and per call");
+ABSL_FLAG(std::string, trace_out, "",
+          "run: also write every measured call as a TSV line \"due_ms "
+          "latency_ms kind code\" (due time from the start of the measured "
+          "window), to see when slow calls happen");
 ABSL_FLAG(std::int64_t, count, 0,
           "run (closed loop): stop after this many calls, measuring all of "
           "them (no warm-up, no --duration)");
@@ -484,6 +488,14 @@ class Driver {
 
   void Record(Call& call, Clock::time_point done) {
     if (call.due < measure_from_ || call.due >= end_) return;
+    if (tracing_) {
+      trace_.push_back(absl::StrFormat(
+          "%.3f\t%.3f\t%s\t%s\n",
+          std::chrono::duration<double, std::milli>(call.due - measure_from_)
+              .count(),
+          std::chrono::duration<double, std::milli>(done - call.due).count(),
+          kKindNames[call.kind], StatusCodeName(call.status.error_code())));
+    }
     KindStats& stats = by_kind_[call.kind];
     if (call.status.ok()) {
       call.Done();
@@ -553,6 +565,11 @@ class Driver {
         JsonEscape(first_error_), server_cpu, server_cpu_per_call,
         pages > 0 ? static_cast<double>(page_tweets) / pages : 0.0,
         LatencyJson(all), absl::StrJoin(kinds, ", "));
+    if (tracing_) {
+      const absl::Status written = WriteTextFile(
+          absl::GetFlag(FLAGS_trace_out), absl::StrJoin(trace_, ""));
+      if (!written.ok()) return Fail(std::string(written.message()));
+    }
     const std::string path = absl::GetFlag(FLAGS_out);
     if (path.empty()) {
       std::fputs(json.c_str(), stdout);
@@ -588,6 +605,8 @@ class Driver {
   std::uint64_t min_id_ = 1, max_id_ = 0;
   Clock::time_point measure_from_, end_;
   std::optional<double> server_cpu_start_, server_cpu_end_;
+  const bool tracing_ = !absl::GetFlag(FLAGS_trace_out).empty();
+  std::vector<std::string> trace_;
   int outstanding_ = 0;
   std::int64_t started_ = 0, dropped_ = 0;
   KindStats by_kind_[kKindCount];
