@@ -21,7 +21,7 @@
 #                [--staleness-authors N] [--server-wait DURATION]
 #                [--pool-size N] [--seed N] [--state-dir DIR]
 #                [--build-dir DIR] [--no-build] [--db-buffer-pool SIZE]
-#                [--db-redo-log SIZE]
+#                [--db-redo-log SIZE] [--trace]
 #
 # --scenarios picks what runs; the raw-SQL read anchors always run, first.
 # timeline adds the run with only --small-users readers and the Health/Check
@@ -35,6 +35,10 @@
 # over that one's). Write scenarios change the data; the next run restores
 # the loaded data from a snapshot (.miniter/bench-db-<preset>/snapshot) or
 # reloads it.
+#
+# --trace keeps every measured call's due time and latency
+# (raw/<run>.trace.tsv, miniter-load --trace_out): when the slow calls
+# happen, not only how many there are.
 #
 # --quick is the smoke-test mode: tiny preset, ~1 s per measurement.
 # --state-dir puts the database (and, unless --out, the results) elsewhere,
@@ -52,7 +56,7 @@ preset="" duration="" out="" quick=0 concurrency="" loads="" users=""
 pool_size="" seed=1 state_dir="" build_dir=build no_build=0 buffer_pool="" redo_log=""
 scenarios=timeline,tweet,follow,mix,burst anchor_runs="" anchor_duration="" soak=""
 soak_load=80 compare_with="" tier=1 small_users=256 burst_count="" burst_concurrency=""
-staleness_sample="" staleness_authors="" server_wait="" anchor_query=best
+staleness_sample="" staleness_authors="" server_wait="" anchor_query=best trace=0
 while [[ $# -gt 0 ]]; do
   arg=$1; shift
   case "$arg" in
@@ -81,6 +85,7 @@ while [[ $# -gt 0 ]]; do
     --soak-load) need "$@"; soak_load=$1; shift ;;
     --compare-with) need "$@"; compare_with=$(realpath "$1"); shift ;;
     --no-tier) tier=0 ;;
+    --trace) trace=1 ;;
     --small-users) need "$@"; small_users=$1; shift ;;
     --burst-count) need "$@"; burst_count=$1; shift ;;
     --burst-concurrency) need "$@"; burst_concurrency=$1; shift ;;
@@ -471,11 +476,13 @@ anchor_read anchor-read
 
 # ---- the scenarios ---------------------------------------------------------------
 run_load() {  # NAME ARGS...: one measurement, plus the server's memory
-  local name=$1; shift
+  local name=$1 traced=(); shift
+  if (( trace )); then traced=(--trace_out="$raw/$name.trace.tsv"); fi
   start_sampler "$raw/$name.rss"
   "$load" run --server="$address" --workload="$work/workload.tsv" \
       --min_user_id="$min_id" --max_user_id="$max_id" --warmup="$warmup" \
       --duration="$duration" --seed="$seed" --server_pid="$server_pid" \
+      "${traced[@]}" \
       --out="$raw/$name.json" "$@" \
       2> >(sed 's/^/  /' >&2)
   stop_sampler
