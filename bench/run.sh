@@ -38,7 +38,7 @@
 #
 # --trace keeps every measured call's due time and latency
 # (raw/<run>.trace.tsv, miniter-load --trace_out): when the slow calls
-# happen, not only how many there are.
+# happen, not only how many there are (bench/trace_report.py reads it).
 #
 # --quick is the smoke-test mode: tiny preset, ~1 s per measurement.
 # --state-dir puts the database (and, unless --out, the results) elsewhere,
