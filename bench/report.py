@@ -8,7 +8,7 @@ ratio, the target, met or not).
 
 RAW_DIR holds what run.sh wrote: one miniter-load JSON per measurement
 (<scenario>-closed.json, <scenario>-open-<pct>.json, mix-soak-<pct>.json,
-timeline-small-closed.json, health-closed.json, burst-tweets.json,
+timeline-small-closed.json, timeline-first.json, health-closed.json, burst-tweets.json,
 burst-timeline-closed.json) with a .mem.json beside most (server memory),
 anchor.json (mariadb-slap, one entry per run), anchor-read.json and
 anchor-read-after-burst.json (the prepared read query), anchor-insert.json
@@ -186,6 +186,7 @@ def main(raw, out, other=None):
     result["timeline_peak_vs_anchor"] = peak["timeline_qps_vs_anchor"] if peak else None
     # The single closed-loop runs beside the scenarios.
     for key, name in (("timeline_small", "timeline-small-closed.json"),
+                      ("timeline_first", "timeline-first.json"),
                       ("health", "health-closed.json")):
         run = load_optional(raw, name)
         if run:
@@ -339,6 +340,13 @@ def targets_markdown(r):
             f"{r['settings'].get('users_sampled', 0):,} vs {r['settings'].get('small_users', 0):,} readers: "
             f"Timeline {fmt(sc['timeline_qps'])} vs {fmt(small['timeline_qps'])} calls/s, "
             f"**{fmt(ratio(sc['timeline_qps'], small['timeline_qps']), 2)}×**.")
+    first = r.get("timeline_first")
+    if first and first.get("latency_ms"):
+        lines.append(
+            f"First Timeline of each of {first['ok']:,} readers (its tier entry filled from "
+            f"MariaDB; before the runs above): {fmt(first['qps'])} calls/s, p50 "
+            f"{fmt(first['latency_ms']['p50'], 2)} ms, p99 {fmt(first['latency_ms']['p99'], 2)} ms, "
+            f"{first['error_count']} errors.")
     b = r.get("burst")
     if b:
         tw = b.get("tweets") or {}

@@ -107,6 +107,10 @@ ABSL_FLAG(std::string, trace_out, "",
           "run: also write every measured call as a TSV line \"due_ms "
           "latency_ms kind code\" (due time from the start of the measured "
           "window), to see when slow calls happen");
+ABSL_FLAG(bool, each_user_in_turn, false,
+          "run: take the workload's users in order (wrapping around) instead "
+          "of at random; with --count equal to the number of users, every "
+          "user makes exactly one call");
 ABSL_FLAG(std::int64_t, count, 0,
           "run (closed loop): stop after this many calls, measuring all of "
           "them (no warm-up, no --duration)");
@@ -398,7 +402,10 @@ class Driver {
   // Starts the next call of the scenario for a random sampled user, or for
   // `only` when given (the Unfollow that closes a Follow after the run).
   void Start(Clock::time_point due, BenchUser* only = nullptr) {
-    BenchUser& user = only != nullptr ? *only : users_[rng_.Below(users_.size())];
+    BenchUser& user =
+        only != nullptr ? *only
+        : in_turn_      ? users_[static_cast<std::size_t>(started_) % users_.size()]
+                        : users_[rng_.Below(users_.size())];
     pb::Miniter::Stub& stub = *stubs_[next_stub_++ % stubs_.size()];
     Kind kind;
     if (scenario_ == "timeline") {
@@ -606,6 +613,7 @@ class Driver {
   Clock::time_point measure_from_, end_;
   std::optional<double> server_cpu_start_, server_cpu_end_;
   const bool tracing_ = !absl::GetFlag(FLAGS_trace_out).empty();
+  const bool in_turn_ = absl::GetFlag(FLAGS_each_user_in_turn);
   std::vector<std::string> trace_;
   int outstanding_ = 0;
   std::int64_t started_ = 0, dropped_ = 0;

@@ -86,7 +86,7 @@ for key in ("read", "read_after_burst"):
     forms = (r["anchors"].get(key) or {}).get("forms") or {}
     if sorted(forms) != ["derived", "in"] or not all(f["qps"] > 0 for f in forms.values()):
         problems.append(f"anchor {key}: both SQL forms should have run: {sorted(forms)}")
-for key in ("health", "timeline_small"):
+for key in ("health", "timeline_small", "timeline_first"):
     run = r.get(key)
     if not run or not run["qps"] > 0 or run["error_count"]:
         problems.append(f"{key} run missing, empty or failing: {run and run['first_error']}")
