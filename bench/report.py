@@ -8,7 +8,7 @@ ratio, the target, met or not).
 
 RAW_DIR holds what run.sh wrote: one miniter-load JSON per measurement
 (<scenario>-closed.json, <scenario>-open-<pct>.json, mix-soak-<pct>.json,
-timeline-small-closed.json, health-closed.json, burst-tweets.json,
+timeline-small-closed.json, timeline-first.json, health-closed.json, burst-tweets.json,
 burst-timeline-closed.json) with a .mem.json beside most (server memory),
 anchor.json (mariadb-slap, one entry per run), anchor-read.json and
 anchor-read-after-burst.json (the prepared read query), anchor-insert.json
@@ -64,12 +64,15 @@ def ratio(a, b):
 
 def target(name, figure, unit, anchor_name, anchor_value, want, kind):
     """One row of the Targets table. kind: "ratio_min" (figure/anchor >=
-    want), "max" (figure <= want), "stated" (the figure exists)."""
-    r = ratio(figure, anchor_value) if kind == "ratio_min" else None
+    want), "ratio_max" (figure/anchor <= want), "max" (figure <= want),
+    "stated" (the figure exists)."""
+    r = ratio(figure, anchor_value) if kind in ("ratio_min", "ratio_max") else None
     if figure is None:
         met = None
     elif kind == "ratio_min":
         met = r is not None and r >= want
+    elif kind == "ratio_max":
+        met = r is not None and r <= want
     elif kind == "max":
         met = figure <= want
     else:
@@ -100,6 +103,10 @@ def targets(result):
                "anchor-read q/s", read and read["qps"], 1.0, "ratio_min"),
         target("Timeline peak vs Health/Check", tl, "calls/s",
                "Health/Check calls/s", health and health["qps"], 0.5, "ratio_min"),
+        target("Server CPU per Timeline call vs per Health/Check call (closed loop)",
+               peak and peak.get("server_cpu_us_per_call"), "µs",
+               "Health/Check server µs per call",
+               health and health.get("server_cpu_us_per_call"), 2.0, "ratio_max"),
         target("After burst: Timeline vs raw read query", burst.get("timeline_qps"),
                "calls/s", "anchor-read after burst q/s", read_after and read_after["qps"],
                10.0, "ratio_min"),
@@ -179,6 +186,7 @@ def main(raw, out, other=None):
     result["timeline_peak_vs_anchor"] = peak["timeline_qps_vs_anchor"] if peak else None
     # The single closed-loop runs beside the scenarios.
     for key, name in (("timeline_small", "timeline-small-closed.json"),
+                      ("timeline_first", "timeline-first.json"),
                       ("health", "health-closed.json")):
         run = load_optional(raw, name)
         if run:
@@ -311,6 +319,8 @@ def targets_markdown(r):
         value = "–" if t["figure"] is None else f"{fmt(t['figure'], digits)} {unit}"
         if t["kind"] == "ratio_min":
             want = f"≥ {t['target']:g}×"
+        elif t["kind"] == "ratio_max":
+            want = f"≤ {t['target']:g}×"
         elif t["kind"] == "max":
             want = f"≤ {t['target']:g} {unit}"
         else:
@@ -330,6 +340,13 @@ def targets_markdown(r):
             f"{r['settings'].get('users_sampled', 0):,} vs {r['settings'].get('small_users', 0):,} readers: "
             f"Timeline {fmt(sc['timeline_qps'])} vs {fmt(small['timeline_qps'])} calls/s, "
             f"**{fmt(ratio(sc['timeline_qps'], small['timeline_qps']), 2)}×**.")
+    first = r.get("timeline_first")
+    if first and first.get("latency_ms"):
+        lines.append(
+            f"First Timeline of each of {first['ok']:,} readers (its tier entry filled from "
+            f"MariaDB; before the runs above): {fmt(first['qps'])} calls/s, p50 "
+            f"{fmt(first['latency_ms']['p50'], 2)} ms, p99 {fmt(first['latency_ms']['p99'], 2)} ms, "
+            f"{first['error_count']} errors.")
     b = r.get("burst")
     if b:
         tw = b.get("tweets") or {}

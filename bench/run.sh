@@ -21,7 +21,7 @@
 #                [--staleness-authors N] [--server-wait DURATION]
 #                [--pool-size N] [--seed N] [--state-dir DIR]
 #                [--build-dir DIR] [--no-build] [--db-buffer-pool SIZE]
-#                [--db-redo-log SIZE]
+#                [--db-redo-log SIZE] [--trace]
 #
 # --scenarios picks what runs; the raw-SQL read anchors always run, first.
 # timeline adds the run with only --small-users readers and the Health/Check
@@ -35,6 +35,10 @@
 # over that one's). Write scenarios change the data; the next run restores
 # the loaded data from a snapshot (.miniter/bench-db-<preset>/snapshot) or
 # reloads it.
+#
+# --trace keeps every measured call's due time and latency
+# (raw/<run>.trace.tsv, miniter-load --trace_out): when the slow calls
+# happen, not only how many there are (bench/trace_report.py reads it).
 #
 # --quick is the smoke-test mode: tiny preset, ~1 s per measurement.
 # --state-dir puts the database (and, unless --out, the results) elsewhere,
@@ -52,7 +56,7 @@ preset="" duration="" out="" quick=0 concurrency="" loads="" users=""
 pool_size="" seed=1 state_dir="" build_dir=build no_build=0 buffer_pool="" redo_log=""
 scenarios=timeline,tweet,follow,mix,burst anchor_runs="" anchor_duration="" soak=""
 soak_load=80 compare_with="" tier=1 small_users=256 burst_count="" burst_concurrency=""
-staleness_sample="" staleness_authors="" server_wait="" anchor_query=best
+staleness_sample="" staleness_authors="" server_wait="" anchor_query=best trace=0
 while [[ $# -gt 0 ]]; do
   arg=$1; shift
   case "$arg" in
@@ -81,6 +85,7 @@ while [[ $# -gt 0 ]]; do
     --soak-load) need "$@"; soak_load=$1; shift ;;
     --compare-with) need "$@"; compare_with=$(realpath "$1"); shift ;;
     --no-tier) tier=0 ;;
+    --trace) trace=1 ;;
     --small-users) need "$@"; small_users=$1; shift ;;
     --burst-count) need "$@"; burst_count=$1; shift ;;
     --burst-concurrency) need "$@"; burst_concurrency=$1; shift ;;
@@ -450,24 +455,35 @@ printf '{"tool": "mariadb-slap", "concurrency": %d, "users": %d, "runs": [%s]}\n
 # closed loop, every row read; its EXPLAIN goes into the JSON. Both SQL
 # forms by default (--anchor-query best): the anchor is the faster one, the
 # best MariaDB does for this query on the data as it is at that moment.
+# A form that answers nothing in time (the derived join on `large`: every
+# query outlived the connection's read timeout) is not the best one; the
+# anchor fails only when no form answers.
 anchor_read() {  # NAME
-  local form
+  local form answered=0
   for form in $anchor_forms; do
     say "raw read anchor ($1, form $form): prepared statement, $concurrency connections, $anchor_duration"
-    "$load" anchor-read --database_url="$database_url" --workload="$work/workload.tsv" \
+    if "$load" anchor-read --database_url="$database_url" --workload="$work/workload.tsv" \
         --threads="$concurrency" --warmup="$warmup" --duration="$anchor_duration" \
-        --query="$form" --seed="$seed" --out="$raw/$1-$form.json" 2> >(sed 's/^/  /' >&2)
+        --query="$form" --seed="$seed" --out="$raw/$1-$form.json" 2> >(sed 's/^/  /' >&2); then
+      answered=1
+    else
+      say "raw read anchor ($1, form $form) answered no query; it is kept in the results as 0 q/s"
+    fi
   done
+  (( answered )) || die "no form of the raw read anchor ($1) answered"
 }
 anchor_read anchor-read
 
 # ---- the scenarios ---------------------------------------------------------------
 run_load() {  # NAME ARGS...: one measurement, plus the server's memory
-  local name=$1; shift
+  local name=$1 traced=(); shift
+  if (( trace )); then traced=(--trace_out="$raw/$name.trace.tsv"); fi
   start_sampler "$raw/$name.rss"
   "$load" run --server="$address" --workload="$work/workload.tsv" \
       --min_user_id="$min_id" --max_user_id="$max_id" --warmup="$warmup" \
-      --duration="$duration" --seed="$seed" --out="$raw/$name.json" "$@" \
+      --duration="$duration" --seed="$seed" --server_pid="$server_pid" \
+      "${traced[@]}" \
+      --out="$raw/$name.json" "$@" \
       2> >(sed 's/^/  /' >&2)
   stop_sampler
   printf '{"vmrss_max_kb": %d, "vmhwm_kb": %d}\n' \
@@ -495,6 +511,14 @@ closed_and_open() {  # SCENARIO
 # Read-only first, so a timeline measurement never sees the tweets that a
 # write scenario of the same run added.
 if has timeline; then
+  # Every reader's first Timeline fills its tier entry from MariaDB (the
+  # private Redis starts empty); one call per reader first, as the anchor
+  # gets its warm-up pass, so the runs below measure the tier as it is once
+  # the readers are active. That pass is reported on its own: the rate of
+  # first reads.
+  say "timeline: first call of each of the $(wc -l <"$work/workload.tsv") readers (fills the tier)"
+  run_load timeline-first --scenario=timeline --concurrency="$concurrency" \
+      --count="$(wc -l <"$work/workload.tsv")" --each_user_in_turn
   closed_and_open timeline
   say "timeline: closed loop with only the first $(wc -l <"$work/workload-small.tsv") readers"
   run_load timeline-small-closed --scenario=timeline --concurrency="$concurrency" \

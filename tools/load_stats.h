@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,10 @@ std::string JsonEscape(const std::string& s);
 // The first tab-separated column of every non-empty line, as ids
 // (workload, user-id and token files all start with the user id).
 absl::StatusOr<std::vector<std::uint64_t>> ReadIdColumn(const std::string& path);
+
+// CPU seconds (user + system, all threads) process `pid` has used so far,
+// from /proc/PID/stat; nullopt when it cannot be read.
+std::optional<double> ProcessCpuSeconds(int pid);
 
 // Writes `text` to `path` (stdout when empty).
 absl::Status WriteTextFile(const std::string& path, const std::string& text);

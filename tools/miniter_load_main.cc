@@ -18,7 +18,8 @@
 //       --count, until N calls were made, however long that takes) or
 //       open-loop (calls started at a fixed rate R whatever the server
 //       does: latency under a given offered load), and writes counts and
-//       latency percentiles.
+//       latency percentiles; with --server_pid, also the server's CPU
+//       time per call in the measured window.
 //   miniter-load anchor-read --database_url=URL --workload=W.tsv --threads=N
 //                    --duration=D --out=J.json [--query=in|derived]
 //       the raw fan-out-on-read query as a prepared statement, straight
@@ -49,6 +50,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -98,6 +100,17 @@ ABSL_FLAG(int, max_outstanding, 20000,
           "run: open loop stops starting calls past this many in flight "
           "(counted as dropped)");
 ABSL_FLAG(std::uint64_t, seed, 1, "random seed");
+ABSL_FLAG(int, server_pid, 0,
+          "run: the server's process id, when it runs on this machine: the "
+          "JSON then has its CPU seconds in the measured window and per call");
+ABSL_FLAG(std::string, trace_out, "",
+          "run: also write every measured call as a TSV line \"due_ms "
+          "latency_ms kind code\" (due time from the start of the measured "
+          "window), to see when slow calls happen");
+ABSL_FLAG(bool, each_user_in_turn, false,
+          "run: take the workload's users in order (wrapping around) instead "
+          "of at random; with --count equal to the number of users, every "
+          "user makes exactly one call");
 ABSL_FLAG(std::int64_t, count, 0,
           "run (closed loop): stop after this many calls, measuring all of "
           "them (no warm-up, no --duration)");
@@ -311,6 +324,7 @@ class Driver {
     }
     for (;;) {
       Clock::time_point now = Clock::now();
+      SampleServerCpu(now);
       if (open) {
         // Every call that has come due is started now, even if the client
         // fell behind; its latency still counts from when it was due.
@@ -350,6 +364,19 @@ class Driver {
  private:
   bool CountLeft() const { return count_ <= 0 || started_ < count_; }
 
+  // The server's CPU clock when the measured window opens and when it
+  // closes (the loop wakes at least every 50 ms, so the edges are that
+  // close); unmeasured with --count, whose window has no fixed end.
+  void SampleServerCpu(Clock::time_point now) {
+    const int pid = absl::GetFlag(FLAGS_server_pid);
+    if (pid <= 0 || count_ > 0) return;
+    if (!server_cpu_start_ && now >= measure_from_) {
+      server_cpu_start_ = ProcessCpuSeconds(pid);
+    } else if (server_cpu_start_ && !server_cpu_end_ && now >= end_) {
+      server_cpu_end_ = ProcessCpuSeconds(pid);
+    }
+  }
+
   // Unfollows what the last Follow of each user added, so the generated
   // graph is as loaded for the next run. Due after the end: not measured.
   void UndoFollows() {
@@ -375,7 +402,10 @@ class Driver {
   // Starts the next call of the scenario for a random sampled user, or for
   // `only` when given (the Unfollow that closes a Follow after the run).
   void Start(Clock::time_point due, BenchUser* only = nullptr) {
-    BenchUser& user = only != nullptr ? *only : users_[rng_.Below(users_.size())];
+    BenchUser& user =
+        only != nullptr ? *only
+        : in_turn_      ? users_[static_cast<std::size_t>(started_) % users_.size()]
+                        : users_[rng_.Below(users_.size())];
     pb::Miniter::Stub& stub = *stubs_[next_stub_++ % stubs_.size()];
     Kind kind;
     if (scenario_ == "timeline") {
@@ -465,6 +495,14 @@ class Driver {
 
   void Record(Call& call, Clock::time_point done) {
     if (call.due < measure_from_ || call.due >= end_) return;
+    if (tracing_) {
+      trace_.push_back(absl::StrFormat(
+          "%.3f\t%.3f\t%s\t%s\n",
+          std::chrono::duration<double, std::milli>(call.due - measure_from_)
+              .count(),
+          std::chrono::duration<double, std::milli>(done - call.due).count(),
+          kKindNames[call.kind], StatusCodeName(call.status.error_code())));
+    }
     KindStats& stats = by_kind_[call.kind];
     if (call.status.ok()) {
       call.Done();
@@ -511,19 +549,34 @@ class Driver {
     std::int64_t error_count = 0;
     for (const auto& [code, n] : all_errors) error_count += n;
     const std::int64_t ok = all.size();
+    std::string server_cpu = "null", server_cpu_per_call = "null";
+    if (server_cpu_start_ && server_cpu_end_) {
+      const double used = *server_cpu_end_ - *server_cpu_start_;
+      server_cpu = absl::StrFormat("%.2f", used);
+      if (ok + error_count > 0) {
+        server_cpu_per_call =
+            absl::StrFormat("%.1f", 1e6 * used / (ok + error_count));
+      }
+    }
     const std::string json = absl::StrFormat(
         "{\n  \"scenario\": \"%s\",\n  \"mode\": \"%s\",\n"
         "  \"concurrency\": %d,\n  \"offered_rate\": %.1f,\n"
         "  \"duration_s\": %.3f,\n  \"ok\": %d,\n  \"qps\": %.1f,\n"
         "  \"error_count\": %d,\n  \"errors\": %s,\n  \"dropped\": %d,\n"
         "  \"first_error\": \"%s\",\n"
+        "  \"server_cpu_s\": %s,\n  \"server_cpu_us_per_call\": %s,\n"
         "  \"avg_tweets_per_page\": %.2f,\n"
         "  \"latency_ms\": %s,\n  \"by_kind\": {%s}\n}\n",
         scenario_, rate > 0 ? "open" : "closed", concurrency, rate, seconds,
         ok, ok / seconds, error_count, ErrorsJson(all_errors), dropped_,
-        JsonEscape(first_error_),
+        JsonEscape(first_error_), server_cpu, server_cpu_per_call,
         pages > 0 ? static_cast<double>(page_tweets) / pages : 0.0,
         LatencyJson(all), absl::StrJoin(kinds, ", "));
+    if (tracing_) {
+      const absl::Status written = WriteTextFile(
+          absl::GetFlag(FLAGS_trace_out), absl::StrJoin(trace_, ""));
+      if (!written.ok()) return Fail(std::string(written.message()));
+    }
     const std::string path = absl::GetFlag(FLAGS_out);
     if (path.empty()) {
       std::fputs(json.c_str(), stdout);
@@ -558,6 +611,10 @@ class Driver {
   std::string scenario_;
   std::uint64_t min_id_ = 1, max_id_ = 0;
   Clock::time_point measure_from_, end_;
+  std::optional<double> server_cpu_start_, server_cpu_end_;
+  const bool tracing_ = !absl::GetFlag(FLAGS_trace_out).empty();
+  const bool in_turn_ = absl::GetFlag(FLAGS_each_user_in_turn);
+  std::vector<std::string> trace_;
   int outstanding_ = 0;
   std::int64_t started_ = 0, dropped_ = 0;
   KindStats by_kind_[kKindCount];

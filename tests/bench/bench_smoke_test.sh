@@ -74,10 +74,10 @@ if "### Targets" not in md:
 for t in r.get("targets", []):
     if t["figure"] is None:
         problems.append(f"target not measured: {t['name']}")
-    if t["kind"] == "ratio_min" and not (t["anchor_value"] or 0) > 0:
+    if t["kind"] in ("ratio_min", "ratio_max") and not (t["anchor_value"] or 0) > 0:
         problems.append(f"target without its anchor: {t['name']}")
-if len(r.get("targets", [])) != 8:
-    problems.append(f"expected 8 targets, got {len(r.get('targets', []))}")
+if len(r.get("targets", [])) != 9:
+    problems.append(f"expected 9 targets, got {len(r.get('targets', []))}")
 for key in ("read", "read_after_burst", "insert"):
     a = r["anchors"].get(key)
     if not a or not a["qps"] > 0 or a["error_count"]:
@@ -86,7 +86,7 @@ for key in ("read", "read_after_burst"):
     forms = (r["anchors"].get(key) or {}).get("forms") or {}
     if sorted(forms) != ["derived", "in"] or not all(f["qps"] > 0 for f in forms.values()):
         problems.append(f"anchor {key}: both SQL forms should have run: {sorted(forms)}")
-for key in ("health", "timeline_small"):
+for key in ("health", "timeline_small", "timeline_first"):
     run = r.get(key)
     if not run or not run["qps"] > 0 or run["error_count"]:
         problems.append(f"{key} run missing, empty or failing: {run and run['first_error']}")
