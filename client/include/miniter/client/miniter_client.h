@@ -42,8 +42,9 @@ struct RetryOptions {
   double backoff_multiplier = 2.0;
 };
 
-// TLS for the channel. The miniter server itself speaks plaintext; TLS is
-// for a TLS-terminating proxy or load balancer in front of it.
+// TLS for the channel: for a server started with --tls_cert_file and
+// --tls_key_file (a TLS port refuses plaintext clients), or for a
+// TLS-terminating proxy or load balancer in front of a plaintext one.
 struct TlsOptions {
   bool enabled = false;
   // PEM file of the CA(s) that signed the server's certificate; empty means
@@ -72,7 +73,7 @@ struct ClientOptions {
   TlsOptions tls;
   // Channel credentials for Connect(), for anything TlsOptions cannot
   // express; mutually exclusive with tls.enabled. Null (and TLS off) means
-  // plaintext, which is what the miniter server speaks.
+  // plaintext, what a server without --tls_cert_file speaks.
   std::shared_ptr<grpc::ChannelCredentials> credentials;
 };
 
