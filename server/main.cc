@@ -1,6 +1,6 @@
 // main.cc: miniter-server: parse flags, start the server, wait for SIGINT or
-// SIGTERM, shut down gracefully. All the work is in server/app/.
-#include <csignal>
+// SIGTERM (also while starting), shut down gracefully. All the work is in
+// server/app/.
 #include <cstdio>
 #include <cstdlib>
 
@@ -12,6 +12,7 @@
 #include "server/common/log.h"
 #include "server/app/miniter_server.h"
 #include "server/app/server_options.h"
+#include "server/app/stop_signals.h"
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -23,13 +24,10 @@ int main(int argc, char** argv) {
   miniter::common::LogLine(
       absl::StrCat("miniter-server starting (pid ", getpid(), ")"));
 
-  // Block the stop signals in every thread (gRPC's included, which inherit
-  // this mask) so that sigwait below is the only place they are handled.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Before any other thread starts (stop_signals.h). Start() gives up its
+  // wait for the database when a signal comes, so that a server stopped
+  // while its database is away ends at once rather than after the wait.
+  miniter::app::StopSignals stop_signals;
 
   absl::StatusOr<miniter::app::ServerOptions> options =
       miniter::app::ServerOptionsFromFlags();
@@ -39,8 +37,15 @@ int main(int argc, char** argv) {
     return 2;
   }
   absl::StatusOr<std::unique_ptr<miniter::app::MiniterServer>> server =
-      miniter::app::MiniterServer::Start(*options);
+      miniter::app::MiniterServer::Start(*options, &stop_signals.received());
   if (!server.ok()) {
+    if (absl::IsCancelled(server.status()) &&
+        stop_signals.received().HasBeenNotified()) {
+      miniter::common::LogLine(absl::StrCat(
+          "got ", stop_signals.name(), " while starting: ",
+          server.status().message(), "; stopped"));
+      return 0;
+    }
     std::fprintf(stderr, "miniter-server: cannot start: %s\n",
                  server.status().ToString().c_str());
     return 1;
@@ -52,11 +57,11 @@ int main(int argc, char** argv) {
       (*server)->database_target(), ", memory tier ",
       options->redis_url.empty() ? "none" : options->redis_url));
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  stop_signals.received().WaitForNotification();
   miniter::common::LogLine(absl::StrCat(
-      "got ", signal_number == SIGINT ? "SIGINT" : "SIGTERM",
-      ": health NOT_SERVING, finishing in-flight calls (up to ",
+      "got ", stop_signals.name(), ": readiness NOT_SERVING, serving on for ",
+      absl::FormatDuration(options->drain_delay),
+      " (drain delay), then finishing in-flight calls (up to ",
       absl::FormatDuration(options->shutdown_grace), ")"));
   (*server)->Shutdown();
   miniter::common::LogLine("stopped");

@@ -142,14 +142,23 @@ HealthService::ServingStatus HealthService::StatusOf(
 }
 
 void HealthService::SetServing(const std::string& service, bool serving) {
+  SetServing(std::vector<std::string>{service}, serving);
+}
+
+void HealthService::SetServing(const std::vector<std::string>& services,
+                               bool serving) {
+  std::vector<const std::string*> changed;
   {
     absl::MutexLock lock(&mu_);
     if (shut_down_) return;
-    auto [it, inserted] = serving_.emplace(service, serving);
-    if (!inserted && it->second == serving) return;
-    it->second = serving;
+    for (const std::string& service : services) {
+      auto [it, inserted] = serving_.emplace(service, serving);
+      if (!inserted && it->second == serving) continue;
+      it->second = serving;
+      changed.push_back(&service);
+    }
   }
-  Notify(&service);
+  for (const std::string* service : changed) Notify(service);
 }
 
 void HealthService::Shutdown() {

@@ -1,9 +1,12 @@
 // health_service.h: miniter's own grpc.health.v1.Health service, replacing
-// gRPC's default one so that shutdown ends Watch streams: at SIGTERM every
-// watcher is sent NOT_SERVING and its stream finishes, so a watching load
-// balancer (or the reliability suite) does not hold the server open for its
-// whole grace period. Check and Watch otherwise follow the health protocol
-// (https://github.com/grpc/grpc/blob/master/doc/health-checking.md).
+// gRPC's default one so that shutdown ends Watch streams: when the server
+// stops taking calls (after SIGTERM and the drain delay) every watcher is
+// sent NOT_SERVING and its stream finishes, so a watching load balancer (or
+// the reliability suite) does not hold the server open for its whole grace
+// period. Check and Watch otherwise follow the health protocol
+// (https://github.com/grpc/grpc/blob/master/doc/health-checking.md). Which
+// service names exist and what they follow (liveness, readiness) is the
+// server's choice (miniter_server.cc).
 #ifndef MINITER_SERVER_APP_HEALTH_SERVICE_H_
 #define MINITER_SERVER_APP_HEALTH_SERVICE_H_
 
@@ -31,6 +34,9 @@ class HealthService final
   // Sets `service`'s status ("" is the server as a whole) and tells its
   // watchers. Ignored after Shutdown().
   void SetServing(const std::string& service, bool serving);
+  // The same for several services at once: no Check sees some of them
+  // changed and others not yet.
+  void SetServing(const std::vector<std::string>& services, bool serving);
 
   // Every service NOT_SERVING from now on; each open Watch stream is sent
   // NOT_SERVING and then finishes with OK; new Watch calls get the same.

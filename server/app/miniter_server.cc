@@ -3,6 +3,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <sstream>
 #include <utility>
 #include <vector>
@@ -30,15 +31,25 @@ namespace {
 using common::LogLine;
 
 constexpr char kServiceName[] = "miniter.v1.Miniter";
+// The health service names (documented in miniter.proto). Liveness: the
+// process answers; it never follows the database. Readiness: the database
+// answers and the server is not draining; under "" (what a probe naming no
+// service asks) and the API's name (HAProxy's check, the README) too, so
+// load balancers that checked "" or the API before liveness existed keep
+// checking readiness.
+constexpr char kLivenessService[] = "liveness";
+constexpr const char* kReadinessServices[] = {"", "readiness", kServiceName};
 // TokenService::DeriveKey's purpose for the key that hashes rate-limit keys
 // in the memory tier.
 constexpr char kRateLimitKeyLabel[] = "miniter rate limit keys v1";
 
 // Retries `attempt` until it stops returning UNAVAILABLE or `wait` runs out,
 // so that a server started alongside its database does not give up while
-// the database is still starting.
+// the database is still starting. CANCELLED as soon as `stop` (may be null)
+// is notified between attempts, so that SIGTERM ends the wait.
 template <typename T, typename Attempt>
 absl::StatusOr<T> RetryWhileUnavailable(absl::Duration wait,
+                                        const absl::Notification* stop,
                                         Attempt attempt) {
   const absl::Time give_up = absl::Now() + wait;
   bool logged = false;
@@ -52,7 +63,13 @@ absl::StatusOr<T> RetryWhileUnavailable(absl::Duration wait,
                            result.status().message(), ")..."));
       logged = true;
     }
-    absl::SleepFor(absl::Milliseconds(500));
+    constexpr absl::Duration kPause = absl::Milliseconds(500);
+    if (stop == nullptr) {
+      absl::SleepFor(kPause);
+    } else if (stop->WaitForNotificationWithTimeout(kPause)) {
+      return absl::CancelledError(
+          "stopped while waiting for the database to answer");
+    }
   }
 }
 
@@ -96,7 +113,7 @@ int MaxServerThreads(const storage::MySqlOptions& database,
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
-    const ServerOptions& options) {
+    const ServerOptions& options, const absl::Notification* stop) {
   // Debian's Abseil is built without NDEBUG, so absl::Mutex records every
   // lock order in a global graph to detect deadlocks: ~2% of the server's
   // CPU on the Timeline path, behind one global lock (docs/profile.md).
@@ -135,16 +152,16 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
       " for the database)"));
   if (options.apply_migrations) {
     absl::StatusOr<std::vector<int>> applied =
-        RetryWhileUnavailable<std::vector<int>>(options.database_wait, [&] {
-          return storage::ApplyMigrations(options.database);
-        });
+        RetryWhileUnavailable<std::vector<int>>(
+            options.database_wait, stop,
+            [&] { return storage::ApplyMigrations(options.database); });
     // The storage layer logs each migration it applies.
     if (!applied.ok()) return applied.status();
   }
   startup.Step("checking the database's durability settings");
   absl::StatusOr<std::vector<std::string>> durability =
       RetryWhileUnavailable<std::vector<std::string>>(
-          options.database_wait,
+          options.database_wait, stop,
           [&] { return storage::CheckDurability(options.database); });
   if (!durability.ok()) return durability.status();
   for (const std::string& warning : *durability) {
@@ -214,8 +231,11 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
       options.trusted_proxies, options.rate_limit_ipv6_prefix);
 
   // Our own health service rather than gRPC's default one: its Watch
-  // streams end at shutdown (health_service.h).
+  // streams end at shutdown (health_service.h). Not ready until the first
+  // database check below.
   server->health_ = std::make_unique<HealthService>();
+  server->health_->SetServing(kLivenessService, true);
+  server->SetReady(false);
   startup.Step(absl::StrCat("listening on ", options.listen_address));
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -279,14 +299,20 @@ void MiniterServer::WatchDatabaseHealthOnce() {
   const bool serving = database_health_->Ping().ok();
   if (serving != serving_) {
     if (!first_health_check_) {
-      LogLine(serving ? "database reachable again: health SERVING"
-                      : "database unreachable: health NOT_SERVING");
+      LogLine(serving ? "database reachable again: readiness SERVING"
+                      : "database unreachable: readiness NOT_SERVING "
+                        "(liveness stays SERVING)");
     }
     serving_ = serving;
   }
   first_health_check_ = false;
-  health_->SetServing("", serving);
-  health_->SetServing(kServiceName, serving);
+  SetReady(serving);
+}
+
+void MiniterServer::SetReady(bool ready) {
+  health_->SetServing(std::vector<std::string>(std::begin(kReadinessServices),
+                                               std::end(kReadinessServices)),
+                      ready);
 }
 
 void MiniterServer::WatchDatabaseHealth() {
@@ -301,16 +327,20 @@ void MiniterServer::Shutdown() {
   shut_down_ = true;
   stop_health_watch_.Notify();
   if (health_watcher_.joinable()) health_watcher_.join();
-  // Health first, so load balancers stop routing here while in-flight calls
-  // finish: it freezes at NOT_SERVING, and each Watch stream is told so and
-  // then ends, so that no watcher holds the server open through its grace.
-  health_->Shutdown();
+  // Readiness first (the watcher that set it has stopped, so it stays
+  // NOT_SERVING), so load balancers stop routing here. Liveness stays
+  // SERVING while the server drains: the process is healthy, and a failed
+  // liveness probe now would only have it killed before its calls finish.
+  SetReady(false);
   // Keep serving while the load balancer's health checks notice: gRPC's
   // Shutdown() refuses streams a proxy may already have sent on its open
   // connection, and HAProxy cannot resend those (only failed connects).
   if (options_.drain_delay > absl::ZeroDuration()) {
     absl::SleepFor(options_.drain_delay);
   }
+  // Then every status freezes at NOT_SERVING and each Watch stream is told
+  // so and ends, so that no watcher holds the server open through its grace.
+  health_->Shutdown();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
   server_->Wait();
 }

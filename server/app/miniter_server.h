@@ -23,9 +23,12 @@ class MiniterServer {
   // Connects to the database (waiting up to options.database_wait for it),
   // applies migrations, and starts serving. INVALID_ARGUMENT for bad
   // options, UNAVAILABLE when the database never answered or the address
-  // could not be bound.
+  // could not be bound, CANCELLED when `stop` (may be null) was notified
+  // while waiting for the database: the wait ends at once, the attempt in
+  // flight within the database's connect timeout.
   static absl::StatusOr<std::unique_ptr<MiniterServer>> Start(
-      const ServerOptions& options);
+      const ServerOptions& options,
+      const absl::Notification* stop = nullptr);
 
   // Shuts down if that has not happened yet.
   ~MiniterServer();
@@ -38,18 +41,22 @@ class MiniterServer {
   // "host:port/database" of the database, without credentials.
   const std::string& database_target() const { return database_target_; }
 
-  // Health goes NOT_SERVING at once; new calls are refused; in-flight calls
-  // get up to options.shutdown_grace to finish, then are cancelled.
-  // Idempotent.
+  // Readiness goes NOT_SERVING at once while liveness stays SERVING; after
+  // options.drain_delay every health status goes NOT_SERVING, Watch streams
+  // end, new calls are refused, and in-flight calls get up to
+  // options.shutdown_grace to finish, then are cancelled. Idempotent.
   void Shutdown();
 
  private:
   MiniterServer() = default;
-  // Polls the database once a second and mirrors the answer in the
-  // standard health service, so load balancers stop sending traffic while
-  // the database is away and resume when it returns.
+  // Polls the database once a second and mirrors the answer in readiness,
+  // so load balancers stop sending traffic while the database is away and
+  // resume when it returns. Liveness does not follow it: restarting the
+  // server would not bring the database back.
   void WatchDatabaseHealth();
   void WatchDatabaseHealthOnce();
+  // Sets readiness under each of its service names (miniter.proto).
+  void SetReady(bool ready);
 
   ServerOptions options_;
   int port_ = 0;

@@ -122,8 +122,9 @@ ABSL_FLAG(int, password_hash_queue, -1,
           "hint. Env MINITER_PASSWORD_HASH_QUEUE; default 2 x hashes at "
           "once.");
 ABSL_FLAG(std::string, drain_delay, "",
-          "After SIGTERM, keep serving this long with health NOT_SERVING "
-          "so load balancers stop sending calls first, e.g. 2s. Env "
+          "After SIGTERM, keep serving this long with readiness "
+          "NOT_SERVING (liveness stays SERVING) so load balancers stop "
+          "sending calls first, e.g. 2s. Env "
           "MINITER_DRAIN_DELAY; default 0 (stop taking calls at once).");
 ABSL_FLAG(std::string, shutdown_grace, "",
           "How long in-flight calls may finish after SIGTERM. Env "

@@ -35,9 +35,10 @@ struct ServerOptions {
   absl::Duration token_lifetime = absl::Hours(24);
   // How long in-flight calls may run on after SIGTERM before cancellation.
   absl::Duration shutdown_grace = absl::Seconds(10);
-  // After SIGTERM, how long the server goes on serving with health
-  // NOT_SERVING before it stops taking calls, so that load balancers stop
-  // sending it new ones first. 0 (default): stop at once.
+  // After SIGTERM, how long the server goes on serving with readiness
+  // NOT_SERVING (liveness SERVING) before it stops taking calls, so that
+  // load balancers stop sending it new ones first. 0 (default): stop at
+  // once.
   absl::Duration drain_delay = absl::ZeroDuration();
   // HTTP/2 bounds per connection (docs/reliability.md, "Connections"):
   // calls in flight on one connection (more wait for a free stream)...

@@ -43,6 +43,12 @@ expect_ok "describe a request message" "int32 page_size = 2;" "$address" describ
 expect_ok "health of the service" '"status": "SERVING"' \
   -d '{"service":"miniter.v1.Miniter"}' "$address" grpc.health.v1.Health/Check
 expect_ok "health of the server" '"status": "SERVING"' -d '{}' "$address" grpc.health.v1.Health/Check
+expect_ok "readiness" '"status": "SERVING"' \
+  -d '{"service":"readiness"}' "$address" grpc.health.v1.Health/Check
+expect_ok "liveness" '"status": "SERVING"' \
+  -d '{"service":"liveness"}' "$address" grpc.health.v1.Health/Check
+expect_error "health of an unknown service is NotFound" NotFound \
+  -d '{"service":"no.such.Service"}' "$address" grpc.health.v1.Health/Check
 
 # ---- accounts -----------------------------------------------------------------
 expect_ok "SignUp Ann" "\"email\": \"$ann_email\"" \

@@ -105,8 +105,12 @@ bool ServerProcess::WaitUntilServing() {
 }
 
 int ServerProcess::StopWith(int signal, absl::Duration timeout) {
-  kill(pid_, signal);
+  Send(signal);
   return WaitForExit(timeout);
+}
+
+void ServerProcess::Send(int signal) {
+  if (pid_ > 0) kill(pid_, signal);
 }
 
 int ServerProcess::WaitForExit(absl::Duration timeout) {

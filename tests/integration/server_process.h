@@ -41,6 +41,9 @@ class ServerProcess {
   // Sends `signal` and returns the wait status, or -1 on timeout.
   int StopWith(int signal, absl::Duration timeout);
 
+  // Sends `signal` without waiting (to watch what the server does next).
+  void Send(int signal);
+
   // Waits for the process to end by itself (e.g. refusing its settings)
   // and returns the wait status, or -1 on timeout.
   int WaitForExit(absl::Duration timeout);

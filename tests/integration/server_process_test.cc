@@ -1,11 +1,16 @@
 // server_process_test.cc: the real miniter-server binary: it logs each
 // start-up step (and what it waits for) without secrets, stops cleanly on
-// SIGTERM, and every acknowledged write survives a restart, also after
-// kill -9.
+// SIGTERM (draining readiness first, and at once while still waiting for
+// the database), and every acknowledged write survives a restart, also
+// after kill -9.
 #include <signal.h>
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -101,6 +106,21 @@ bool WaitForLog(const std::string& path, const std::string& text,
   return true;
 }
 
+// Starts a server on `port` whose database port has nothing listening, and
+// waits until it logs that it waits for the database.
+void StartWaitingForTheDatabase(int port, const std::string& log_path,
+                                std::unique_ptr<ServerProcess>* server) {
+  *server = std::make_unique<ServerProcess>(
+      port, log_path,
+      std::vector<std::pair<std::string, std::string>>{
+          {"MINITER_DATABASE_URL",
+           absl::StrCat("mysql://miniter:unused@127.0.0.1:", FreePort(),
+                        "/miniter")}});
+  ASSERT_TRUE(WaitForLog(log_path, "waiting for the database to answer",
+                         absl::Seconds(20)))
+      << ReadTextFile(log_path);
+}
+
 // A server waiting at start-up says so, and what for, from its first line
 // on; a normal start logs each step with its time (issue 11: a benchmark
 // gave up on a server that had logged nothing at all).
@@ -110,21 +130,14 @@ TEST(ServerProcessTest, StartUpLogsEachStepItWaitsFor) {
       absl::StrCat(::testing::TempDir(), "miniter-server-start-", port, ".log");
   std::remove(log_path.c_str());
   {
-    // Nothing listens at this database port: the server waits for it.
-    ServerProcess server(
-        port, log_path,
-        {{"MINITER_DATABASE_URL",
-          absl::StrCat("mysql://miniter:unused@127.0.0.1:", FreePort(),
-                       "/miniter")}});
-    ASSERT_TRUE(WaitForLog(log_path, "waiting for the database to answer",
-                           absl::Seconds(20)))
-        << ReadTextFile(log_path);
+    std::unique_ptr<ServerProcess> server;
+    ASSERT_NO_FATAL_FAILURE(StartWaitingForTheDatabase(port, log_path, &server));
     const std::string log = ReadTextFile(log_path);
     EXPECT_THAT(log, HasSubstr("miniter-server starting (pid"));
     EXPECT_THAT(log, HasSubstr("starting: connecting to MariaDB and applying "
                                "migrations (waiting up to"));
     EXPECT_THAT(log, Not(HasSubstr("started in")));
-    server.StopWith(SIGKILL, absl::Seconds(10));
+    server->StopWith(SIGKILL, absl::Seconds(10));
   }
   std::remove(log_path.c_str());
   {
@@ -151,6 +164,86 @@ TEST(ServerProcessTest, StartUpLogsEachStepItWaitsFor) {
     }
     server.StopWith(SIGTERM, absl::Seconds(10));
   }
+}
+
+// Asks `service`'s health until it answers `want` or `wait` passes;
+// returns the last answer.
+std::string WaitForHealth(int port, const std::string& service,
+                          const std::string& want, absl::Duration wait) {
+  const absl::Time give_up = absl::Now() + wait;
+  std::string answer = HealthOf(port, service);
+  while (answer != want && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(20));
+    answer = HealthOf(port, service);
+  }
+  return answer;
+}
+
+// SIGTERM while the server waits for its database at start-up (up to 30 s)
+// ends it at once with exit code 0: Kubernetes stopping a pod whose
+// database is away should not have to wait out the wait, or kill it.
+TEST(ServerProcessTest, SigtermWhileWaitingForTheDatabaseStopsAtOnce) {
+  const int port = FreePort();
+  const std::string log_path =
+      absl::StrCat(::testing::TempDir(), "miniter-server-wait-", port, ".log");
+  std::remove(log_path.c_str());
+  std::unique_ptr<ServerProcess> server;
+  ASSERT_NO_FATAL_FAILURE(StartWaitingForTheDatabase(port, log_path, &server));
+  const absl::Time sent = absl::Now();
+  server->Send(SIGTERM);
+  const int status = server->WaitForExit(absl::Seconds(10));
+  const absl::Duration took = absl::Now() - sent;
+  ASSERT_NE(status, -1) << "still running 10 s after SIGTERM\n"
+                        << ReadTextFile(log_path);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << ReadTextFile(log_path);
+  EXPECT_LT(took, absl::Seconds(2));
+  EXPECT_THAT(ReadTextFile(log_path),
+              HasSubstr("got SIGTERM while starting: stopped while waiting "
+                        "for the database"));
+}
+
+// SIGTERM turns readiness (under all its names) NOT_SERVING at once, while
+// liveness stays SERVING through the drain delay, so that Kubernetes takes
+// the server out of its Service without restarting it; then the server
+// stops by itself with exit code 0.
+TEST(ServerProcessTest, SigtermDrainsReadinessWhileLivenessStaysServing) {
+  const int port = FreePort();
+  const std::string log_path =
+      absl::StrCat(::testing::TempDir(), "miniter-server-drain-", port, ".log");
+  std::remove(log_path.c_str());
+  constexpr absl::Duration kDrain = absl::Seconds(4);
+  ServerProcess server(port, log_path, {{"MINITER_DRAIN_DELAY", "4s"}});
+  ASSERT_TRUE(server.WaitUntilServing()) << ReadTextFile(log_path);
+  const std::vector<std::string> readiness = {"readiness", "",
+                                              "miniter.v1.Miniter"};
+  // Listening comes a moment before the first database check.
+  for (const std::string& service : readiness) {
+    EXPECT_EQ(WaitForHealth(port, service, "SERVING", absl::Seconds(10)),
+              "SERVING")
+        << '"' << service << '"';
+  }
+  EXPECT_EQ(HealthOf(port, "liveness"), "SERVING");
+
+  const absl::Time sent = absl::Now();
+  server.Send(SIGTERM);
+  EXPECT_EQ(WaitForHealth(port, "readiness", "NOT_SERVING", kDrain / 2),
+            "NOT_SERVING");
+  for (const std::string& service : readiness) {
+    EXPECT_EQ(HealthOf(port, service), "NOT_SERVING")
+        << '"' << service << '"';
+  }
+  EXPECT_EQ(HealthOf(port, "liveness"), "SERVING");
+  // All of the above inside the drain, or the answers prove nothing.
+  EXPECT_LT(absl::Now() - sent, kDrain);
+
+  const int status = server.WaitForExit(absl::Seconds(20));
+  ASSERT_NE(status, -1) << ReadTextFile(log_path);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_GE(absl::Now() - sent, kDrain);
+  EXPECT_THAT(ReadTextFile(log_path),
+              HasSubstr("got SIGTERM: readiness NOT_SERVING"));
 }
 
 }  // namespace

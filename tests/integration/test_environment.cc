@@ -9,6 +9,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 
 namespace miniter::testing {
@@ -70,6 +71,27 @@ std::unique_ptr<grpc::ClientContext> Context(const std::string& token) {
     context->AddMetadata("authorization", "Bearer " + token);
   }
   return context;
+}
+
+std::string HealthOf(int port, const std::string& service) {
+  grpc::ChannelArguments arguments;
+  arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  auto health = grpc::health::v1::Health::NewStub(grpc::CreateCustomChannel(
+      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials(),
+      arguments));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(2));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
+  grpc::health::v1::HealthCheckResponse response;
+  const grpc::Status status = health->Check(&context, request, &response);
+  if (!status.ok()) {
+    return absl::StrCat("error ", static_cast<int>(status.error_code()),
+                        ": ", status.error_message());
+  }
+  return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
+      response.status());
 }
 
 std::string UniqueEmail(const std::string& prefix) {

@@ -33,6 +33,11 @@ std::unique_ptr<miniter::v1::Miniter::Stub> StubForPort(int port);
 // metadata.
 std::unique_ptr<grpc::ClientContext> Context(const std::string& token = "");
 
+// grpc.health.v1.Health/Check of `service` on 127.0.0.1:`port` over a new
+// connection, as a Kubernetes probe makes it (2 s deadline): "SERVING",
+// "NOT_SERVING", ..., or "error N: message" for a failed call.
+std::string HealthOf(int port, const std::string& service);
+
 // A fresh, unique e-mail address ("<prefix>.<random>@example.com").
 std::string UniqueEmail(const std::string& prefix);
 
