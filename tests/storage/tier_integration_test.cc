@@ -143,10 +143,8 @@ class TierTest : public MigratedDatabaseTest {
   }
 
   redis::RedisClient Client() {
-    redis::RedisClientOptions options;
-    options.endpoint = *redis::ParseRedisUrl(redis_url_);
-    options.io_timeout = absl::Seconds(5);
-    return redis::RedisClient(options);
+    return redis::RedisClient(*redis::RedisClientOptions::FromUrl(
+        redis_url_, absl::Milliseconds(250), absl::Seconds(5)));
   }
 
   // Whether `owner` has a complete entry in the tier.

@@ -144,24 +144,20 @@ bool ParseId(absl::string_view text, std::uint64_t& id) {
 
 absl::StatusOr<std::unique_ptr<RedisHomeTimelineTier>>
 RedisHomeTimelineTier::Create(RedisTierOptions options) {
-  absl::StatusOr<RedisEndpoint> endpoint = ParseRedisUrl(options.url);
-  if (!endpoint.ok()) return endpoint.status();
+  absl::StatusOr<RedisClientOptions> client = RedisClientOptions::FromUrl(
+      options.url, options.connect_timeout, options.io_timeout);
+  if (!client.ok()) return client.status();
   if (options.retention < 1) {
     return absl::InvalidArgumentError("tier retention must be at least 1");
   }
   return std::unique_ptr<RedisHomeTimelineTier>(
-      new RedisHomeTimelineTier(std::move(options)));
+      new RedisHomeTimelineTier(std::move(options), *std::move(client)));
 }
 
-RedisHomeTimelineTier::RedisHomeTimelineTier(RedisTierOptions options)
+RedisHomeTimelineTier::RedisHomeTimelineTier(RedisTierOptions options,
+                                             RedisClientOptions client)
     : options_(std::move(options)),
-      client_([this] {
-        RedisClientOptions client;
-        client.endpoint = *ParseRedisUrl(options_.url);
-        client.connect_timeout = options_.connect_timeout;
-        client.io_timeout = options_.io_timeout;
-        return client;
-      }()),
+      client_(std::move(client)),
       read_script_(kReadScript),
       begin_build_script_(kBeginBuildScript),
       finish_build_script_(absl::StrCat(kTrimFunction, kFinishBuildBody)),

@@ -66,7 +66,7 @@ class RedisHomeTimelineTier : public HomeTimelineTier {
   void MarkFailed();
 
  private:
-  explicit RedisHomeTimelineTier(RedisTierOptions options);
+  RedisHomeTimelineTier(RedisTierOptions options, RedisClientOptions client);
   std::string Key(UserId owner) const;
   // Passes `status` through; an UNAVAILABLE one trips the breaker.
   absl::Status Note(absl::Status status);
