@@ -103,6 +103,17 @@ std::string Micros(absl::Duration duration) {
   return std::to_string(absl::ToInt64Microseconds(duration));
 }
 
+// Fail open: the fallback answers while Redis does not, and nothing needs
+// repairing when it is back (each key's TTL bounds what an outage left).
+RedisBreakerOptions BreakerOptions(absl::Duration probe_period) {
+  RedisBreakerOptions breaker;
+  breaker.probe_period = probe_period;
+  breaker.what = "rate limits";
+  breaker.while_open = "per-process until Redis answers";
+  breaker.when_closed = "shared through Redis";
+  return breaker;
+}
+
 // The wait a script returned (µs), or zero for anything else.
 absl::Duration WaitOf(const RedisReply& reply) {
   if (reply.type != RedisReply::Type::kInteger || reply.integer <= 0) {
@@ -146,7 +157,7 @@ RedisLimiterState::RedisLimiterState(
       client_(std::move(client)),
       bucket_script_(kBucketScript),
       backoff_script_(kBackoffScript),
-      breaker_(client_, options_.probe_period, "rate limits") {}
+      breaker_(client_, BreakerOptions(options_.probe_period)) {}
 
 RedisLimiterState::~RedisLimiterState() = default;
 
