@@ -218,6 +218,7 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
     // Redis is unreachable (redis_limiter_state.h).
     storage::redis::RedisLimiterOptions shared;
     shared.url = options.redis_url;
+    shared.io_timeout = options.redis_timeout;
     shared.key_secret = dependencies.tokens->DeriveKey(kRateLimitKeyLabel);
     absl::StatusOr<std::unique_ptr<storage::redis::RedisLimiterState>> limits =
         storage::redis::RedisLimiterState::Create(

@@ -48,10 +48,11 @@ ABSL_FLAG(std::string, redis_url, "",
           "together. Env MINITER_REDIS_URL; default: none (MariaDB alone, "
           "limits per process).");
 ABSL_FLAG(std::string, redis_timeout, "",
-          "How long one call to the memory tier may take before the tier is "
-          "taken out of use (reads and writes use MariaDB alone until it "
-          "answers again and the outbox is applied), e.g. 250ms. Env "
-          "MINITER_REDIS_TIMEOUT; default 250ms.");
+          "How long one call to Redis may take, for the memory tier and the "
+          "shared rate limits alike, before it is taken out of use (the "
+          "tier's reads and writes use MariaDB alone until it answers again "
+          "and the outbox is applied; the rate limits are per process "
+          "meanwhile), e.g. 250ms. Env MINITER_REDIS_TIMEOUT; default 250ms.");
 ABSL_FLAG(int, pool_size, 0,
           "Database connections kept open at most. Env MINITER_POOL_SIZE; "
           "default 16.");

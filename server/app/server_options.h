@@ -26,8 +26,8 @@ struct ServerOptions {
   storage::MySqlOptions database;
   // The memory tier (redis://HOST[:PORT] or unix:///PATH); empty: none.
   std::string redis_url;
-  // How long one tier call may take (the I/O timeout) before the breaker
-  // takes the tier out of use.
+  // How long one call to Redis may take (the I/O timeout), the tier's and
+  // the shared rate limits' alike, before their breaker takes it out of use.
   absl::Duration redis_timeout = absl::Milliseconds(250);
   // Newest (signing) first, each at least 32 bytes, at most 8; every
   // server of one deployment shares the list (rules/key_ring.h).

@@ -30,10 +30,6 @@ struct RateLimit {
   bool enabled() const { return requests > 0; }
 };
 
-// The limits miniter applies (server/app/server_options.cc has the flags
-// and production defaults). Where their state lives is a LimiterState's
-// business (limiter_state.h): per process, or shared by every server
-// through the memory tier.
 // Growing delays after failures of one key (a login's e-mail and address):
 // `free_failures` in a row cost nothing, then each further failure must
 // wait `first_delay` after the previous one, doubled per failure, at most
@@ -65,6 +61,10 @@ absl::StatusOr<BackoffPolicy> ParseBackoffPolicy(absl::string_view spec);
 // The inverse of ParseBackoffPolicy (always with FORGET), for logs and docs.
 std::string FormatBackoffPolicy(const BackoffPolicy& policy);
 
+// The limits miniter applies (server/app/server_options.cc has the flags
+// and production defaults). Where their state lives is a LimiterState's
+// business (limiter_state.h): per process, or shared by every server
+// through the memory tier.
 struct RateLimitOptions {
   RateLimit signup_per_peer;
   // Every login attempt from one address, right or wrong.
@@ -170,9 +170,10 @@ class RateLimiter {
 // the next wait shorter than before the refunded attempt.
 //
 // Memory: at most `max_keys` keys. When full, forgotten keys are dropped
-// first, then those with the fewest failures (they lose the least), so a
-// flood of distinct keys cannot erase the delays of a key under attack
-// until max_keys/4 keys have more failures than it.
+// first, then those with the fewest failures (they lose the least) until
+// three quarters of `max_keys` are left, so a flood of distinct keys cannot
+// erase the delays of a key under attack while fewer than that many keys
+// have at least as many failures as it.
 class FailureBackoff {
  public:
   FailureBackoff(BackoffPolicy policy, std::size_t max_keys,

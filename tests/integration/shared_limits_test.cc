@@ -1,7 +1,9 @@
 // shared_limits_test.cc: two real miniter servers on one database and one
 // memory tier (ctest label "integration", fixtures miniter_db and
 // miniter_redis) enforce one rate limit between them: a client's login
-// attempts through either server add up, and so do its failed logins.
+// attempts through either server add up, and so do its failed logins; and
+// --redis_timeout bounds the limits' calls to a Redis that stopped
+// answering.
 // limiter_state_integration_test.cc checks the shared state itself (TTLs,
 // hashed keys, outages).
 #include <memory>
@@ -9,6 +11,8 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "tests/integration/test_environment.h"
 #include "tests/storage/test_redis.h"
@@ -85,6 +89,45 @@ TEST_F(SharedLimitsServersTest, FailedLoginsOfOneEmailAddUpAcrossServers) {
   EXPECT_EQ(third.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_NE(third.error_message().find("failed logins"), std::string::npos)
       << third.error_message();
+}
+
+// --redis_timeout bounds the shared rate limits' calls as it does the
+// tier's: with Redis paused, the first login waits that long (not the
+// limits' own 250 ms default) and is then answered by the per-process
+// limits; the next one does not wait for Redis at all.
+TEST(SharedLimitsTimeoutTest, ThePausedRedisCostsOneLoginTheRedisTimeout) {
+  storage::PrivateRedis redis;
+  ASSERT_FALSE(redis.url().empty()) << "redis-server did not start";
+  constexpr absl::Duration kRedisTimeout = absl::Milliseconds(1500);
+  app::ServerOptions options = TestServerOptions(TestDatabaseUrl());
+  options.redis_url = redis.url();
+  options.redis_timeout = kRedisTimeout;
+  absl::StatusOr<std::unique_ptr<app::MiniterServer>> server =
+      app::MiniterServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  std::unique_ptr<miniter::v1::Miniter::Stub> stub =
+      StubForPort((*server)->port());
+  const auto login = [&stub]() -> absl::Duration {
+    v1::LoginRequest request;
+    request.set_email(UniqueEmail("timeout"));
+    request.set_password("not the password");
+    v1::LoginResponse response;
+    const absl::Time start = absl::Now();
+    grpc::Status status = stub->Login(Context().get(), request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+        << status.error_message();
+    return absl::Now() - start;
+  };
+  login();  // through Redis, which answers
+
+  redis.Pause();
+  const absl::Duration first = login();
+  const absl::Duration second = login();
+  redis.Resume();
+  (*server)->Shutdown();
+  // A socket timeout never fires early; 250 ms would be far below this.
+  EXPECT_GE(first, kRedisTimeout - absl::Milliseconds(10));
+  EXPECT_LT(second, kRedisTimeout);
 }
 
 }  // namespace

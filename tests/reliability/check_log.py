@@ -22,6 +22,7 @@ import sys
 import time
 
 import tier_state
+from percentile import pct
 
 SLACK_MS = 1000          # scheduling slack on a loaded two-core machine
 RECOVERY_MS = 5000       # serve again within 5 s of the fault's end
@@ -123,13 +124,6 @@ def query_database(url_file, markers_prefixes):
         url_file,
         f"SELECT text, COUNT(*), MIN(id) FROM tweets WHERE {where} GROUP BY text")
     return {text: (int(count), int(first_id)) for text, count, first_id in rows}
-
-
-def pct(values, q):
-    if not values:
-        return 0
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))]
 
 
 def main():

@@ -18,17 +18,12 @@ import argparse
 import collections
 import sys
 
+from percentile import pct
+
 OK, RESOURCE_EXHAUSTED = 0, 8
 MIN_SHARE = 0.5
 MAX_P99_MS = 50
 JUDGED = "cost"
-
-
-def pct(values, q):
-    if not values:
-        return 0
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))]
 
 
 def read(path):

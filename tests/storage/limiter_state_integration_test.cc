@@ -6,6 +6,7 @@
 // e-mail or address in clear. On a private redis-server of its own, an
 // outage (paused, then killed) costs at most one I/O timeout, after which
 // calls are answered at once by each process's own limits (fail open).
+// And, without Redis, what a malformed Redis URL gets.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -24,6 +25,7 @@
 #include "server/rules/miniter_rules.h"
 #include "server/storage/mocks/mock_stores.h"
 #include "server/storage/redis/redis_client.h"
+#include "server/storage/redis/redis_home_timeline_tier.h"
 #include "server/storage/redis/redis_limiter_state.h"
 #include "tests/storage/test_redis.h"
 
@@ -122,10 +124,8 @@ class SharedLimitsTest : public ::testing::Test {
   }
 
   RedisReply Command(const std::vector<std::string>& argv) {
-    redis::RedisClientOptions options;
-    options.endpoint = *redis::ParseRedisUrl(url_);
-    options.io_timeout = absl::Seconds(5);
-    RedisClient client(options);
+    RedisClient client(*redis::RedisClientOptions::FromUrl(
+        url_, absl::Milliseconds(250), absl::Seconds(5)));
     absl::StatusOr<RedisReply> reply = client.Command(argv);
     EXPECT_TRUE(reply.ok()) << reply.status();
     return reply.ok() ? *std::move(reply) : RedisReply{};
@@ -143,6 +143,52 @@ class SharedLimitsTest : public ::testing::Test {
   std::shared_ptr<NiceMock<MockUserStore>> users_ =
       std::make_shared<NiceMock<MockUserStore>>();
 };
+
+// Before anything connects: what a URL gives the client of the limits and
+// of the memory tier (one factory for both), and INVALID_ARGUMENT from
+// either's Create for a URL that is not redis://HOST[:PORT] or
+// unix:///PATH.
+TEST(RedisClientOptionsTest, AUrlGivesTheEndpointAndTimeoutsOrInvalidArgument) {
+  absl::StatusOr<redis::RedisClientOptions> tcp =
+      redis::RedisClientOptions::FromUrl("redis://cache.internal:6380",
+                                         absl::Seconds(1), absl::Seconds(2));
+  ASSERT_TRUE(tcp.ok()) << tcp.status();
+  EXPECT_EQ(tcp->endpoint.host, "cache.internal");
+  EXPECT_EQ(tcp->endpoint.port, 6380);
+  EXPECT_EQ(tcp->connect_timeout, absl::Seconds(1));
+  EXPECT_EQ(tcp->io_timeout, absl::Seconds(2));
+  absl::StatusOr<redis::RedisClientOptions> unix_socket =
+      redis::RedisClientOptions::FromUrl("unix:///run/redis.sock",
+                                         absl::Seconds(1), absl::Seconds(2));
+  ASSERT_TRUE(unix_socket.ok()) << unix_socket.status();
+  EXPECT_EQ(unix_socket->endpoint.unix_socket, "/run/redis.sock");
+
+  for (const char* url : {"", "http://cache", "redis://", "redis://h:0",
+                          "redis://user:pw@h", "unix://relative.sock"}) {
+    EXPECT_EQ(redis::RedisClientOptions::FromUrl(url, absl::Seconds(1),
+                                                 absl::Seconds(1))
+                  .status()
+                  .code(),
+              absl::StatusCode::kInvalidArgument)
+        << url;
+    redis::RedisTierOptions tier;
+    tier.url = url;
+    EXPECT_EQ(redis::RedisHomeTimelineTier::Create(tier).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << url;
+    RedisLimiterOptions limits;
+    limits.url = url;
+    limits.key_secret = std::string(32, 's');
+    rules::RateLimitOptions rate_limits;
+    EXPECT_EQ(RedisLimiterState::Create(
+                  limits, rate_limits,
+                  std::make_unique<rules::LocalLimiterState>(rate_limits))
+                  .status()
+                  .code(),
+              absl::StatusCode::kInvalidArgument)
+        << url;
+  }
+}
 
 TEST_F(SharedLimitsTest, LoginsPerAddressAddUpAcrossServers) {
   Server server_a = Start();

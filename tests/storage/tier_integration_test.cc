@@ -3,8 +3,9 @@
 // and miniter_redis): pages served through the tier equal the database's
 // answer (fill on miss, paging past the tier's floor, merged authors, the
 // horizon fallback); read-your-writes across two servers sharing the
-// tier; Follow/Unfollow invalidation; a flushed tier; and the outbox
-// repairing a fan-out a server could not deliver.
+// tier; Follow/Unfollow invalidation; a flushed tier; the outbox
+// repairing a fan-out a server could not deliver; and the breaker keeping
+// the tier out of use until a repair succeeds.
 //
 // The reference is a store without a tier and without the merged-author
 // cache, so it always reads committed rows (the database path itself is
@@ -15,6 +16,7 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -87,6 +89,19 @@ class TierTest : public MigratedDatabaseTest {
     return server;
   }
 
+  // A tier alone (no storage in front) on `url`, probing every 20 ms.
+  std::shared_ptr<redis::RedisHomeTimelineTier> TierAlone(
+      const std::string& url) {
+    redis::RedisTierOptions options;
+    options.url = url;
+    options.key_prefix = prefix_;
+    options.probe_period = absl::Milliseconds(20);
+    auto created = redis::RedisHomeTimelineTier::Create(options);
+    EXPECT_TRUE(created.ok()) << created.status();
+    if (!created.ok()) return nullptr;
+    return *std::move(created);
+  }
+
   static void WaitUsable(const HomeTimelineTier& tier) {
     const absl::Time give_up = absl::Now() + absl::Seconds(10);
     while (!tier.Usable() && absl::Now() < give_up) {
@@ -143,10 +158,8 @@ class TierTest : public MigratedDatabaseTest {
   }
 
   redis::RedisClient Client() {
-    redis::RedisClientOptions options;
-    options.endpoint = *redis::ParseRedisUrl(redis_url_);
-    options.io_timeout = absl::Seconds(5);
-    return redis::RedisClient(options);
+    return redis::RedisClient(*redis::RedisClientOptions::FromUrl(
+        redis_url_, absl::Milliseconds(250), absl::Seconds(5)));
   }
 
   // Whether `owner` has a complete entry in the tier.
@@ -375,13 +388,8 @@ TEST_F(TierTest, TheOutboxRepairsAFanOutTheWriterCouldNotDeliver) {
 // such a tweet waited for the sweeper, up to 2.5 s). A call failing during
 // the repair makes the next probe repair again.
 TEST_F(TierTest, WritesGoThroughWhileTheRepairRuns) {
-  redis::RedisTierOptions options;
-  options.url = redis_url_;
-  options.key_prefix = prefix_;
-  options.probe_period = absl::Milliseconds(20);
-  auto created = redis::RedisHomeTimelineTier::Create(options);
-  ASSERT_TRUE(created.ok()) << created.status();
-  std::shared_ptr<redis::RedisHomeTimelineTier> tier = *std::move(created);
+  std::shared_ptr<redis::RedisHomeTimelineTier> tier = TierAlone(redis_url_);
+  ASSERT_NE(tier, nullptr);
   absl::Mutex mu;
   std::vector<std::pair<bool, bool>> seen;  // (Usable, Writable) per repair
   tier->SetRepairHook([&]() -> absl::Status {
@@ -400,14 +408,29 @@ TEST_F(TierTest, WritesGoThroughWhileTheRepairRuns) {
   EXPECT_EQ(seen[0], std::make_pair(false, true));
   EXPECT_EQ(seen[1], std::make_pair(false, true));
 
-  // Down: neither usable nor writable (writes go to the outbox alone).
-  redis::RedisTierOptions down = options;
-  down.url = "redis://127.0.0.1:1";  // nothing listens there
-  auto unreachable = redis::RedisHomeTimelineTier::Create(down);
-  ASSERT_TRUE(unreachable.ok());
+  // Down (nothing listens there): neither usable nor writable (writes go
+  // to the outbox alone).
+  std::shared_ptr<redis::RedisHomeTimelineTier> unreachable =
+      TierAlone("redis://127.0.0.1:1");
+  ASSERT_NE(unreachable, nullptr);
   absl::SleepFor(absl::Milliseconds(100));
-  EXPECT_FALSE((*unreachable)->Usable());
-  EXPECT_FALSE((*unreachable)->Writable());
+  EXPECT_FALSE(unreachable->Usable());
+  EXPECT_FALSE(unreachable->Writable());
+}
+
+// A repair that fails (the database is down, say) keeps the tier out of
+// use; the next probes try again, and only one that succeeds ends it.
+TEST_F(TierTest, AFailedRepairKeepsTheTierUnusableUntilOneSucceeds) {
+  std::shared_ptr<redis::RedisHomeTimelineTier> tier = TierAlone(redis_url_);
+  ASSERT_NE(tier, nullptr);
+  std::atomic<int> repairs{0};
+  tier->SetRepairHook([&repairs]() -> absl::Status {
+    if (++repairs < 3) return absl::UnavailableError("database down");
+    return absl::OkStatus();
+  });
+  WaitUsable(*tier);
+  EXPECT_GE(repairs.load(), 3);
+  tier->SetRepairHook(nullptr);
 }
 
 TEST_F(TierTest, UnknownUserIsNotFoundAndGetsNoEntry) {

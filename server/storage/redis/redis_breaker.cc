@@ -9,12 +9,11 @@
 
 namespace miniter::storage::redis {
 
-RedisBreaker::RedisBreaker(RedisClient& client, absl::Duration probe_period,
-                           std::string what)
-    : client_(client), probe_period_(probe_period), what_(std::move(what)) {
-  bool logged_down = false;
-  ProbeOnce(logged_down);
-  prober_ = std::thread([this, logged_down] { Probe(logged_down); });
+RedisBreaker::RedisBreaker(RedisClient& client, RedisBreakerOptions options)
+    : client_(client), options_(std::move(options)) {
+  if (options_.probe_before_return) ProbeOnce();
+  prober_ = std::thread(
+      [this, probe_now = !options_.probe_before_return] { Probe(probe_now); });
 }
 
 RedisBreaker::~RedisBreaker() {
@@ -22,32 +21,48 @@ RedisBreaker::~RedisBreaker() {
   prober_.join();
 }
 
-void RedisBreaker::Trip(const absl::Status& why) {
-  if (usable_.exchange(false, std::memory_order_acq_rel)) {
-    common::LogLine(absl::StrCat(what_, ": ", why.message(),
-                                 "; per-process until Redis answers again"));
-  }
+void RedisBreaker::SayOpen(const absl::Status& why) {
+  if (said_open_.exchange(true)) return;
+  common::LogLine(absl::StrCat(options_.what, ": ", why.message(), "; ",
+                               options_.while_open));
 }
 
-bool RedisBreaker::ProbeOnce(bool& logged_down) {
+void RedisBreaker::Trip(const absl::Status& why) {
+  trips_.fetch_add(1);
+  recovering_.store(false);
+  if (usable_.exchange(false)) SayOpen(why);
+}
+
+void RedisBreaker::ProbeOnce() {
   absl::StatusOr<RedisReply> pong = client_.Command({"PING"});
   if (!pong.ok()) {
-    if (!logged_down) {
-      common::LogLine(absl::StrCat(what_, ": ", pong.status().message(),
-                                   "; per-process until Redis answers"));
-      logged_down = true;
-    }
-    return false;
+    SayOpen(pong.status());
+    return;
   }
-  usable_.store(true, std::memory_order_release);
-  common::LogLine(absl::StrCat(what_, ": shared through Redis"));
-  logged_down = false;
-  return true;
+  // Half open from here: the owner may let some calls through
+  // (Recovering), e.g. the memory tier's writers write through while its
+  // repair runs, so that every write is either applied by its writer or
+  // found by the repair.
+  const std::uint64_t trips = trips_.load();
+  recovering_.store(true);
+  const absl::Status recovered =
+      options_.on_recovery ? options_.on_recovery() : absl::OkStatus();
+  // A call that failed meanwhile (Trip) may have left work the recovery
+  // had already passed: recover again at the next probe.
+  if (!recovered.ok() || trips_.load() != trips) {
+    recovering_.store(false);
+    return;
+  }
+  said_open_.store(false);
+  usable_.store(true);
+  recovering_.store(false);
+  common::LogLine(absl::StrCat(options_.what, ": ", options_.when_closed));
 }
 
-void RedisBreaker::Probe(bool logged_down) {
-  while (!stop_.WaitForNotificationWithTimeout(probe_period_)) {
-    if (!Usable()) ProbeOnce(logged_down);
+void RedisBreaker::Probe(bool probe_now) {
+  if (probe_now) ProbeOnce();
+  while (!stop_.WaitForNotificationWithTimeout(options_.probe_period)) {
+    if (!Usable()) ProbeOnce();
   }
 }
 

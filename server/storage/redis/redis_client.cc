@@ -103,6 +103,18 @@ absl::StatusOr<RedisEndpoint> ParseRedisUrl(absl::string_view url) {
   return endpoint;
 }
 
+absl::StatusOr<RedisClientOptions> RedisClientOptions::FromUrl(
+    absl::string_view url, absl::Duration connect_timeout,
+    absl::Duration io_timeout) {
+  absl::StatusOr<RedisEndpoint> endpoint = ParseRedisUrl(url);
+  if (!endpoint.ok()) return endpoint.status();
+  RedisClientOptions options;
+  options.endpoint = *std::move(endpoint);
+  options.connect_timeout = connect_timeout;
+  options.io_timeout = io_timeout;
+  return options;
+}
+
 void RedisClient::ContextDeleter::operator()(redisContext* context) const {
   redisFree(context);
 }

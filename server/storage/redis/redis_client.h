@@ -57,6 +57,13 @@ class RedisScript {
 };
 
 struct RedisClientOptions {
+  // The options of a client of the Redis at `url` (ParseRedisUrl's forms)
+  // with these timeouts: how the memory tier, the shared rate limits and
+  // tests all build theirs. INVALID_ARGUMENT for a malformed URL.
+  static absl::StatusOr<RedisClientOptions> FromUrl(
+      absl::string_view url, absl::Duration connect_timeout,
+      absl::Duration io_timeout);
+
   RedisEndpoint endpoint;
   absl::Duration connect_timeout = absl::Milliseconds(250);
   // Per command: a paused or overloaded Redis costs a caller at most this

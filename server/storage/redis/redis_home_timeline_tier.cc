@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <utility>
 
@@ -26,7 +27,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "server/common/log.h"
 
 namespace miniter::storage::redis {
 namespace {
@@ -140,61 +140,66 @@ bool ParseId(absl::string_view text, std::uint64_t& id) {
   return absl::SimpleAtoi(text, &id);
 }
 
+// Unusable until Redis answers and `repair` (what was missed meanwhile)
+// succeeded; the server's start does not wait for it (MariaDB alone until
+// then).
+RedisBreakerOptions BreakerOptions(absl::Duration probe_period,
+                                   std::function<absl::Status()> repair) {
+  RedisBreakerOptions breaker;
+  breaker.probe_period = probe_period;
+  breaker.what = "memory tier";
+  breaker.while_open =
+      "reads and writes use the database alone until Redis answers and the "
+      "writes it missed are repaired";
+  breaker.when_closed = "in use";
+  breaker.probe_before_return = false;
+  breaker.on_recovery = std::move(repair);
+  return breaker;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RedisHomeTimelineTier>>
 RedisHomeTimelineTier::Create(RedisTierOptions options) {
-  absl::StatusOr<RedisEndpoint> endpoint = ParseRedisUrl(options.url);
-  if (!endpoint.ok()) return endpoint.status();
+  absl::StatusOr<RedisClientOptions> client = RedisClientOptions::FromUrl(
+      options.url, options.connect_timeout, options.io_timeout);
+  if (!client.ok()) return client.status();
   if (options.retention < 1) {
     return absl::InvalidArgumentError("tier retention must be at least 1");
   }
   return std::unique_ptr<RedisHomeTimelineTier>(
-      new RedisHomeTimelineTier(std::move(options)));
+      new RedisHomeTimelineTier(std::move(options), *std::move(client)));
 }
 
-RedisHomeTimelineTier::RedisHomeTimelineTier(RedisTierOptions options)
+RedisHomeTimelineTier::RedisHomeTimelineTier(RedisTierOptions options,
+                                             RedisClientOptions client)
     : options_(std::move(options)),
-      client_([this] {
-        RedisClientOptions client;
-        client.endpoint = *ParseRedisUrl(options_.url);
-        client.connect_timeout = options_.connect_timeout;
-        client.io_timeout = options_.io_timeout;
-        return client;
-      }()),
+      client_(std::move(client)),
       read_script_(kReadScript),
       begin_build_script_(kBeginBuildScript),
       finish_build_script_(absl::StrCat(kTrimFunction, kFinishBuildBody)),
-      add_script_(absl::StrCat(kTrimFunction, kAddBody)) {
-  prober_ = std::thread([this] { Probe(); });
-}
+      add_script_(absl::StrCat(kTrimFunction, kAddBody)),
+      breaker_(client_, BreakerOptions(options_.probe_period,
+                                       [this] { return Repair(); })) {}
 
-RedisHomeTimelineTier::~RedisHomeTimelineTier() {
-  stop_.Notify();
-  prober_.join();
-}
+RedisHomeTimelineTier::~RedisHomeTimelineTier() = default;
 
 std::string RedisHomeTimelineTier::Key(UserId owner) const {
   return absl::StrCat(options_.key_prefix, owner);
 }
 
-bool RedisHomeTimelineTier::Usable() const { return usable_.load(); }
+bool RedisHomeTimelineTier::Usable() const { return breaker_.Usable(); }
 
 bool RedisHomeTimelineTier::Writable() const {
-  return usable_.load() || repairing_.load();
+  return breaker_.Usable() || breaker_.Recovering();
 }
 
 void RedisHomeTimelineTier::MarkFailed() {
-  failures_.fetch_add(1);
-  repairing_.store(false);
-  if (usable_.exchange(false)) {
-    common::LogLine("memory tier: unusable until Redis answers and missed "
-                    "writes are repaired");
-  }
+  breaker_.Trip(absl::UnavailableError("a repair is due"));
 }
 
 absl::Status RedisHomeTimelineTier::Note(absl::Status status) {
-  if (absl::IsUnavailable(status)) MarkFailed();
+  if (absl::IsUnavailable(status)) breaker_.Trip(status);
   return status;
 }
 
@@ -209,44 +214,16 @@ void RedisHomeTimelineTier::SetRepairHook(std::function<absl::Status()> hook) {
   if (repair) MarkFailed();
 }
 
-void RedisHomeTimelineTier::Probe() {
-  bool logged_down = false;
-  do {
-    if (Usable()) continue;
-    absl::StatusOr<RedisReply> pong = client_.Command({"PING"});
-    if (!pong.ok()) {
-      if (!logged_down) {
-        common::LogLine(absl::StrCat("memory tier: ", pong.status().message(),
-                                     "; reads and writes use the database "
-                                     "alone meanwhile"));
-        logged_down = true;
-      }
-      continue;
-    }
-    // Writers write through from here on (Writable), so every write
-    // committed after the repair's sweep began reaches the tier from its
-    // own writer, and every earlier one is in the outbox the sweep reads.
-    // All atomics here are sequentially consistent for that argument.
-    const std::uint64_t failures = failures_.load();
-    repairing_.store(true);
-    absl::Status repaired = absl::OkStatus();
-    {
-      // Held while the hook runs, so SetRepairHook(nullptr) waits for a
-      // running repair before its owner goes away.
-      absl::MutexLock lock(&hook_mu_);
-      if (repair_hook_) repaired = repair_hook_();
-    }
-    // A call that failed meanwhile (MarkFailed) may have left a row the
-    // sweep had already passed: repair again at the next probe.
-    if (!repaired.ok() || failures_.load() != failures) {
-      repairing_.store(false);
-      continue;
-    }
-    usable_.store(true);
-    repairing_.store(false);
-    common::LogLine("memory tier: in use");
-    logged_down = false;
-  } while (!stop_.WaitForNotificationWithTimeout(options_.probe_period));
+absl::Status RedisHomeTimelineTier::Repair() {
+  // The breaker is half open while this runs: writers write through
+  // (Writable), so every write committed after the repair's sweep began
+  // reaches the tier from its own writer, and every earlier one is in the
+  // outbox the sweep reads. A write failing meanwhile trips the breaker,
+  // which then repairs again at its next probe instead of closing. Held
+  // while the hook runs, so SetRepairHook(nullptr) waits for a running
+  // repair before its owner goes away.
+  absl::MutexLock lock(&hook_mu_);
+  return repair_hook_ ? repair_hook_() : absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<TierPage>> RedisHomeTimelineTier::Read(

@@ -1,25 +1,23 @@
 // redis_home_timeline_tier.h: HomeTimelineTier on one Redis instance shared
 // by every miniter server: one sorted set per owner, changed only by Lua
-// scripts so that each change is atomic, and a breaker that takes the tier
-// out of use while Redis fails and repairs what was missed before it is
-// used again (docs/timeline-design.md, "Memory tier").
+// scripts so that each change is atomic, and a breaker (RedisBreaker) that
+// takes the tier out of use while Redis fails and, as its recovery step,
+// repairs what was missed before it is used again (docs/timeline-design.md,
+// "Memory tier").
 #ifndef MINITER_SERVER_STORAGE_REDIS_REDIS_HOME_TIMELINE_TIER_H_
 #define MINITER_SERVER_STORAGE_REDIS_REDIS_HOME_TIMELINE_TIER_H_
 
-#include <atomic>
-#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "server/storage/home_timeline_tier.h"
+#include "server/storage/redis/redis_breaker.h"
 #include "server/storage/redis/redis_client.h"
 
 namespace miniter::storage::redis {
@@ -66,11 +64,12 @@ class RedisHomeTimelineTier : public HomeTimelineTier {
   void MarkFailed();
 
  private:
-  explicit RedisHomeTimelineTier(RedisTierOptions options);
+  RedisHomeTimelineTier(RedisTierOptions options, RedisClientOptions client);
   std::string Key(UserId owner) const;
   // Passes `status` through; an UNAVAILABLE one trips the breaker.
   absl::Status Note(absl::Status status);
-  void Probe();
+  // The breaker's recovery step: the repair hook, if any.
+  absl::Status Repair();
 
   const RedisTierOptions options_;
   RedisClient client_;
@@ -79,16 +78,12 @@ class RedisHomeTimelineTier : public HomeTimelineTier {
   RedisScript finish_build_script_;
   RedisScript add_script_;
 
-  std::atomic<bool> usable_{false};
-  // A repair is running and no write failed since it began (Writable).
-  std::atomic<bool> repairing_{false};
-  // Counts MarkFailed calls: a repair during which one happened does not
-  // make the tier usable (the failed write's row may not have been swept).
-  std::atomic<std::uint64_t> failures_{0};
   absl::Mutex hook_mu_;
   std::function<absl::Status()> repair_hook_ ABSL_GUARDED_BY(hook_mu_);
-  absl::Notification stop_;
-  std::thread prober_;
+  // Last: its prober thread uses client_ and the repair hook. Closed once
+  // Redis answers and the repair succeeded; Recovering while the repair
+  // runs and no call failed since it began (Writable).
+  RedisBreaker breaker_;
 };
 
 }  // namespace miniter::storage::redis

@@ -103,6 +103,17 @@ std::string Micros(absl::Duration duration) {
   return std::to_string(absl::ToInt64Microseconds(duration));
 }
 
+// Fail open: the fallback answers while Redis does not, and nothing needs
+// repairing when it is back (each key's TTL bounds what an outage left).
+RedisBreakerOptions BreakerOptions(absl::Duration probe_period) {
+  RedisBreakerOptions breaker;
+  breaker.probe_period = probe_period;
+  breaker.what = "rate limits";
+  breaker.while_open = "per-process until Redis answers";
+  breaker.when_closed = "shared through Redis";
+  return breaker;
+}
+
 // The wait a script returned (µs), or zero for anything else.
 absl::Duration WaitOf(const RedisReply& reply) {
   if (reply.type != RedisReply::Type::kInteger || reply.integer <= 0) {
@@ -116,8 +127,9 @@ absl::Duration WaitOf(const RedisReply& reply) {
 absl::StatusOr<std::unique_ptr<RedisLimiterState>> RedisLimiterState::Create(
     RedisLimiterOptions options, const rules::RateLimitOptions& limits,
     std::unique_ptr<rules::LimiterState> fallback) {
-  absl::StatusOr<RedisEndpoint> endpoint = ParseRedisUrl(options.url);
-  if (!endpoint.ok()) return endpoint.status();
+  absl::StatusOr<RedisClientOptions> client = RedisClientOptions::FromUrl(
+      options.url, options.connect_timeout, options.io_timeout);
+  if (!client.ok()) return client.status();
   if (options.key_secret.size() < kMinSecretBytes) {
     return absl::InvalidArgumentError(absl::StrCat(
         "shared rate limits need a key secret of at least ", kMinSecretBytes,
@@ -130,26 +142,22 @@ absl::StatusOr<std::unique_ptr<RedisLimiterState>> RedisLimiterState::Create(
   if (sodium_init() < 0) {
     return absl::InternalError("libsodium could not be initialized");
   }
-  return std::unique_ptr<RedisLimiterState>(new RedisLimiterState(
-      std::move(options), limits, std::move(fallback)));
+  return std::unique_ptr<RedisLimiterState>(
+      new RedisLimiterState(std::move(options), *std::move(client), limits,
+                            std::move(fallback)));
 }
 
 RedisLimiterState::RedisLimiterState(
-    RedisLimiterOptions options, const rules::RateLimitOptions& limits,
+    RedisLimiterOptions options, RedisClientOptions client,
+    const rules::RateLimitOptions& limits,
     std::unique_ptr<rules::LimiterState> fallback)
     : options_(std::move(options)),
       limits_(limits),
       fallback_(std::move(fallback)),
-      client_([this] {
-        RedisClientOptions client;
-        client.endpoint = *ParseRedisUrl(options_.url);
-        client.connect_timeout = options_.connect_timeout;
-        client.io_timeout = options_.io_timeout;
-        return client;
-      }()),
+      client_(std::move(client)),
       bucket_script_(kBucketScript),
       backoff_script_(kBackoffScript),
-      breaker_(client_, options_.probe_period, "rate limits") {}
+      breaker_(client_, BreakerOptions(options_.probe_period)) {}
 
 RedisLimiterState::~RedisLimiterState() = default;
 

@@ -71,7 +71,7 @@ class RedisLimiterState : public rules::LimiterState {
   std::string KeyFor(absl::string_view kind, absl::string_view key) const;
 
  private:
-  RedisLimiterState(RedisLimiterOptions options,
+  RedisLimiterState(RedisLimiterOptions options, RedisClientOptions client,
                     const rules::RateLimitOptions& limits,
                     std::unique_ptr<rules::LimiterState> fallback);
   // The reply of `script`, or the error after tripping the breaker.
