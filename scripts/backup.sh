@@ -5,7 +5,7 @@
 #
 #   scripts/backup.sh take    --database_url_file=FILE --out=BACKUP.sql.gz
 #   scripts/backup.sh restore --database_url_file=FILE --from=BACKUP.sql.gz \
-#                             (--redis_url=URL | --no_tier) [--replace]
+#                             (--redis_url=URL | --no_tier)
 #   scripts/backup.sh verify  --database_url_file=FILE
 #
 # The database may also be given as --database_url=mysql://... or in the

@@ -202,9 +202,12 @@ def restore(args):
                          "to empty) or --no_tier (the servers use none)")
     tables = db.scalar("SELECT COUNT(*) FROM information_schema.tables "
                        "WHERE table_schema = DATABASE()")
-    if tables and not args.replace:
+    if tables:
+        # Tables of a newer schema would outlive an older backup's load and
+        # stop the server's migrations; an empty database has none.
         raise UsageError(f"database {db.database} already has {tables} tables; "
-                         "restore into an empty one (or pass --replace)")
+                         "restore into an empty one (DROP DATABASE and CREATE "
+                         "DATABASE it, as its docs say)")
     with gzip.open(args.source, "rb") as dump, tempfile.TemporaryFile() as messages:
         load = subprocess.Popen(
             ["mariadb", *db.client_args, "--batch", f"--database={db.database}"],
@@ -321,8 +324,6 @@ def main():
     sub.add_argument("--redis_url", help="the memory tier to empty (redis://, unix://)")
     sub.add_argument("--no_tier", action="store_true",
                      help="the servers run without a memory tier")
-    sub.add_argument("--replace", action="store_true",
-                     help="allow a database that has tables (they are replaced)")
     command("verify", verify, "check a database's consistency")
     args = parser.parse_args()
     try:
