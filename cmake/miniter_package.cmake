@@ -12,7 +12,8 @@ set(MINITER_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/miniter")
 install(EXPORT miniterTargets
   NAMESPACE miniter::
   FILE miniterTargets.cmake
-  DESTINATION "${MINITER_INSTALL_CMAKEDIR}")
+  DESTINATION "${MINITER_INSTALL_CMAKEDIR}"
+  COMPONENT development)
 
 configure_package_config_file(
   "${CMAKE_CURRENT_LIST_DIR}/miniterConfig.cmake.in"
@@ -29,4 +30,5 @@ write_basic_package_version_file(
 install(FILES
     "${CMAKE_CURRENT_BINARY_DIR}/miniterConfig.cmake"
     "${CMAKE_CURRENT_BINARY_DIR}/miniterConfigVersion.cmake"
-  DESTINATION "${MINITER_INSTALL_CMAKEDIR}")
+  DESTINATION "${MINITER_INSTALL_CMAKEDIR}"
+  COMPONENT development)

@@ -445,7 +445,7 @@ cmd_start() {
     bash "$repo/scripts/build.sh" build
   fi
   [[ -x $(server_binary) ]] || die "no server binary at $(server_binary)"
-  command -v haproxy >/dev/null || die "haproxy is missing (scripts/install-deps.sh installs it)"
+  command -v haproxy >/dev/null || die "haproxy is missing (scripts/install-deps.sh --test installs it)"
   if [[ -z ${MINITER_CLUSTER_DATABASE_URL:-} ]]; then
     db_start "$primary" primary
     db_bootstrap_primary "$primary"

@@ -1,35 +1,52 @@
 #!/usr/bin/env bash
-# install-deps.sh: installs everything miniter needs to build, test and run
-# on Debian 12: packages from the Debian archive, a Go >= 1.22 (fetched
-# through the Go module proxy when Debian's is older) and grpcurl. Safe to
-# run again: when everything is there it only checks.
+# install-deps.sh: installs what miniter needs on Debian 12, from the Debian
+# archive. By default only what scripts/run.sh needs to build and serve
+# (compiler, CMake, the libraries, MariaDB, Redis); with --test, which
+# scripts/test.sh passes, also what only the tests need (GoogleTest, Python,
+# clang, HAProxy, the package tools) and a Go >= 1.22 (fetched through the
+# Go module proxy when Debian's is older) with grpcurl. Safe to run again:
+# when everything is there it only checks.
 #
-#   scripts/install-deps.sh [--no-go]
+#   scripts/install-deps.sh [--test] [--grpcurl] [--no-go]
 #
+# --grpcurl adds Go and grpcurl alone (for the README's grpcurl examples).
 # --no-go (or MINITER_NO_GO=1) skips Go and grpcurl, which only the grpcurl
 # examples and the Go, grpcurl and proto test suites need.
 set -euo pipefail
 
-packages=(
-  # Build tools.
-  cmake ninja-build pkg-config g++ git ca-certificates openssl
+# What scripts/run.sh needs. A new build or runtime dependency goes here.
+run_packages=(
+  # Build tools; openssl makes run.sh's token secret.
+  cmake ninja-build pkg-config g++ openssl
   # Libraries the top-level CMakeLists.txt finds.
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libmysqlcppconn-dev libabsl-dev libsodium-dev libutf8proc-dev libjwt-dev
-  # Tests; python3 also reads JSON in the grpcurl tests and run.sh's examples,
-  # and python3-venv gives the Python client suite its own virtualenv.
-  libgtest-dev libgmock-dev googletest python3 python3-venv
-  # The private database instances that scripts/mariadb.sh starts.
-  mariadb-server mariadb-client
+  libhiredis-dev
+  # The private database and memory tier (scripts/mariadb.sh starts a private
+  # MariaDB, scripts/redis.sh a private redis-server).
+  mariadb-server mariadb-client redis-server
+)
+# What only scripts/test.sh needs (--test). A new test tool goes here.
+test_packages=(
+  # The GoogleTest suites (MINITER_BUILD_TESTS).
+  libgtest-dev libgmock-dev googletest
+  # python3 reads JSON in the grpcurl tests and judges the reliability and
+  # package tests; python3-venv gives the Python client suite its own
+  # virtualenv.
+  python3 python3-venv
   # The sanitizer stage of scripts/test.sh: clang builds the libFuzzer targets
   # (tests/fuzz), whose runtime is in libclang-rt-14-dev.
   clang libclang-rt-14-dev
   # The load balancer of scripts/cluster.sh and the scale suite.
   haproxy
-  # The shared memory tier for home timelines (scripts/redis.sh starts a
-  # private redis-server; the server talks to it through hiredis).
-  redis-server libhiredis-dev
+  # The package test (tests/package): cpack's dpkg-shlibdeps (dpkg-dev) and
+  # systemd-analyze (systemd).
+  dpkg-dev systemd
 )
+# What Go and grpcurl need (--test or --grpcurl; golang-go itself only when
+# no Go is found): Go, grpcurl, buf and the Python packages come over HTTPS,
+# and Go fetches a module the proxy lacks with git.
+go_packages=(ca-certificates git)
 grpcurl_module=github.com/fullstorydev/grpcurl/cmd/grpcurl
 grpcurl_version=v1.9.3
 # The Go client module (clients/go/go.mod) says "go 1.22.0"; grpcurl needs
@@ -42,12 +59,15 @@ min_go_minor=22
 # Go >= 1.21 switches toolchains by itself (GOTOOLCHAIN).
 fallback_toolchain=go1.26.7
 
-want_go=1
-[[ ${MINITER_NO_GO:-0} == 1 ]] && want_go=0
+want_test=0
+want_go=0
+no_go=${MINITER_NO_GO:-0}
 for arg in "$@"; do
   case "$arg" in
-    --no-go) want_go=0 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --test) want_test=1; want_go=1 ;;
+    --grpcurl) want_go=1 ;;
+    --no-go) no_go=1 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -106,6 +126,10 @@ apt_install() {
   fi
 }
 
+[[ $no_go == 1 ]] && want_go=0
+packages=("${run_packages[@]}")
+[[ $want_test == 1 ]] && packages+=("${test_packages[@]}")
+[[ $want_go == 1 ]] && packages+=("${go_packages[@]}")
 missing=()
 for p in "${packages[@]}"; do
   is_installed "$p" || missing+=("$p")

@@ -159,7 +159,7 @@ if [[ -n $grpcurl ]]; then
 
 EOF
 else
-  echo "  (grpcurl is not installed, see scripts/install-deps.sh; the CLI needs no grpcurl)"
+  echo "  (grpcurl is not installed: scripts/install-deps.sh --grpcurl installs it; the CLI needs no grpcurl)"
   echo
 fi
 cat <<EOF

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test.sh: the one command that runs all of miniter's tests. It installs what
-# is missing, builds into build/ (the same tree as scripts/run.sh), and runs
-# ctest; ctest itself starts and stops the throwaway test MariaDB (fixture
-# miniter_db in tests/CMakeLists.txt).
+# is missing (scripts/install-deps.sh --test: the test tools too), builds
+# into build/ (the same tree as scripts/run.sh) with the test suites on, and
+# runs ctest; ctest itself starts and stops the throwaway test MariaDB
+# (fixture miniter_db in tests/CMakeLists.txt).
 #
 #   scripts/test.sh [ctest args...]     e.g. scripts/test.sh -L unit
 #                                            scripts/test.sh -R Timeline
@@ -17,7 +18,15 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 
-bash scripts/build.sh build
+if [[ ${MINITER_SKIP_DEPS:-0} != 1 ]]; then
+  bash scripts/install-deps.sh --test
+fi
+# A tree that scripts/run.sh configured before GoogleTest was installed has
+# the suites off; turning them on reconfigures it once.
+tests_on=()
+grep -qx 'MINITER_BUILD_TESTS:BOOL=ON' build/CMakeCache.txt 2>/dev/null \
+  || tests_on=(-DMINITER_BUILD_TESTS=ON)
+MINITER_SKIP_DEPS=1 bash scripts/build.sh build "${tests_on[@]}"
 
 status=0
 failed=()

@@ -3,7 +3,7 @@
 # grpcurl, calling it, and checking results the way a person reads them,
 # by the status code name grpcurl prints and its exit status.
 
-# scripts/install-deps.sh pins grpcurl v1.9.3 and puts it in /usr/local/bin
+# scripts/install-deps.sh --test pins grpcurl v1.9.3 and puts it in /usr/local/bin
 # (root) or ~/.local/bin. Prefer that one over another grpcurl on PATH; fail,
 # not skip, when there is none: these tests are how we know the README works.
 grpcurl_pinned_version=v1.9.3
@@ -22,7 +22,7 @@ find_grpcurl() {
     echo "$fallback"
     return
   fi
-  echo "FAIL: grpcurl is not installed; scripts/install-deps.sh installs $grpcurl_pinned_version" >&2
+  echo "FAIL: grpcurl is not installed; scripts/install-deps.sh --test installs $grpcurl_pinned_version" >&2
   return 1
 }
 

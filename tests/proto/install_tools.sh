@@ -59,7 +59,7 @@ go_bin=$(command -v go || true)
 if [[ -z $go_bin && -x /usr/local/go/bin/go ]]; then
   go_bin=/usr/local/go/bin/go  # the upstream tarball's place, often off PATH
 fi
-[[ -n $go_bin ]] || fail "Go is needed to build buf $buf_version and protoc-gen-doc $doc_version, and 'go' is not on PATH. Install it: apt-get install golang-go (scripts/install-deps.sh does when it installs grpcurl)."
+[[ -n $go_bin ]] || fail "Go is needed to build buf $buf_version and protoc-gen-doc $doc_version, and 'go' is not on PATH. Install it: apt-get install golang-go (scripts/install-deps.sh --test does when it installs grpcurl)."
 
 go_version=$("$go_bin" env GOVERSION 2>/dev/null) || go_version=unknown
 older_than() {  # older_than A B: true when Go version A sorts before B
