@@ -29,6 +29,9 @@ packages=(
   # The shared memory tier for home timelines (scripts/redis.sh starts a
   # private redis-server; the server talks to it through hiredis).
   redis-server libhiredis-dev
+  # Metrics: prometheus-cpp (server/metrics); libcurl, nlohmann-json and a
+  # real Prometheus for tests/metrics (prometheus: a test extra).
+  prometheus-cpp-dev libcurl4-openssl-dev nlohmann-json3-dev prometheus
 )
 grpcurl_module=github.com/fullstorydev/grpcurl/cmd/grpcurl
 grpcurl_version=v1.9.3

@@ -13,6 +13,7 @@
 #include "grpcpp/grpcpp.h"
 #include "server/api/miniter_service.h"
 #include "server/app/health_service.h"
+#include "server/app/server_metrics.h"
 #include "server/app/server_options.h"
 #include "server/storage/database_health.h"
 
@@ -37,6 +38,8 @@ class MiniterServer {
   int port() const { return port_; }
   // "host:port/database" of the database, without credentials.
   const std::string& database_target() const { return database_target_; }
+  // The port of the metrics endpoint; 0 when metrics are off.
+  int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
 
   // Health goes NOT_SERVING at once; new calls are refused; in-flight calls
   // get up to options.shutdown_grace to finish, then are cancelled.
@@ -57,6 +60,8 @@ class MiniterServer {
   std::shared_ptr<storage::DatabaseHealth> database_health_;
   std::unique_ptr<api::MiniterService> service_;
   std::unique_ptr<HealthService> health_;
+  // Null when metrics are off.
+  std::unique_ptr<ServerMetrics> metrics_;
   std::unique_ptr<grpc::Server> server_;
   absl::Notification stop_health_watch_;
   std::thread health_watcher_;
