@@ -4,23 +4,16 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/metrics/families.h"
 
 namespace miniter::metrics {
 namespace {
 
 prometheus::MetricFamily One(std::string name, std::string help,
                              prometheus::MetricType type, double value) {
-  prometheus::MetricFamily family;
-  family.name = std::move(name);
-  family.help = std::move(help);
-  family.type = type;
-  prometheus::ClientMetric metric;
-  if (type == prometheus::MetricType::Counter) {
-    metric.counter.value = value;
-  } else {
-    metric.gauge.value = value;
-  }
-  family.metric.push_back(std::move(metric));
+  prometheus::MetricFamily family =
+      NewFamily(std::move(name), std::move(help), type);
+  AddSample(family, {}, value);
   return family;
 }
 

@@ -3,31 +3,9 @@
 
 #include <utility>
 
+#include "server/metrics/families.h"
+
 namespace miniter::metrics {
-namespace {
-
-prometheus::MetricFamily Family(const char* name, const char* help,
-                                prometheus::MetricType type) {
-  prometheus::MetricFamily family;
-  family.name = name;
-  family.help = help;
-  family.type = type;
-  return family;
-}
-
-void Add(prometheus::MetricFamily& family, const std::string& cache,
-         double value) {
-  prometheus::ClientMetric metric;
-  metric.label = {{"cache", cache}};
-  if (family.type == prometheus::MetricType::Counter) {
-    metric.counter.value = value;
-  } else {
-    metric.gauge.value = value;
-  }
-  family.metric.push_back(std::move(metric));
-}
-
-}  // namespace
 
 CacheCollector::CacheCollector(
     std::function<std::vector<common::CacheStats>()> read)
@@ -35,29 +13,31 @@ CacheCollector::CacheCollector(
 
 std::vector<prometheus::MetricFamily> CacheCollector::Collect() const {
   using prometheus::MetricType;
-  prometheus::MetricFamily hits = Family(
+  prometheus::MetricFamily hits = NewFamily(
       "miniter_cache_hits_total", "Lookups the cache answered.",
       MetricType::Counter);
-  prometheus::MetricFamily misses = Family(
+  prometheus::MetricFamily misses = NewFamily(
       "miniter_cache_misses_total",
       "Lookups the cache could not answer (then read from the database).",
       MetricType::Counter);
-  prometheus::MetricFamily evictions = Family(
+  prometheus::MetricFamily evictions = NewFamily(
       "miniter_cache_evictions_total",
       "Entries dropped to stay within the cache's bound.",
       MetricType::Counter);
-  prometheus::MetricFamily entries = Family(
+  prometheus::MetricFamily entries = NewFamily(
       "miniter_cache_entries", "Entries in the cache now.", MetricType::Gauge);
-  prometheus::MetricFamily bytes = Family(
+  prometheus::MetricFamily bytes = NewFamily(
       "miniter_cache_bytes", "Estimated memory held by the cache's entries.",
       MetricType::Gauge);
   for (const common::CacheStats& cache : read_()) {
-    Add(hits, cache.name, static_cast<double>(cache.hits));
-    Add(misses, cache.name, static_cast<double>(cache.misses));
-    Add(evictions, cache.name, static_cast<double>(cache.evictions));
-    Add(entries, cache.name, static_cast<double>(cache.entries));
+    const std::vector<prometheus::ClientMetric::Label> label = {
+        {"cache", cache.name}};
+    AddSample(hits, label, static_cast<double>(cache.hits));
+    AddSample(misses, label, static_cast<double>(cache.misses));
+    AddSample(evictions, label, static_cast<double>(cache.evictions));
+    AddSample(entries, label, static_cast<double>(cache.entries));
     if (cache.bytes.has_value()) {
-      Add(bytes, cache.name, static_cast<double>(*cache.bytes));
+      AddSample(bytes, label, static_cast<double>(*cache.bytes));
     }
   }
   std::vector<prometheus::MetricFamily> families = {

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
+#include "server/metrics/families.h"
 
 namespace miniter::metrics {
 namespace {
@@ -32,14 +33,6 @@ constexpr const char* kCodeNames[] = {
 };
 constexpr int kUnknownCode = 2;
 
-prometheus::MetricFamily Family(const char* name, const char* help,
-                                prometheus::MetricType type) {
-  prometheus::MetricFamily family;
-  family.name = name;
-  family.help = help;
-  family.type = type;
-  return family;
-}
 
 }  // namespace
 
@@ -99,14 +92,14 @@ GrpcServerMetrics::Method* GrpcServerMetrics::Find(
 
 std::vector<prometheus::MetricFamily> GrpcServerMetrics::Collect() const {
   prometheus::MetricFamily started =
-      Family("grpc_server_started_total",
+      NewFamily("grpc_server_started_total",
              "Calls started on the server, per method.",
              prometheus::MetricType::Counter);
   prometheus::MetricFamily handled =
-      Family("grpc_server_handled_total",
+      NewFamily("grpc_server_handled_total",
              "Calls completed on the server, per method and status code.",
              prometheus::MetricType::Counter);
-  prometheus::MetricFamily seconds = Family(
+  prometheus::MetricFamily seconds = NewFamily(
       "grpc_server_handling_seconds",
       "Time from the start of a call to its status being sent, per method.",
       prometheus::MetricType::Histogram);

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "server/metrics/families.h"
 
 namespace miniter::metrics {
 namespace {
@@ -25,16 +26,17 @@ std::string ReadFile(const std::string& path) {
   return contents.str();
 }
 
+// A family of one sample without labels.
+prometheus::MetricFamily One(const char* name, const char* help,
+                             prometheus::MetricType type, double value) {
+  prometheus::MetricFamily family = NewFamily(name, help, type);
+  AddSample(family, {}, value);
+  return family;
+}
+
 prometheus::MetricFamily Gauge(const char* name, const char* help,
                                double value) {
-  prometheus::MetricFamily family;
-  family.name = name;
-  family.help = help;
-  family.type = prometheus::MetricType::Gauge;
-  prometheus::ClientMetric metric;
-  metric.gauge.value = value;
-  family.metric.push_back(std::move(metric));
-  return family;
+  return One(name, help, prometheus::MetricType::Gauge, value);
 }
 
 }  // namespace
@@ -90,19 +92,16 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
     families.push_back(Gauge("process_virtual_memory_bytes",
                              "Virtual memory size in bytes.",
                              static_cast<double>(stat->virtual_bytes)));
-    prometheus::MetricFamily cpu = Gauge(
-        "process_cpu_seconds_total", "User and system CPU time spent, in "
-        "seconds.",
-        static_cast<double>(stat->utime_ticks + stat->stime_ticks) /
-            ticks_per_second);
-    cpu.type = prometheus::MetricType::Counter;
-    cpu.metric[0].counter.value = cpu.metric[0].gauge.value;
-    families.push_back(std::move(cpu));
+    families.push_back(
+        One("process_cpu_seconds_total",
+            "User and system CPU time spent, in seconds.",
+            prometheus::MetricType::Counter,
+            static_cast<double>(stat->utime_ticks + stat->stime_ticks) /
+                ticks_per_second));
     absl::StatusOr<std::uint64_t> boot =
         ParseBootTime(ReadFile(absl::StrCat(proc_root_, "/stat")));
     if (boot.ok()) {
-      families.push_back(Gauge(
-          "process_start_time_seconds",
+      families.push_back(Gauge("process_start_time_seconds",
           "Start time of the process since the Unix epoch, in seconds.",
           static_cast<double>(*boot) +
               static_cast<double>(stat->start_ticks) / ticks_per_second));

@@ -1,6 +1,10 @@
 // scraped_family_collector.cc: values read at scrape time as one family.
 #include "server/metrics/scraped_family_collector.h"
 
+#include <utility>
+
+#include "server/metrics/families.h"
+
 namespace miniter::metrics {
 
 ScrapedFamilyCollector::ScrapedFamilyCollector(std::string name,
@@ -16,19 +20,11 @@ ScrapedFamilyCollector::ScrapedFamilyCollector(std::string name,
 
 std::vector<prometheus::MetricFamily> ScrapedFamilyCollector::Collect()
     const {
-  prometheus::MetricFamily family;
-  family.name = name_;
-  family.help = help_;
-  family.type = type_;
+  prometheus::MetricFamily family = NewFamily(name_, help_, type_);
   for (const auto& [label_value, value] : read_()) {
-    prometheus::ClientMetric metric;
-    if (!label_.empty()) metric.label = {{label_, label_value}};
-    if (type_ == prometheus::MetricType::Counter) {
-      metric.counter.value = value;
-    } else {
-      metric.gauge.value = value;
-    }
-    family.metric.push_back(std::move(metric));
+    std::vector<prometheus::ClientMetric::Label> labels;
+    if (!label_.empty()) labels.push_back({label_, label_value});
+    AddSample(family, std::move(labels), value);
   }
   return {std::move(family)};
 }

@@ -3,10 +3,6 @@
 // address that is taken or malformed is an error, not a silent no-op.
 #include "server/metrics/metrics_endpoint.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -14,6 +10,7 @@
 #include "tests/integration/server_process.h"
 #include "tests/metrics/exposition.h"
 #include "tests/metrics/http_get.h"
+#include "tests/metrics/taken_port.h"
 
 namespace miniter::metrics {
 namespace {
@@ -66,22 +63,12 @@ TEST(MetricsEndpointTest, PortZeroPicksAFreePort) {
 }
 
 TEST(MetricsEndpointTest, ATakenPortIsUnavailable) {
-  // A port held by a listening socket of this test.
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in bound{};
-  bound.sin_family = AF_INET;
-  bound.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&bound), sizeof bound), 0);
-  ASSERT_EQ(listen(fd, 1), 0);
-  socklen_t length = sizeof bound;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length);
-
+  testing::TakenPort taken;
+  ASSERT_GT(taken.port(), 0);
   absl::StatusOr<std::unique_ptr<MetricsEndpoint>> endpoint =
-      MetricsEndpoint::Start(absl::StrCat("127.0.0.1:", ntohs(bound.sin_port)),
-                             {});
+      MetricsEndpoint::Start(absl::StrCat("127.0.0.1:", taken.port()), {});
   EXPECT_EQ(endpoint.status().code(), absl::StatusCode::kUnavailable)
       << endpoint.status();
-  close(fd);
 }
 
 TEST(MetricsEndpointTest, AnAddressWithoutAPortIsInvalid) {

@@ -2,10 +2,7 @@
 // (through MINITER_METRICS_LISTEN) on the test database: after known calls,
 // GET /metrics shows every family with exactly those counts; an address it
 // cannot serve stops the start-up.
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <map>
 #include <string>
@@ -18,6 +15,7 @@
 #include "tests/integration/test_environment.h"
 #include "tests/metrics/exposition.h"
 #include "tests/metrics/http_get.h"
+#include "tests/metrics/taken_port.h"
 
 namespace miniter::testing {
 namespace {
@@ -186,23 +184,14 @@ TEST(MetricsServerTest, CountsRateLimitRefusalsByLimit) {
 }
 
 TEST(MetricsServerTest, AnAddressItCannotServeStopsTheStartUp) {
-  // A port held by a listening socket of this test.
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in bound{};
-  bound.sin_family = AF_INET;
-  bound.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&bound), sizeof bound), 0);
-  ASSERT_EQ(listen(fd, 1), 0);
-  socklen_t length = sizeof bound;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length);
-
+  TakenPort taken;
+  ASSERT_GT(taken.port(), 0);
   const std::string log = ::testing::TempDir() + "metrics_taken_test.log";
   ServerProcess server(
       FreePort(), log,
       {{"MINITER_METRICS_LISTEN",
-        absl::StrCat("127.0.0.1:", ntohs(bound.sin_port))}});
+        absl::StrCat("127.0.0.1:", taken.port())}});
   const int status = server.WaitForExit(absl::Seconds(60));
-  close(fd);
   ASSERT_NE(status, -1) << "still running:\n" << ReadTextFile(log);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1)
       << ReadTextFile(log);
