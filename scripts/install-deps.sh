@@ -22,6 +22,8 @@ run_packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libmysqlcppconn-dev libabsl-dev libsodium-dev libutf8proc-dev libjwt-dev
   libhiredis-dev
+  # Metrics (server/metrics: prometheus-cpp) and JSON (nlohmann-json).
+  prometheus-cpp-dev nlohmann-json3-dev
   # The private database and memory tier (scripts/mariadb.sh starts a private
   # MariaDB, scripts/redis.sh a private redis-server).
   mariadb-server mariadb-client redis-server
@@ -42,6 +44,8 @@ test_packages=(
   # The package test (tests/package): cpack's dpkg-shlibdeps (dpkg-dev) and
   # systemd-analyze (systemd).
   dpkg-dev systemd
+  # The metrics tests (tests/metrics): an HTTP client and a real Prometheus.
+  libcurl4-openssl-dev prometheus
 )
 # What Go and grpcurl need (--test or --grpcurl; golang-go itself only when
 # no Go is found): Go, grpcurl, buf and the Python packages come over HTTPS,

@@ -169,6 +169,7 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
   }
 
   storage::MySqlOptions database = options.database;
+  std::shared_ptr<storage::redis::RedisHomeTimelineTier> memory_tier;
   if (!options.redis_url.empty()) {
     // Not a step: nothing waits for it. The tier's prober logs "memory
     // tier: in use" once Redis answers and the outbox is applied.
@@ -181,7 +182,8 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
     absl::StatusOr<std::unique_ptr<storage::redis::RedisHomeTimelineTier>>
         opened = storage::redis::RedisHomeTimelineTier::Create(tier);
     if (!opened.ok()) return opened.status();
-    database.tier = *std::move(opened);
+    memory_tier = *std::move(opened);
+    database.tier = memory_tier;
   }
   startup.Step(database.replica_database_url.empty()
                    ? "opening the storage (pools, caches, outbox sweeper)"
@@ -227,9 +229,10 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
     if (!limits.ok()) return limits.status();
     dependencies.limiter_state = *std::move(limits);
   }
+  auto miniter_rules =
+      std::make_shared<rules::MiniterRules>(std::move(dependencies));
   server->service_ = std::make_unique<api::MiniterService>(
-      std::make_shared<rules::MiniterRules>(std::move(dependencies)),
-      options.trusted_proxies, options.rate_limit_ipv6_prefix);
+      miniter_rules, options.trusted_proxies, options.rate_limit_ipv6_prefix);
 
   // Our own health service rather than gRPC's default one: its Watch
   // streams end at shutdown (health_service.h). Not ready until the first
@@ -237,6 +240,28 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
   server->health_ = std::make_unique<HealthService>();
   server->health_->SetServing(kLivenessService, true);
   server->SetReady(false);
+
+  // Before the port opens, so that the first call is counted, and so that
+  // an address that cannot be served stops the start-up.
+  ServerMetrics::Sources metric_sources;
+  metric_sources.database_pool = storage->pool_stats;
+  metric_sources.caches = storage->cache_stats;
+  metric_sources.password_hashing = [hasher] { return hasher->QueueStats(); };
+  metric_sources.rate_limit_refusals = [miniter_rules] {
+    return miniter_rules->RateLimitRefusals();
+  };
+  if (memory_tier != nullptr) {
+    metric_sources.memory_tier_calls = [memory_tier] {
+      return memory_tier->CallCounts();
+    };
+    metric_sources.memory_tier_usable = [memory_tier] {
+      return memory_tier->Usable();
+    };
+  }
+  absl::StatusOr<std::unique_ptr<ServerMetrics>> metrics =
+      ServerMetrics::Start(options, metric_sources);
+  if (!metrics.ok()) return metrics.status();
+  server->metrics_ = *std::move(metrics);
   startup.Step(absl::StrCat("listening on ", options.listen_address));
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -280,6 +305,11 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
       interceptors;
   interceptors.push_back(
       std::make_unique<api::RequestDecodingInterceptorFactory>());
+  // After the decoding interceptor, so that the status counted is the one
+  // sent.
+  if (server->metrics_ != nullptr) {
+    interceptors.push_back(server->metrics_->NewInterceptorFactory());
+  }
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {

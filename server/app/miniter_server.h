@@ -13,6 +13,7 @@
 #include "grpcpp/grpcpp.h"
 #include "server/api/miniter_service.h"
 #include "server/app/health_service.h"
+#include "server/app/server_metrics.h"
 #include "server/app/server_options.h"
 #include "server/storage/database_health.h"
 
@@ -40,6 +41,8 @@ class MiniterServer {
   int port() const { return port_; }
   // "host:port/database" of the database, without credentials.
   const std::string& database_target() const { return database_target_; }
+  // The port of the metrics endpoint; 0 when metrics are off.
+  int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
 
   // Readiness goes NOT_SERVING at once while liveness stays SERVING; after
   // options.drain_delay every health status goes NOT_SERVING, Watch streams
@@ -64,6 +67,8 @@ class MiniterServer {
   std::shared_ptr<storage::DatabaseHealth> database_health_;
   std::unique_ptr<api::MiniterService> service_;
   std::unique_ptr<HealthService> health_;
+  // Null when metrics are off.
+  std::unique_ptr<ServerMetrics> metrics_;
   std::unique_ptr<grpc::Server> server_;
   absl::Notification stop_health_watch_;
   std::thread health_watcher_;

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/flags/commandlineflag.h"
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -127,6 +128,15 @@ ABSL_FLAG(std::string, drain_delay, "",
           "NOT_SERVING (liveness stays SERVING) so load balancers stop "
           "sending calls first, e.g. 2s. Env "
           "MINITER_DRAIN_DELAY; default 0 (stop taking calls at once).");
+// Its default is the address itself (not "" as for the flags above): here
+// empty means "no metrics", not "not given".
+ABSL_FLAG(std::string, metrics_listen,
+          miniter::app::ServerOptions::kDefaultMetricsListen,
+          "IP:PORT to serve Prometheus metrics on (GET /metrics), apart "
+          "from the gRPC port; empty (--metrics_listen=) turns them off. "
+          "Env MINITER_METRICS_LISTEN (set but empty: off). The default "
+          "address, unlike any other, only warns when it is taken (by a "
+          "second server on the machine).");
 ABSL_FLAG(std::string, shutdown_grace, "",
           "How long in-flight calls may finish after SIGTERM. Env "
           "MINITER_SHUTDOWN_GRACE; default 10s.");
@@ -177,6 +187,20 @@ absl::StatusOr<std::string> ReadSecretFile(const std::string& path,
   std::stringstream contents;
   contents << file.rdbuf();
   return std::string(absl::StripTrailingAsciiWhitespace(contents.str()));
+}
+
+// For a setting whose empty value means "off" rather than "not given", so
+// its flag defaults to the default itself: the flag when it is set to
+// anything else (empty included), else the variable when it is set (empty
+// included), else the default.
+std::string NonDefaultFlagOrEnv(const absl::Flag<std::string>& flag,
+                                const char* env_name) {
+  std::string value = absl::GetFlag(flag);
+  if (value != absl::GetFlagReflectionHandle(flag).DefaultValue()) {
+    return value;
+  }
+  const char* env = std::getenv(env_name);
+  return env == nullptr ? value : std::string(env);
 }
 
 // An int flag whose default, -1, means "not given": then the environment
@@ -425,6 +449,11 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags(
     options.trusted_proxies.insert(
         std::string(absl::StripAsciiWhitespace(proxy)));
   }
+
+  options.metrics_listen =
+      NonDefaultFlagOrEnv(FLAGS_metrics_listen, "MINITER_METRICS_LISTEN");
+  options.metrics_listen_may_fail =
+      options.metrics_listen == ServerOptions::kDefaultMetricsListen;
 
   absl::Status hashing = SizePasswordHashing(limits, &options);
   if (!hashing.ok()) return hashing;

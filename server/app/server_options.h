@@ -76,6 +76,15 @@ struct ServerOptions {
   // Direct peers (IP addresses) whose last x-forwarded-for address is
   // taken as the client's for rate limits, e.g. the load balancer.
   std::set<std::string> trusted_proxies;
+  // IP:PORT of the Prometheus endpoint (server/metrics); empty: none (the
+  // in-process test servers' choice). ServerOptionsFromFlags defaults it to
+  // kDefaultMetricsListen, and sets metrics_listen_may_fail for that
+  // address: the default taken by another server on the machine is logged,
+  // not fatal; an address chosen on purpose must be served or the server
+  // does not start.
+  static constexpr char kDefaultMetricsListen[] = "127.0.0.1:9464";
+  std::string metrics_listen;
+  bool metrics_listen_may_fail = false;
   // IPv6 clients are counted per prefix of this length (one host usually
   // holds a /64); 128 counts each address.
   int rate_limit_ipv6_prefix = 64;

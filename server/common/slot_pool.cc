@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace miniter::common {
 
@@ -34,15 +35,20 @@ absl::StatusOr<SlotPool::Slot> SlotPool::Acquire(absl::Duration timeout) {
   };
   if (!slot_free()) {
     if (waiting_ >= max_waiting_) {
+      ++refused_;
       return absl::ResourceExhaustedError(absl::StrCat(
           "server busy: ", max_running_, " ", what_, " running and ",
           waiting_, " more waiting"));
     }
     ++waiting_;
+    const absl::Time wait_began = absl::Now();
     const bool got_one =
         mu_.AwaitWithTimeout(absl::Condition(&slot_free), timeout);
     --waiting_;
+    ++waited_;
+    wait_time_ += absl::Now() - wait_began;
     if (!got_one) {
+      ++refused_;
       return absl::ResourceExhaustedError(absl::StrCat(
           "server busy: no room for more ", what_, " within ",
           absl::FormatDuration(timeout)));
@@ -65,6 +71,18 @@ int SlotPool::running() const {
 int SlotPool::waiting() const {
   absl::MutexLock lock(&mu_);
   return waiting_;
+}
+
+AdmissionStats SlotPool::Stats() const {
+  absl::MutexLock lock(&mu_);
+  AdmissionStats stats;
+  stats.capacity = max_running_;
+  stats.in_use = running_;
+  stats.waiting = waiting_;
+  stats.waited = waited_;
+  stats.wait_time = wait_time_;
+  stats.refused = refused_;
+  return stats;
 }
 
 }  // namespace miniter::common

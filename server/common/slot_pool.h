@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/common/admission_stats.h"
 
 namespace miniter::common {
 
@@ -52,6 +53,8 @@ class SlotPool {
   // Now; for tests and metrics.
   int running() const;
   int waiting() const;
+  // For metrics (admission_stats.h); takes the lock briefly.
+  AdmissionStats Stats() const;
 
  private:
   void Release();
@@ -62,6 +65,9 @@ class SlotPool {
   mutable absl::Mutex mu_;
   int running_ ABSL_GUARDED_BY(mu_) = 0;
   int waiting_ ABSL_GUARDED_BY(mu_) = 0;
+  std::uint64_t waited_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Duration wait_time_ ABSL_GUARDED_BY(mu_);
+  std::uint64_t refused_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace miniter::common

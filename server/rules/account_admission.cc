@@ -41,6 +41,7 @@ absl::StatusOr<AccountAdmission::Ticket> AccountAdmission::Enter(
     absl::MutexLock lock(&mu_);
     int& held = in_flight_[account];
     if (held >= budget_) {
+      ++refused_;
       return common::WithRetryAfter(
           absl::ResourceExhaustedError(absl::StrCat(
               "too many calls of this account at once (at most ", budget_,
@@ -57,6 +58,7 @@ absl::Status AccountAdmission::Raise(storage::UserId account, int from,
   absl::MutexLock lock(&mu_);
   int& held = in_flight_[account];
   if (held - from + to > budget_) {
+    ++refused_;
     return common::WithRetryAfter(
         absl::ResourceExhaustedError(absl::StrCat(
             "too many expensive calls of this account at once (a page deep "
@@ -75,6 +77,11 @@ void AccountAdmission::Leave(storage::UserId account, int units) {
   if (it == in_flight_.end()) return;
   it->second -= units;
   if (it->second <= 0) in_flight_.erase(it);
+}
+
+std::uint64_t AccountAdmission::refused() const {
+  absl::MutexLock lock(&mu_);
+  return refused_;
 }
 
 int AccountAdmission::InFlight(storage::UserId account) const {

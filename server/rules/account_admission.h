@@ -69,6 +69,9 @@ class AccountAdmission {
   // Units held by calls of `account` now (tests).
   int InFlight(storage::UserId account) const;
 
+  // Calls refused since start (Enter, or a ticket's raise), for metrics.
+  std::uint64_t refused() const;
+
  private:
   absl::Status Raise(storage::UserId account, int from, int to);
   void Leave(storage::UserId account, int units);
@@ -77,6 +80,7 @@ class AccountAdmission {
   const absl::Duration retry_after_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<storage::UserId, int> in_flight_ ABSL_GUARDED_BY(mu_);
+  std::uint64_t refused_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace miniter::rules

@@ -67,11 +67,31 @@ absl::Status MiniterRules::Admit(Bucket bucket, absl::string_view key,
                                  absl::string_view what) {
   const absl::Duration wait = limits_->Take(bucket, key, 1);
   if (wait <= absl::ZeroDuration()) return absl::OkStatus();
+  refusals_[static_cast<int>(bucket)].fetch_add(1, std::memory_order_relaxed);
   return common::WithRetryAfter(
       absl::ResourceExhaustedError(absl::StrCat(
           "too many ", what, " (limit ",
           FormatRateLimit(LimitOf(deps_.rate_limits, bucket)), ")")),
       wait);
+}
+
+std::vector<std::pair<std::string, std::uint64_t>>
+MiniterRules::RateLimitRefusals() const {
+  static_assert(static_cast<int>(Bucket::kTweetPerAccount) <
+                kLoginBackoffRefusals);
+  auto count = [this](int index) {
+    return refusals_[index].load(std::memory_order_relaxed);
+  };
+  auto of = [&count](Bucket bucket) { return count(static_cast<int>(bucket)); };
+  return {
+      {"signup_rate_per_peer", of(Bucket::kSignupPerPeer)},
+      {"login_rate_per_peer", of(Bucket::kLoginPerPeer)},
+      {"login_rate_per_email", of(Bucket::kLoginFailuresPerEmail)},
+      {"tweet_rate_per_peer", of(Bucket::kTweetPerPeer)},
+      {"tweet_rate_per_account", of(Bucket::kTweetPerAccount)},
+      {"login_backoff_per_email_and_peer", count(kLoginBackoffRefusals)},
+      {"max_calls_per_account", account_calls_.refused()},
+  };
 }
 
 absl::Status MiniterRules::AdmitSignUp(absl::string_view peer) {
@@ -143,6 +163,7 @@ absl::StatusOr<LoginResult> MiniterRules::Login(absl::string_view email,
       deps_.rate_limits.login_backoff_per_email_and_peer;
   const absl::Duration pair_wait = limits_->CountFailure(pair_key);
   if (pair_wait > absl::ZeroDuration()) {
+    refusals_[kLoginBackoffRefusals].fetch_add(1, std::memory_order_relaxed);
     return common::WithRetryAfter(
         absl::ResourceExhaustedError(absl::StrCat(
             "too many failed logins for this e-mail address from your "
@@ -164,6 +185,8 @@ absl::StatusOr<LoginResult> MiniterRules::Login(absl::string_view email,
     const absl::Duration email_wait =
         limits_->Take(Bucket::kLoginFailuresPerEmail, email_key, 1);
     if (email_wait > absl::ZeroDuration()) {
+      refusals_[static_cast<int>(Bucket::kLoginFailuresPerEmail)].fetch_add(
+          1, std::memory_order_relaxed);
       limits_->RefundFailure(pair_key);
       return common::WithRetryAfter(
           absl::ResourceExhaustedError(absl::StrCat(

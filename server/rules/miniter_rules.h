@@ -7,9 +7,13 @@
 #ifndef MINITER_SERVER_RULES_MINITER_RULES_H_
 #define MINITER_SERVER_RULES_MINITER_RULES_H_
 
+#include <array>
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include "absl/strings/string_view.h"
 #include <vector>
 
@@ -123,6 +127,13 @@ class MiniterRules {
   absl::Status AdmitLogin(absl::string_view peer);
   absl::Status AdmitTweet(absl::string_view peer, storage::UserId caller);
 
+  // Calls refused by each limit since start, for metrics, by the limit's
+  // flag name: signup_rate_per_peer, login_rate_per_peer,
+  // login_rate_per_email, tweet_rate_per_peer, tweet_rate_per_account,
+  // login_backoff_per_email_and_peer, max_calls_per_account. Thread-safe.
+  std::vector<std::pair<std::string, std::uint64_t>> RateLimitRefusals()
+      const;
+
   // The calls below (and PostTweet) also take one of the caller's places in
   // AccountAdmission: RESOURCE_EXHAUSTED with a retry hint when the account
   // already has RateLimitOptions::max_calls_in_flight_per_account running.
@@ -165,6 +176,11 @@ class MiniterRules {
   // address) pairs that logged in within recognized_login_ttl.
   std::shared_ptr<LimiterState> limits_;
   AccountAdmission account_calls_;
+  // Refusals per Bucket (its value), then of the login backoff: atomics
+  // counted on the refusal path only.
+  static constexpr int kLoginBackoffRefusals = 5;
+  std::array<std::atomic<std::uint64_t>, kLoginBackoffRefusals + 1>
+      refusals_{};
 };
 
 }  // namespace miniter::rules

@@ -74,6 +74,8 @@ class PasswordHasher {
 
   int max_concurrent() const { return slots_.max_running(); }
   int max_waiting() const { return slots_.max_waiting(); }
+  // The hash slots and their queue now, for metrics. Thread-safe.
+  common::AdmissionStats QueueStats() const { return slots_.Stats(); }
   // The delay refused callers are told to wait now: about the time the
   // full queue takes to drain (the running hashes and the waiting ones, at
   // the recent time per hash), at most max_wait, in whole milliseconds.

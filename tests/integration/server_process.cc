@@ -53,6 +53,8 @@ ServerProcess::ServerProcess(
       {"MINITER_TOKEN_SECRET", kTestTokenSecret},
       {"MINITER_LISTEN", absl::StrCat("127.0.0.1:", port)},
       {"MINITER_SHUTDOWN_GRACE", "5s"},
+      // Off unless a test asks (metrics tests give a free port).
+      {"MINITER_METRICS_LISTEN", ""},
   };
   settings.insert(settings.end(), environment.begin(), environment.end());
   // The child's environment: this process's, minus every variable set

@@ -25,8 +25,9 @@ std::string ReadTextFile(const std::string& path);
 class ServerProcess {
  public:
   // Starts the binary on 127.0.0.1:`port` against the test database with
-  // kTestTokenSecret and a 5 s shutdown grace, with `environment` (NAME,
-  // VALUE) set on top; an empty VALUE means "not given" to the server.
+  // kTestTokenSecret, a 5 s shutdown grace and no metrics endpoint, with
+  // `environment` (NAME, VALUE) set on top; an empty VALUE means "not
+  // given" to the server (but for MINITER_METRICS_LISTEN, where it is off).
   // stderr is appended to `log_path`. Aborts when it cannot spawn.
   ServerProcess(int port, const std::string& log_path,
                 const std::vector<std::pair<std::string, std::string>>&

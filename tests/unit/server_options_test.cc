@@ -1,6 +1,7 @@
 // server_options_test.cc: ServerOptionsFromFlags for the password-hashing
 // settings: --password_hash_memory (a size or auto) and its environment
-// variable, sized against fake cgroup trees, and --password_hash_queue.
+// variable, sized against fake cgroup trees, and --password_hash_queue; and
+// --metrics_listen, whose empty value means off.
 #include "server/app/server_options.h"
 
 #include <cstdlib>
@@ -18,6 +19,7 @@ ABSL_DECLARE_FLAG(std::string, database_url);
 ABSL_DECLARE_FLAG(std::string, token_secret);
 ABSL_DECLARE_FLAG(std::string, password_hash_memory);
 ABSL_DECLARE_FLAG(int, password_hash_queue);
+ABSL_DECLARE_FLAG(std::string, metrics_listen);
 
 namespace miniter::app {
 namespace {
@@ -146,6 +148,40 @@ TEST_F(ServerOptionsTest, UnreadableLimitsStopAutoButNotAnExplicitBudget) {
   options = FromFlags();
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->password_hashing.max_concurrent, 3);
+}
+
+TEST_F(ServerOptionsTest, MetricsListenOnLoopbackByDefaultAndOffWhenEmpty) {
+  unsetenv("MINITER_METRICS_LISTEN");
+  absl::StatusOr<ServerOptions> options = FromFlags();
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->metrics_listen, "127.0.0.1:9464");
+  EXPECT_TRUE(options->metrics_listen_may_fail);
+
+  // Set but empty is off, unlike the other variables.
+  setenv("MINITER_METRICS_LISTEN", "", 1);
+  options = FromFlags();
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->metrics_listen, "");
+
+  setenv("MINITER_METRICS_LISTEN", "0.0.0.0:9100", 1);
+  options = FromFlags();
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->metrics_listen, "0.0.0.0:9100");
+  EXPECT_FALSE(options->metrics_listen_may_fail);
+
+  // The flag wins over the variable, empty included.
+  absl::SetFlag(&FLAGS_metrics_listen, "");
+  options = FromFlags();
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->metrics_listen, "");
+  absl::SetFlag(&FLAGS_metrics_listen, "127.0.0.1:9999");
+  options = FromFlags();
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->metrics_listen, "127.0.0.1:9999");
+
+  absl::SetFlag(&FLAGS_metrics_listen,
+                std::string(ServerOptions::kDefaultMetricsListen));
+  unsetenv("MINITER_METRICS_LISTEN");
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "server/common/retry_hint.h"
 
 namespace miniter::storage::mysql {
@@ -30,6 +31,7 @@ absl::StatusOr<ConnectionLease> ConnectionPool::Acquire(absl::Duration timeout) 
   {
     absl::MutexLock lock(&mu_);
     if (idle_.empty() && open_ >= max_size_ && waiting_ >= max_waiting_) {
+      ++refused_;
       return common::WithRetryAfter(
           absl::ResourceExhaustedError(absl::StrCat(
               "server busy: all ", max_size_,
@@ -38,10 +40,16 @@ absl::StatusOr<ConnectionLease> ConnectionPool::Acquire(absl::Duration timeout) 
           kRetryAfter);
     }
     ++waiting_;
+    // Only a caller that waits reads the clock again.
+    const bool waits = idle_.empty() && open_ >= max_size_;
+    const absl::Time wait_began = waits ? absl::Now() : absl::InfinitePast();
+    if (waits) ++waited_;
     while (idle_.empty() && open_ >= max_size_) {
       const bool timed_out = slot_freed_.WaitWithDeadline(&mu_, deadline);
       if (timed_out && idle_.empty() && open_ >= max_size_) {
         --waiting_;
+        ++refused_;
+        wait_time_ += absl::Now() - wait_began;
         return common::WithRetryAfter(
             absl::ResourceExhaustedError(absl::StrCat(
                 "server busy: no database connection free within ",
@@ -50,6 +58,7 @@ absl::StatusOr<ConnectionLease> ConnectionPool::Acquire(absl::Duration timeout) 
       }
     }
     --waiting_;
+    if (waits) wait_time_ += absl::Now() - wait_began;
     if (!idle_.empty()) {
       connection = std::move(idle_.back());
       idle_.pop_back();
@@ -104,6 +113,18 @@ int ConnectionPool::open_count() const {
 int ConnectionPool::waiting_count() const {
   absl::MutexLock lock(&mu_);
   return waiting_;
+}
+
+common::AdmissionStats ConnectionPool::Stats() const {
+  absl::MutexLock lock(&mu_);
+  common::AdmissionStats stats;
+  stats.capacity = max_size_;
+  stats.in_use = open_ - static_cast<int>(idle_.size());
+  stats.waiting = waiting_;
+  stats.waited = waited_;
+  stats.wait_time = wait_time_;
+  stats.refused = refused_;
+  return stats;
 }
 
 int ConnectionPool::idle_count() const {

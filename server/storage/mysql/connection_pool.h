@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/common/admission_stats.h"
 #include "server/storage/mysql/connection_lease.h"
 #include "server/storage/mysql/pooled_connection.h"
 
@@ -53,6 +54,8 @@ class ConnectionPool {
   int open_count() const;
   int idle_count() const;
   int waiting_count() const;
+  // For metrics: in_use counts connections leased out or being opened.
+  common::AdmissionStats Stats() const;
 
  private:
   friend class ConnectionLease;
@@ -68,6 +71,10 @@ class ConnectionPool {
   int open_ ABSL_GUARDED_BY(mu_) = 0;
   // Calls blocked in Acquire waiting for a slot.
   int waiting_ ABSL_GUARDED_BY(mu_) = 0;
+  // Since start, for Stats().
+  std::uint64_t waited_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Duration wait_time_ ABSL_GUARDED_BY(mu_);
+  std::uint64_t refused_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace miniter::storage::mysql

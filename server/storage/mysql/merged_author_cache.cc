@@ -22,9 +22,12 @@ MergedAuthorCache::Lookup MergedAuthorCache::Collect(
     absl::Time now, std::vector<TweetId>& out, bool* due) {
   absl::MutexLock lock(&mu_);
   auto found = entries_.find(author);
-  if (found == entries_.end()) return Lookup::kLoad;
+  if (found == entries_.end() ||
+      now - found->second.loaded_at > staleness_) {
+    ++misses_;
+    return Lookup::kLoad;
+  }
   Entry& entry = found->second;
-  if (now - entry.loaded_at > staleness_) return Lookup::kLoad;
   Touch(entry);
   entry.last_read = std::max(entry.last_read, now);
   if (due != nullptr && !entry.refresh_claimed &&
@@ -45,7 +48,11 @@ MergedAuthorCache::Lookup MergedAuthorCache::Collect(
   // when the author has nothing older than what is cached.
   const bool covered =
       taken == limit || it != ids.end() || !entry.has_older;
-  if (covered) return Lookup::kHit;
+  if (covered) {
+    ++hits_;
+    return Lookup::kHit;
+  }
+  ++misses_;
   out.resize(start);
   return Lookup::kNotCovered;
 }
@@ -114,6 +121,7 @@ void MergedAuthorCache::Store(UserId author, const std::vector<TweetId>& newest,
   while (entries_.size() > max_authors_) {
     entries_.erase(lru_.back());
     lru_.pop_back();
+    ++evictions_;
   }
 }
 
@@ -134,6 +142,17 @@ void MergedAuthorCache::AddTweet(UserId author, TweetId id) {
     ids.pop_back();
     found->second.has_older = true;
   }
+}
+
+common::CacheStats MergedAuthorCache::Stats() const {
+  absl::MutexLock lock(&mu_);
+  common::CacheStats stats;
+  stats.name = "merged_authors";
+  stats.hits = hits_;
+  stats.misses = misses_;
+  stats.evictions = evictions_;
+  stats.entries = entries_.size();
+  return stats;
 }
 
 std::size_t MergedAuthorCache::size() const {

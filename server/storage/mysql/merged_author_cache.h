@@ -7,6 +7,7 @@
 #define MINITER_SERVER_STORAGE_MYSQL_MERGED_AUTHOR_CACHE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <list>
 #include <unordered_map>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/common/cache_stats.h"
 #include "server/storage/records.h"
 
 namespace miniter::storage::mysql {
@@ -82,6 +84,9 @@ class MergedAuthorCache {
 
   std::size_t ids_per_author() const { return ids_per_author_; }
   std::size_t size() const;  // authors cached
+  // For metrics, labelled "merged_authors": a hit is a Collect answered
+  // kHit, a miss one answered kLoad or kNotCovered.
+  common::CacheStats Stats() const;
 
  private:
   struct Entry {
@@ -107,6 +112,9 @@ class MergedAuthorCache {
   mutable absl::Mutex mu_;
   std::unordered_map<UserId, Entry> entries_ ABSL_GUARDED_BY(mu_);
   std::list<UserId> lru_ ABSL_GUARDED_BY(mu_);  // most recent first
+  std::uint64_t hits_ ABSL_GUARDED_BY(mu_) = 0;
+  std::uint64_t misses_ ABSL_GUARDED_BY(mu_) = 0;
+  std::uint64_t evictions_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace miniter::storage::mysql

@@ -174,13 +174,16 @@ absl::StatusOr<MySqlStorage> OpenMySqlStorage(const MySqlOptions& options) {
     outbox = std::make_shared<mysql::TierOutbox>(pool, options.acquire_timeout,
                                                  options.tier);
   }
-  storage.tweets = std::make_shared<mysql::MySqlTweetStore>(
+  auto tweets = std::make_shared<mysql::MySqlTweetStore>(
       pool, options.acquire_timeout, options.timeline, outbox);
+  storage.tweets = tweets;
+  storage.cache_stats = [tweets] { return tweets->CacheStatsNow(); };
   storage.follows = std::make_shared<mysql::MySqlFollowStore>(
       pool, options.acquire_timeout, options.timeline, outbox);
   storage.health = std::make_shared<mysql::MySqlDatabaseHealth>(
       health_pool, std::min(options.acquire_timeout, kHealthAcquireTimeout));
   storage.target = mysql::DescribeDatabaseTarget(settings->url);
+  storage.pool_stats = [pool] { return pool->Stats(); };
   storage.lagging_timelines = storage.tweets;
   if (!options.replica_database_url.empty()) {
     absl::StatusOr<std::shared_ptr<TweetStore>> routed =

@@ -5,12 +5,15 @@
 #ifndef MINITER_SERVER_STORAGE_MYSQL_MYSQL_STORAGE_H_
 #define MINITER_SERVER_STORAGE_MYSQL_MYSQL_STORAGE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/common/admission_stats.h"
+#include "server/common/cache_stats.h"
 #include "server/storage/database_health.h"
 #include "server/storage/follow_store.h"
 #include "server/storage/home_timeline_tier.h"
@@ -73,6 +76,10 @@ struct MySqlStorage {
   std::shared_ptr<DatabaseHealth> health;
   // "host:port/database" or "socket /path/database": printable, no password.
   std::string target;
+  // The primary's request pool now, for metrics. Thread-safe.
+  std::function<common::AdmissionStats()> pool_stats;
+  // The tweet store's in-process caches now, for metrics. Thread-safe.
+  std::function<std::vector<common::CacheStats>()> cache_stats;
 };
 
 // Parses the URL and builds the pool. Connects lazily: succeeds even while

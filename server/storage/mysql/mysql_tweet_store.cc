@@ -50,6 +50,13 @@ MySqlTweetStore::MySqlTweetStore(std::shared_ptr<ConnectionPool> pool,
   }
 }
 
+std::vector<common::CacheStats> MySqlTweetStore::CacheStatsNow() const {
+  std::vector<common::CacheStats> caches;
+  if (merged_cache_ != nullptr) caches.push_back(merged_cache_->Stats());
+  if (tweet_cache_ != nullptr) caches.push_back(tweet_cache_->Stats());
+  return caches;
+}
+
 // The refresher goes first (members are destroyed in reverse order).
 MySqlTweetStore::~MySqlTweetStore() = default;
 

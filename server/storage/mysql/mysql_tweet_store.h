@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "server/common/cache_stats.h"
 #include "server/storage/mysql/connection_pool.h"
 #include "server/storage/mysql/database_timeline_reader.h"
 #include "server/storage/mysql/merged_author_cache.h"
@@ -48,6 +49,9 @@ class MySqlTweetStore : public TweetStore {
                                           std::string_view request_id) override;
   absl::StatusOr<std::vector<TweetRecord>> ReadTimelinePage(
       const TimelinePageQuery& query) override;
+
+  // Its caches now (those enabled), for metrics. Thread-safe.
+  std::vector<common::CacheStats> CacheStatsNow() const;
 
  private:
   // Newest ids of merged-at-read authors; null when disabled

@@ -21,6 +21,8 @@ std::size_t TweetRecordCache::Lookup(const std::vector<TweetId>& ids,
     hit[i] = true;
     ++hits;
   }
+  hits_ += hits;
+  misses_ += ids.size() - hits;
   return hits;
 }
 
@@ -42,6 +44,7 @@ void TweetRecordCache::Insert(const std::vector<TweetRecord>& tweets) {
       bytes_ -= oldest->second.bytes;
       entries_.erase(oldest);
       lru_.pop_back();
+      ++evictions_;
     }
   }
 }
@@ -49,6 +52,18 @@ void TweetRecordCache::Insert(const std::vector<TweetRecord>& tweets) {
 std::size_t TweetRecordCache::size() const {
   absl::MutexLock lock(&mu_);
   return entries_.size();
+}
+
+common::CacheStats TweetRecordCache::Stats() const {
+  absl::MutexLock lock(&mu_);
+  common::CacheStats stats;
+  stats.name = "tweet_records";
+  stats.hits = hits_;
+  stats.misses = misses_;
+  stats.evictions = evictions_;
+  stats.entries = entries_.size();
+  stats.bytes = std::uint64_t{bytes_};
+  return stats;
 }
 
 std::size_t TweetRecordCache::bytes() const {

@@ -5,12 +5,14 @@
 #define MINITER_SERVER_STORAGE_MYSQL_TWEET_RECORD_CACHE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <list>
 #include <unordered_map>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "server/common/cache_stats.h"
 #include "server/storage/records.h"
 
 namespace miniter::storage::mysql {
@@ -47,6 +49,8 @@ class TweetRecordCache {
   std::size_t size() const;         // tweets cached
   std::size_t bytes() const;        // their estimated footprint
   std::size_t max_bytes() const { return max_bytes_; }
+  // For metrics, labelled "tweet_records"; hits and misses count ids.
+  common::CacheStats Stats() const;
 
  private:
   struct Entry {
@@ -61,6 +65,9 @@ class TweetRecordCache {
   std::unordered_map<TweetId, Entry> entries_ ABSL_GUARDED_BY(mu_);
   std::list<TweetId> lru_ ABSL_GUARDED_BY(mu_);  // most recent first
   std::size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  std::uint64_t hits_ ABSL_GUARDED_BY(mu_) = 0;
+  std::uint64_t misses_ ABSL_GUARDED_BY(mu_) = 0;
+  std::uint64_t evictions_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace miniter::storage::mysql

@@ -198,6 +198,25 @@ void RedisHomeTimelineTier::MarkFailed() {
   breaker_.Trip(absl::UnavailableError("a repair is due"));
 }
 
+void RedisHomeTimelineTier::Count(Operation operation,
+                                  const absl::Status& status) {
+  calls_[operation].fetch_add(1, std::memory_order_relaxed);
+  if (!status.ok()) errors_[operation].fetch_add(1, std::memory_order_relaxed);
+}
+
+std::vector<RedisHomeTimelineTier::CallCount>
+RedisHomeTimelineTier::CallCounts() const {
+  static constexpr const char* kNames[kOperations] = {
+      "read", "begin_build", "finish_build", "add_tweet", "invalidate"};
+  std::vector<CallCount> counts;
+  for (int operation = 0; operation < kOperations; ++operation) {
+    counts.push_back({kNames[operation],
+                      calls_[operation].load(std::memory_order_relaxed),
+                      errors_[operation].load(std::memory_order_relaxed)});
+  }
+  return counts;
+}
+
 absl::Status RedisHomeTimelineTier::Note(absl::Status status) {
   if (absl::IsUnavailable(status)) breaker_.Trip(status);
   return status;
@@ -230,6 +249,7 @@ absl::StatusOr<std::optional<TierPage>> RedisHomeTimelineTier::Read(
     UserId owner, TweetId before, int limit) {
   absl::StatusOr<RedisReply> reply = client_.Eval(
       read_script_, {Key(owner)}, {Bound(before), std::to_string(limit)});
+  Count(kRead, reply.status());
   if (!reply.ok()) return Note(reply.status());
   if (reply->type != RedisReply::Type::kArray) return std::nullopt;
   if (reply->elements.size() != 2) {
@@ -265,6 +285,7 @@ absl::StatusOr<std::string> RedisHomeTimelineTier::BeginBuild(UserId owner) {
   absl::StatusOr<RedisReply> reply = client_.Eval(
       begin_build_script_, {Key(owner)},
       {token, std::to_string(absl::ToInt64Milliseconds(options_.build_ttl))});
+  Count(kBeginBuild, reply.status());
   if (!reply.ok()) return Note(reply.status());
   if (reply->integer == 0) return std::string();  // already complete
   return token;
@@ -288,6 +309,7 @@ absl::Status RedisHomeTimelineTier::FinishBuild(UserId owner,
   }
   absl::StatusOr<RedisReply> reply =
       client_.Eval(finish_build_script_, {Key(owner)}, args);
+  Count(kFinishBuild, reply.status());
   return Note(reply.status());
 }
 
@@ -301,6 +323,7 @@ absl::Status RedisHomeTimelineTier::AddTweet(const std::vector<UserId>& owners,
       add_script_, keys,
       {std::to_string(tweet), std::to_string(options_.retention),
        std::to_string(kTrimSlack)});
+  Count(kAddTweet, reply.status());
   return Note(reply.status());
 }
 
@@ -312,6 +335,7 @@ absl::Status RedisHomeTimelineTier::Invalidate(
   argv.push_back("DEL");
   for (UserId owner : owners) argv.push_back(Key(owner));
   absl::StatusOr<RedisReply> reply = client_.Command(argv);
+  Count(kInvalidate, reply.status());
   return Note(reply.status());
 }
 

@@ -7,6 +7,9 @@
 #ifndef MINITER_SERVER_STORAGE_REDIS_REDIS_HOME_TIMELINE_TIER_H_
 #define MINITER_SERVER_STORAGE_REDIS_REDIS_HOME_TIMELINE_TIER_H_
 
+#include <array>
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -63,9 +66,24 @@ class RedisHomeTimelineTier : public HomeTimelineTier {
   // as a failed call does (tests use it to start a repair).
   void MarkFailed();
 
+  // Calls to Redis since start by operation (read, begin_build,
+  // finish_build, add_tweet, invalidate) and how many of them failed, for
+  // metrics; the prober's pings are not counted. Thread-safe.
+  struct CallCount {
+    std::string operation;
+    std::uint64_t calls = 0;
+    std::uint64_t errors = 0;
+  };
+  std::vector<CallCount> CallCounts() const;
+
  private:
   RedisHomeTimelineTier(RedisTierOptions options, RedisClientOptions client);
   std::string Key(UserId owner) const;
+  // The operations CallCounts() reports, as indexes of calls_ and errors_.
+  enum Operation { kRead, kBeginBuild, kFinishBuild, kAddTweet, kInvalidate,
+                   kOperations };
+  // Counts one call of `operation` with its `status` (relaxed atomics).
+  void Count(Operation operation, const absl::Status& status);
   // Passes `status` through; an UNAVAILABLE one trips the breaker.
   absl::Status Note(absl::Status status);
   // The breaker's recovery step: the repair hook, if any.
@@ -78,6 +96,8 @@ class RedisHomeTimelineTier : public HomeTimelineTier {
   RedisScript finish_build_script_;
   RedisScript add_script_;
 
+  std::array<std::atomic<std::uint64_t>, kOperations> calls_{};
+  std::array<std::atomic<std::uint64_t>, kOperations> errors_{};
   absl::Mutex hook_mu_;
   std::function<absl::Status()> repair_hook_ ABSL_GUARDED_BY(hook_mu_);
   // Last: its prober thread uses client_ and the repair hook. Closed once
