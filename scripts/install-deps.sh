@@ -16,6 +16,7 @@ packages=(
   # Libraries the top-level CMakeLists.txt finds.
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libmysqlcppconn-dev libabsl-dev libsodium-dev libutf8proc-dev libjwt-dev
+  nlohmann-json3-dev
   # Tests; python3 also reads JSON in the grpcurl tests and run.sh's examples,
   # and python3-venv gives the Python client suite its own virtualenv.
   libgtest-dev libgmock-dev googletest python3 python3-venv

@@ -125,6 +125,13 @@ ABSL_FLAG(std::string, drain_delay, "",
           "After SIGTERM, keep serving this long with health NOT_SERVING "
           "so load balancers stop sending calls first, e.g. 2s. Env "
           "MINITER_DRAIN_DELAY; default 0 (stop taking calls at once).");
+ABSL_FLAG(std::string, call_log, "",
+          "One JSON line per call on stderr: all, errors (calls that did not "
+          "end OK) or off. Env MINITER_CALL_LOG; default all.");
+ABSL_FLAG(std::string, call_log_sample, "",
+          "With --call_log=all, the share of successful calls logged, 0 to "
+          "1 (failed calls, and calls whose W3C traceparent is sampled, "
+          "always are). Env MINITER_CALL_LOG_SAMPLE; default 1.");
 ABSL_FLAG(std::string, shutdown_grace, "",
           "How long in-flight calls may finish after SIGTERM. Env "
           "MINITER_SHUTDOWN_GRACE; default 10s.");
@@ -423,6 +430,12 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags(
     options.trusted_proxies.insert(
         std::string(absl::StripAsciiWhitespace(proxy)));
   }
+
+  absl::StatusOr<api::CallLogPolicy> call_log = api::CallLogPolicy::Parse(
+      FlagOrEnv(FLAGS_call_log, "MINITER_CALL_LOG"),
+      FlagOrEnv(FLAGS_call_log_sample, "MINITER_CALL_LOG_SAMPLE"));
+  if (!call_log.ok()) return call_log.status();
+  options.call_log = *call_log;
 
   absl::Status hashing = SizePasswordHashing(limits, &options);
   if (!hashing.ok()) return hashing;
