@@ -24,6 +24,12 @@ TEST(LogTimeTest, IsRfc3339InUtcWithMilliseconds) {
   EXPECT_EQ(LogTime(absl::FromUnixMillis(1'764'468'600'123)),
             "2025-11-30T02:10:00.123Z");
   EXPECT_EQ(LogTime(absl::FromUnixSeconds(0)), "1970-01-01T00:00:00.000Z");
+  // Within one second (formatted once per thread) and across seconds.
+  EXPECT_EQ(LogTime(absl::FromUnixMillis(1'764'468'600'999)),
+            "2025-11-30T02:10:00.999Z");
+  EXPECT_EQ(LogTime(absl::FromUnixMillis(1'764'468'601'000)),
+            "2025-11-30T02:10:01.000Z");
+  EXPECT_EQ(LogTime(absl::FromUnixMillis(-1)), "1969-12-31T23:59:59.999Z");
 }
 
 TEST(FormatLogLineTest, HasTimeLevelAndMessageInThatOrder) {
