@@ -1,7 +1,6 @@
 // main.cc: miniter-server: parse flags, start the server, wait for SIGINT or
 // SIGTERM (also while starting), shut down gracefully. All the work is in
 // server/app/.
-#include <cstdio>
 #include <cstdlib>
 
 #include <unistd.h>
@@ -10,6 +9,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "server/common/log.h"
+#include "server/app/library_logs.h"
 #include "server/app/miniter_server.h"
 #include "server/app/server_options.h"
 #include "server/app/stop_signals.h"
@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
       "Every flag falls back to a MINITER_* environment variable; see "
       "README.md.");
   absl::ParseCommandLine(argc, argv);
+  miniter::app::RouteLibraryLogsToLog();
   // First, so that a server that hangs later never leaves an empty log.
   miniter::common::LogLine(
       absl::StrCat("miniter-server starting (pid ", getpid(), ")"));
@@ -32,8 +33,8 @@ int main(int argc, char** argv) {
   absl::StatusOr<miniter::app::ServerOptions> options =
       miniter::app::ServerOptionsFromFlags();
   if (!options.ok()) {
-    std::fprintf(stderr, "miniter-server: %s\n",
-                 std::string(options.status().message()).c_str());
+    miniter::common::LogLine(miniter::common::LogLevel::kError,
+                             options.status().message());
     return 2;
   }
   absl::StatusOr<std::unique_ptr<miniter::app::MiniterServer>> server =
@@ -46,8 +47,9 @@ int main(int argc, char** argv) {
           server.status().message(), "; stopped"));
       return 0;
     }
-    std::fprintf(stderr, "miniter-server: cannot start: %s\n",
-                 server.status().ToString().c_str());
+    miniter::common::LogLine(
+        miniter::common::LogLevel::kError,
+        absl::StrCat("cannot start: ", server.status().ToString()));
     return 1;
   }
   miniter::common::LogLine(absl::StrCat(

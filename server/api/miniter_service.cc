@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "server/api/call_notes.h"
 #include "server/common/call_deadline.h"
 #include "server/common/retry_hint.h"
 
@@ -157,8 +158,10 @@ absl::StatusOr<storage::UserId> MiniterService::Caller(
     return absl::UnauthenticatedError(
         "send exactly one authorization metadata entry");
   }
-  return rules_->Authenticate(
+  absl::StatusOr<storage::UserId> caller = rules_->Authenticate(
       absl::string_view(found->second.data(), found->second.size()));
+  if (caller.ok()) CallNotes::NoteUser(context, *caller);
+  return caller;
 }
 
 grpc::Status MiniterService::SignUp(grpc::ServerContext* context,
@@ -171,6 +174,7 @@ grpc::Status MiniterService::SignUp(grpc::ServerContext* context,
       {request->name(), request->email(), request->password(),
        request->profile()});
   if (!user.ok()) return ToGrpcStatus(user.status(), context);
+  CallNotes::NoteUser(*context, user->id);
   ToProto(*user, response->mutable_user());
   return grpc::Status::OK;
 }
@@ -185,6 +189,7 @@ grpc::Status MiniterService::Login(grpc::ServerContext* context,
   absl::StatusOr<rules::LoginResult> login =
       rules_->Login(request->email(), request->password(), peer);
   if (!login.ok()) return ToGrpcStatus(login.status(), context);
+  CallNotes::NoteUser(*context, login->user_id);
   response->set_access_token(login->token.token);
   SetTimestamp(login->token.expires_at, response->mutable_expires_at());
   response->set_user_id(login->user_id);
@@ -195,6 +200,11 @@ grpc::Status MiniterService::Tweet(grpc::ServerContext* context,
                                    const miniter::v1::TweetRequest* request,
                                    miniter::v1::TweetResponse* response) {
   const common::CallDeadlineScope deadline = DeadlineOf(*context);
+  // Before the checks, so that a refused Tweet is found by its id too.
+  if (!request->request_id().empty() &&
+      rules::ValidateRequestId(request->request_id()).ok()) {
+    CallNotes::NoteRequestId(*context, request->request_id());
+  }
   absl::StatusOr<storage::UserId> caller = Caller(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status(), context);
   absl::Status admitted = rules_->AdmitTweet(Peer(*context), *caller);

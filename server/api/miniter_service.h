@@ -75,7 +75,7 @@ class MiniterService final : public miniter::v1::Miniter::Service {
 
  private:
   // The authenticated caller of this call, from its "authorization"
-  // metadata.
+  // metadata; also noted for the call log (call_notes.h).
   absl::StatusOr<storage::UserId> Caller(
       const grpc::ServerContext& context) const;
 

@@ -16,6 +16,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
+#include "server/api/call_log_interceptor.h"
 #include "server/api/request_decoding_interceptor.h"
 #include "server/app/startup_log.h"
 #include "server/common/byte_size.h"
@@ -165,7 +166,7 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
           [&] { return storage::CheckDurability(options.database); });
   if (!durability.ok()) return durability.status();
   for (const std::string& warning : *durability) {
-    LogLine(absl::StrCat("WARNING: ", warning));
+    LogLine(common::LogLevel::kWarning, warning);
   }
 
   storage::MySqlOptions database = options.database;
@@ -305,10 +306,15 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
       interceptors;
   interceptors.push_back(
       std::make_unique<api::RequestDecodingInterceptorFactory>());
-  // After the decoding interceptor, so that the status counted is the one
-  // sent.
+  // Both after the decoding interceptor, so that the status counted and
+  // logged is the one it rewrote and sent.
   if (server->metrics_ != nullptr) {
     interceptors.push_back(server->metrics_->NewInterceptorFactory());
+  }
+  LogLine(absl::StrCat("call log: ", options.call_log.Describe()));
+  if (options.call_log.mode != api::CallLogPolicy::Mode::kOff) {
+    interceptors.push_back(
+        std::make_unique<api::CallLogInterceptorFactory>(options.call_log));
   }
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->server_ = builder.BuildAndStart();

@@ -137,6 +137,13 @@ ABSL_FLAG(std::string, metrics_listen,
           "Env MINITER_METRICS_LISTEN (set but empty: off). The default "
           "address, unlike any other, only warns when it is taken (by a "
           "second server on the machine).");
+ABSL_FLAG(std::string, call_log, "",
+          "One JSON line per call on stderr: all, errors (calls that did not "
+          "end OK) or off. Env MINITER_CALL_LOG; default all.");
+ABSL_FLAG(std::string, call_log_sample, "",
+          "With --call_log=all, the share of successful calls logged, 0 to "
+          "1 (failed calls, and calls whose W3C traceparent is sampled, "
+          "always are). Env MINITER_CALL_LOG_SAMPLE; default 1.");
 ABSL_FLAG(std::string, shutdown_grace, "",
           "How long in-flight calls may finish after SIGTERM. Env "
           "MINITER_SHUTDOWN_GRACE; default 10s.");
@@ -454,6 +461,11 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags(
       NonDefaultFlagOrEnv(FLAGS_metrics_listen, "MINITER_METRICS_LISTEN");
   options.metrics_listen_may_fail =
       options.metrics_listen == ServerOptions::kDefaultMetricsListen;
+  absl::StatusOr<api::CallLogPolicy> call_log = api::CallLogPolicy::Parse(
+      FlagOrEnv(FLAGS_call_log, "MINITER_CALL_LOG"),
+      FlagOrEnv(FLAGS_call_log_sample, "MINITER_CALL_LOG_SAMPLE"));
+  if (!call_log.ok()) return call_log.status();
+  options.call_log = *call_log;
 
   absl::Status hashing = SizePasswordHashing(limits, &options);
   if (!hashing.ok()) return hashing;

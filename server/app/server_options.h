@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/api/call_log_policy.h"
 #include "server/common/resource_limits.h"
 #include "server/rules/password_hasher.h"
 #include "server/rules/rate_limiter.h"
@@ -88,6 +89,8 @@ struct ServerOptions {
   // IPv6 clients are counted per prefix of this length (one host usually
   // holds a /64); 128 counts each address.
   int rate_limit_ipv6_prefix = 64;
+  // Which calls get a JSON line on stderr (docs/operations.md, "The log").
+  api::CallLogPolicy call_log;
 
   static rules::RateLimitOptions DefaultRateLimits() {
     rules::RateLimitOptions limits;

@@ -32,6 +32,14 @@ PageTokenCodec PageTokensFor(const TokenService* tokens) {
   return codec.ok() ? *std::move(codec) : PageTokenCodec::WithRandomKey();
 }
 
+std::shared_ptr<LimiterState> LimiterStateFor(
+    const MiniterRules::Dependencies& deps) {
+  if (deps.limiter_state != nullptr) return deps.limiter_state;
+  return std::make_shared<LocalLimiterState>(deps.rate_limits, deps.clock);
+}
+
+}  // namespace
+
 absl::Status ValidateRequestId(absl::string_view request_id) {
   if (request_id.size() > MiniterRules::kMaxRequestIdBytes) {
     return absl::InvalidArgumentError(
@@ -48,14 +56,6 @@ absl::Status ValidateRequestId(absl::string_view request_id) {
   }
   return absl::OkStatus();
 }
-
-std::shared_ptr<LimiterState> LimiterStateFor(
-    const MiniterRules::Dependencies& deps) {
-  if (deps.limiter_state != nullptr) return deps.limiter_state;
-  return std::make_shared<LocalLimiterState>(deps.rate_limits, deps.clock);
-}
-
-}  // namespace
 
 MiniterRules::MiniterRules(Dependencies dependencies)
     : deps_(std::move(dependencies)),

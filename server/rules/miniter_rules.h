@@ -183,6 +183,12 @@ class MiniterRules {
       refusals_{};
 };
 
+// OK for an empty Tweet request_id or one of printable ASCII without
+// spaces, at most MiniterRules::kMaxRequestIdBytes long; INVALID_ARGUMENT
+// saying why otherwise. PostTweet checks it; the adapter asks too before it
+// puts a request_id into the call log.
+absl::Status ValidateRequestId(absl::string_view request_id);
+
 }  // namespace miniter::rules
 
 #endif  // MINITER_SERVER_RULES_MINITER_RULES_H_

@@ -12,12 +12,12 @@
 #include "server/common/call_deadline.h"
 #include "server/common/retry_hint.h"
 #include "server/storage/mocks/mock_stores.h"
+#include "tests/unit/adapter_test_fixture.h"
 
 namespace miniter::api {
 namespace {
 
 using ::testing::_;
-using ::testing::NiceMock;
 using ::testing::Return;
 
 TEST(ClientAddressTest, TakesTheAddressOfTheGrpcPeer) {
@@ -76,33 +76,9 @@ TEST(ToGrpcStatusTest, UnknownBecomesInternal) {
             grpc::StatusCode::INTERNAL);
 }
 
-class MiniterServiceTest : public ::testing::Test {
+class MiniterServiceTest : public AdapterTest {
  protected:
-  void SetUp() override {
-    tokens_ = *rules::TokenService::Create(std::string(32, 'k'), absl::Hours(1));
-    rules::MiniterRules::Dependencies deps;
-    deps.users = users_;
-    deps.tweets = tweets_;
-    deps.follows = follows_;
-    rules::PasswordHasherOptions cheap;
-    cheap.ops_limit = 1;
-    cheap.mem_limit_bytes = 8192;
-    deps.password_hasher = std::make_shared<rules::PasswordHasher>(cheap);
-    deps.tokens = tokens_;
-    service_ = std::make_unique<MiniterService>(
-        std::make_shared<rules::MiniterRules>(std::move(deps)));
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port);
-    builder.RegisterService(service_.get());
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(port, 0);
-    stub_ = miniter::v1::Miniter::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(port),
-        grpc::InsecureChannelCredentials()));
-  }
-  void TearDown() override { server_->Shutdown(); }
+  void SetUp() override { StartServer(); }
 
   // Sends Follow(43) as user 42, with `deadline` when given, and returns
   // the deadline the follow store saw during the call.
@@ -123,17 +99,6 @@ class MiniterServiceTest : public ::testing::Test {
     EXPECT_TRUE(stub_->Follow(&context, request, &response).ok());
     return seen;
   }
-
-  std::shared_ptr<NiceMock<storage::MockUserStore>> users_ =
-      std::make_shared<NiceMock<storage::MockUserStore>>();
-  std::shared_ptr<NiceMock<storage::MockTweetStore>> tweets_ =
-      std::make_shared<NiceMock<storage::MockTweetStore>>();
-  std::shared_ptr<NiceMock<storage::MockFollowStore>> follows_ =
-      std::make_shared<NiceMock<storage::MockFollowStore>>();
-  std::shared_ptr<const rules::TokenService> tokens_;
-  std::unique_ptr<MiniterService> service_;
-  std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<miniter::v1::Miniter::Stub> stub_;
 };
 
 TEST_F(MiniterServiceTest, TweetWithoutTokenIsUnauthenticated) {

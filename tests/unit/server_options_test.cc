@@ -1,7 +1,8 @@
 // server_options_test.cc: ServerOptionsFromFlags for the password-hashing
 // settings: --password_hash_memory (a size or auto) and its environment
-// variable, sized against fake cgroup trees, and --password_hash_queue; and
-// --metrics_listen, whose empty value means off.
+// variable, sized against fake cgroup trees, and --password_hash_queue;
+// --metrics_listen, whose empty value means off; and the call log's
+// --call_log and --call_log_sample.
 #include "server/app/server_options.h"
 
 #include <cstdlib>
@@ -20,6 +21,8 @@ ABSL_DECLARE_FLAG(std::string, token_secret);
 ABSL_DECLARE_FLAG(std::string, password_hash_memory);
 ABSL_DECLARE_FLAG(int, password_hash_queue);
 ABSL_DECLARE_FLAG(std::string, metrics_listen);
+ABSL_DECLARE_FLAG(std::string, call_log);
+ABSL_DECLARE_FLAG(std::string, call_log_sample);
 
 namespace miniter::app {
 namespace {
@@ -48,6 +51,10 @@ class ServerOptionsTest : public ::testing::Test {
     absl::SetFlag(&FLAGS_password_hash_queue, -1);
     unsetenv("MINITER_PASSWORD_HASH_MEMORY");
     unsetenv("MINITER_PASSWORD_HASH_QUEUE");
+    absl::SetFlag(&FLAGS_call_log, "");
+    absl::SetFlag(&FLAGS_call_log_sample, "");
+    unsetenv("MINITER_CALL_LOG");
+    unsetenv("MINITER_CALL_LOG_SAMPLE");
   }
 
   void Write(const std::string& path, const std::string& contents) {
@@ -182,6 +189,34 @@ TEST_F(ServerOptionsTest, MetricsListenOnLoopbackByDefaultAndOffWhenEmpty) {
   absl::SetFlag(&FLAGS_metrics_listen,
                 std::string(ServerOptions::kDefaultMetricsListen));
   unsetenv("MINITER_METRICS_LISTEN");
+}
+
+TEST_F(ServerOptionsTest, CallLogIsOnByDefaultAndTakesFlagsOrEnvironment) {
+  unsetenv("MINITER_CALL_LOG");
+  unsetenv("MINITER_CALL_LOG_SAMPLE");
+  absl::StatusOr<ServerOptions> options = FromFlags();
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->call_log.mode, api::CallLogPolicy::Mode::kAll);
+  EXPECT_EQ(options->call_log.sample, 1.0);
+
+  setenv("MINITER_CALL_LOG", "errors", 1);
+  setenv("MINITER_CALL_LOG_SAMPLE", "0.1", 1);
+  options = FromFlags();
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->call_log.mode, api::CallLogPolicy::Mode::kErrors);
+  EXPECT_EQ(options->call_log.sample, 0.1);
+
+  // A flag wins over its variable.
+  absl::SetFlag(&FLAGS_call_log, "off");
+  options = FromFlags();
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->call_log.mode, api::CallLogPolicy::Mode::kOff);
+
+  absl::SetFlag(&FLAGS_call_log, "loud");
+  EXPECT_TRUE(absl::StrContains(FromFlags().status().message(), "call_log"));
+  absl::SetFlag(&FLAGS_call_log, "");
+  absl::SetFlag(&FLAGS_call_log_sample, "2");
+  EXPECT_EQ(FromFlags().status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace
