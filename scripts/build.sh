@@ -23,4 +23,9 @@ fi
 if [[ ! -f $build_dir/CMakeCache.txt || ! -f $build_dir/build.ninja || $# -gt 0 ]]; then
   cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@"
 fi
-cmake --build "$build_dir" -j"$(nproc)"
+# A failed build is tried once more with one job: a compiler the machine
+# killed (memory, a signal) then passes, while an error in the code fails
+# again with its message last.
+cmake --build "$build_dir" -j"$(nproc)" && exit 0
+echo "build.sh: WARNING: the build failed (errors above); once more with -j1" >&2
+cmake --build "$build_dir" -j1

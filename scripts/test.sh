@@ -12,7 +12,8 @@
 # it, =0 skips it): the whole suite again in build-asan/ under ASan + UBSan
 # with the same arguments, then the libFuzzer targets in build-fuzz/ (clang)
 # for MINITER_FUZZ_SECONDS (default 60) each; see CMakePresets.json.
-# The exit code is non-zero when any stage fails; the last lines name them.
+# The exit code is non-zero when any stage fails; the last lines name them
+# and repeat their error lines.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -28,10 +29,38 @@ grep -qx 'MINITER_BUILD_TESTS:BOOL=ON' build/CMakeCache.txt 2>/dev/null \
   || tests_on=(-DMINITER_BUILD_TESTS=ON)
 MINITER_SKIP_DEPS=1 bash scripts/build.sh build "${tests_on[@]}"
 
-status=0
 failed=()
-ctest --test-dir build --output-on-failure -j2 "$@" || status=$?
-[[ $status == 0 ]] || failed+=("tests in build/ (ctest exit code $status)")
+failed_logs=()
+# One stage: prints its name and time, records it in `failed` on failure,
+# and keeps its output so the summary at the end can repeat its errors.
+stage() {
+  local name=$1 started=$SECONDS log
+  shift
+  log=$(mktemp "${TMPDIR:-/tmp}/miniter-stage-XXXXXX")
+  echo "test.sh: --- $name"
+  if "$@" 2>&1 | tee "$log"; then
+    echo "test.sh: --- $name: ok ($(( SECONDS - started )) s)"
+    rm -f "$log"
+  else
+    echo "test.sh: --- $name: FAILED ($(( SECONDS - started )) s)" >&2
+    failed+=("$name")
+    failed_logs+=("$log")
+    return 1
+  fi
+}
+# Configures a preset's tree once; Ninja re-runs CMake by itself later.
+# A failed build is tried once more with one job: a compiler killed by the
+# machine (memory, a signal) then passes, and says so, while an error in
+# the code fails again with its message last.
+build_preset() {
+  [[ -f $2/build.ninja ]] || cmake --preset "$1" >/dev/null
+  cmake --build --preset "$1" && return 0
+  echo "test.sh: WARNING: the $1 build failed (errors above); once more with -j1" >&2
+  df -h "$2" >&2 || true
+  free -m >&2 || true
+  cmake --build --preset "$1" -j1
+}
+stage "tests in build/" ctest --test-dir build --output-on-failure -j2 "$@" || true
 
 sanitizers=${MINITER_TEST_SANITIZERS:-auto}
 [[ $sanitizers == auto ]] && sanitizers=$(( $# == 0 ))
@@ -40,24 +69,6 @@ if [[ ${CI:-} == true && $sanitizers != 1 ]]; then
   sanitizers=1
 fi
 if [[ $sanitizers == 1 ]]; then
-  # One stage: prints its name and time, records it in `failed` on failure.
-  stage() {
-    local name=$1 started=$SECONDS
-    shift
-    echo "test.sh: --- $name"
-    if "$@"; then
-      echo "test.sh: --- $name: ok ($(( SECONDS - started )) s)"
-    else
-      echo "test.sh: --- $name: FAILED ($(( SECONDS - started )) s)" >&2
-      failed+=("$name")
-      return 1
-    fi
-  }
-  # Configures a preset's tree once; Ninja re-runs CMake by itself later.
-  build_preset() {
-    [[ -f $2/build.ninja ]] || cmake --preset "$1" >/dev/null
-    cmake --build --preset "$1"
-  }
   # The preset points ASan/UBSan's log_path here, so a report from any
   # process counts, including servers whose exit status no test reads.
   reports=build-asan/sanitizer-reports
@@ -82,6 +93,12 @@ if [[ ${#failed[@]} == 0 ]]; then
   echo "test.sh: PASSED${selection}"
   exit 0
 fi
+# CI shows only the head and tail of this output: repeat each failed stage's
+# error lines here, at the end, where they are read.
+for log in "${failed_logs[@]}"; do
+  echo "test.sh: error lines of a failed stage ($log):" >&2
+  grep -E -i 'error|killed|no space|fail|timeout' "$log" | tail -n 25 >&2 || true
+done
 echo "test.sh: FAILED${selection}; failures above. Failed stages:" >&2
 printf '  - %s\n' "${failed[@]}" >&2
 exit 1

@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
-#include <regex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +24,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/integration/server_process.h"
 #include "tests/integration/test_environment.h"
+#include "tests/unit/log_capture.h"
 
 namespace miniter::testing {
 namespace {
@@ -49,7 +49,6 @@ std::string LogPath(int port, absl::string_view what) {
 // Every line of the log, each parsed; fails the test for a line that is not
 // a JSON object with "time" (RFC 3339, UTC, ms), "level" and "msg".
 std::vector<nlohmann::json> ParseLog(const std::string& log) {
-  const std::regex rfc3339(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
   std::vector<nlohmann::json> lines;
   for (absl::string_view text : absl::StrSplit(log, '\n', absl::SkipEmpty())) {
     nlohmann::json line = nlohmann::json::parse(
@@ -57,7 +56,7 @@ std::vector<nlohmann::json> ParseLog(const std::string& log) {
     EXPECT_TRUE(line.is_object()) << "not a JSON object: " << text;
     if (!line.is_object()) continue;
     EXPECT_TRUE(line.contains("time") && line["time"].is_string() &&
-                std::regex_match(line["time"].get<std::string>(), rfc3339))
+                common::IsLogTime(line["time"].get<std::string>()))
         << text;
     EXPECT_TRUE(line.contains("level") &&
                 (line["level"] == "info" || line["level"] == "warn" ||

@@ -4,7 +4,6 @@
 // returns, the same server serves again by itself.
 #include <chrono>
 #include <memory>
-#include <regex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,12 +21,16 @@ namespace {
 
 // Rewrites the "@127.0.0.1:PORT/" of a TCP database URL to another port.
 std::string WithPort(const std::string& url, int port, int* old_port) {
-  std::smatch match;
-  const std::regex host_port("@127\\.0\\.0\\.1:([0-9]+)/");
-  if (!std::regex_search(url, match, host_port)) return "";
-  *old_port = std::stoi(match[1]);
-  return absl::StrCat(match.prefix().str(), "@127.0.0.1:", port, "/",
-                      match.suffix().str());
+  const std::string host_prefix = "@127.0.0.1:";
+  const size_t host = url.find(host_prefix);
+  if (host == std::string::npos) return "";
+  const size_t digits = host + host_prefix.size();
+  const size_t slash = url.find('/', digits);
+  if (slash == std::string::npos ||
+      !absl::SimpleAtoi(url.substr(digits, slash - digits), old_port)) {
+    return "";
+  }
+  return absl::StrCat(url.substr(0, digits), port, url.substr(slash));
 }
 
 // The test database's port behind a TcpProxy, and a server using the

@@ -13,9 +13,18 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 
 namespace miniter::common {
+
+// True for the "time" of a log line: RFC 3339 in UTC with milliseconds,
+// e.g. 2026-12-07T09:39:47.123Z.
+inline bool IsLogTime(const std::string& time) {
+  absl::Time parsed;
+  return time.size() == sizeof("2026-12-07T09:39:47.123Z") - 1 &&
+         absl::ParseTime("%Y-%m-%dT%H:%M:%E3SZ", time, &parsed, nullptr);
+}
 
 class StderrCapture {
  public:
