@@ -156,6 +156,13 @@ def write_json(path, obj):
         f.write("\n")
 
 
+def write_private(path, text):
+    """Writes TEXT to a file only this user can read (secrets, passwords)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+
+
 def read_json(path):
     with open(path) as f:
         return json.load(f)

@@ -188,16 +188,15 @@ class Bench:
                 result = subprocess.run(["bash", "scripts/build.sh", self.a.build_dir],
                                         stdout=out, stderr=subprocess.STDOUT)
             if result.returncode != 0:
-                sys.stderr.write(tail(self.w("build.log"), 10**6))
+                sys.stderr.write(Path(self.w("build.log")).read_text(errors="replace"))
                 raise BenchError("build failed (output above)")
         self.build_dir = self.build_dir.resolve()
         self.generate = self.build_dir / "tools/miniter-generate"
         self.load = self.build_dir / "tools/miniter-load"
-        server_bin = self.build_dir / "server/miniter-server"
-        for b in (self.generate, self.load, server_bin):
+        self.server_bin = self.build_dir / "server/miniter-server"
+        for b in (self.generate, self.load, self.server_bin):
             if not os.access(b, os.X_OK):
                 raise BenchError(f"{b} is missing; build first (or drop --no-build)")
-        self.server_bin = server_bin
         if not shutil.which("mariadb-slap"):
             raise BenchError("mariadb-slap is missing (Debian package mariadb-client)")
         if self.a.tier and not (shutil.which("redis-server") and shutil.which("redis-cli")):
@@ -236,9 +235,7 @@ class Bench:
         # it and miniter-load mint issues the readers' tokens with it (no
         # Argon2 logins).
         self.secret_file = self.w("token_secret")
-        fd = os.open(self.secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(os.urandom(32).hex())
+        bench_util.write_private(self.secret_file, os.urandom(32).hex())
         log.info(f"starting miniter-server on {self.address} (pool_size {a.pool_size}, "
                  f"tier {self.redis.url or 'none'})")
         env = dict(

@@ -169,9 +169,7 @@ class SqlClient:
 
     def __init__(self, database_url, cnf_path):
         self.cnf = cnf_path
-        fd = os.open(cnf_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(bench_util.client_cnf(database_url))
+        bench_util.write_private(cnf_path, bench_util.client_cnf(database_url))
         self.database = urllib.parse.urlparse(database_url).path.lstrip("/")
 
     def query(self, sql):
