@@ -1,201 +1,168 @@
-#!/usr/bin/env python3
-"""bench_util.py: the small computations bench/run.sh needs (file formats,
-sampling, rates, JSON records), kept out of the shell script. Standard
-library only. One subcommand per job:
-
-  manifest-matches MANIFEST PRESET SEED    exit 0 when the manifest is that load
-  json-get FILE KEY[.KEY...]               print one value of a JSON file
-  client-cnf DATABASE_URL                  print a [client] option file
-  free-port                                print a free TCP port on 127.0.0.1
-  seconds DURATION                         "10s", "500ms", "2m" -> seconds
-  sample IDS_FILE K SEED                   K ids of IDS_FILE (one a line), random
-  workload WORK REPEATS                    tokens.tsv + follows.tsv -> workload.tsv
-                                           and the mariadb-slap anchor.sql
-  slap-next SECONDS QUERIES TARGET_S       the next anchor run's size, 0 = enough
-  rate PEAK PCT                            PCT % of PEAK calls/s (at least 1)
-  staleness-pairs AUTHOR_FOLLOWERS TOKENS  author/follower pairs with tokens
-  tier-memory SOCKET BASELINE [BASELINE_DATASET]
-                                           JSON: Redis memory over the baseline,
-                                           keys, bytes per active owner
-  redis-used-memory SOCKET [FIELD]         used_memory (or FIELD) of a Redis
-  machine-json OUT MARIADB LOADAVG         the machine record
-  json-object OUT KEY=STR|KEY:=JSON ...    a JSON object from key/value pairs
-"""
+"""bench_util.py: the small computations of the benchmark driver (bench/run.py,
+bench/cluster.py): durations and sizes, sampling, the workload and anchor
+files, rates, the machine record. Standard library only; no processes."""
 import datetime
 import json
-import math
 import os
 import platform
 import random
 import re
 import socket
-import subprocess
-import sys
 import urllib.parse
 
 
-def manifest_matches(path, preset, seed):
-    try:
-        m = json.load(open(path))
-    except (OSError, ValueError):
-        return 1
-    return 0 if m.get("preset") == preset and str(m.get("seed")) == seed else 1
+def seconds(text):
+    """A miniter-load duration ("10s", "500ms", "2m", "3") in seconds."""
+    m = re.fullmatch(r"([0-9.]+)(ms|s|m)?", text)
+    if not m:
+        raise ValueError(f"bad duration {text!r} (e.g. 30s, 500ms, 2m)")
+    v, unit = float(m.group(1)), m.group(2) or "s"
+    return v / 1000 if unit == "ms" else v * 60 if unit == "m" else v
 
 
-def json_get(path, key):
-    v = json.load(open(path))
-    for part in key.split("."):
-        v = v[part]
-    print(v)
-
-
-def client_cnf(url):
-    u = urllib.parse.urlparse(url)
-    print("[client]")
-    q = urllib.parse.parse_qs(u.query)
-    if "socket" in q:
-        print(f"socket={q['socket'][0]}")
-    print(f"host={u.hostname}\nport={u.port or 3306}\nuser={urllib.parse.unquote(u.username)}")
-    print(f"password={urllib.parse.unquote(u.password or '')}")
-    # [client] is read by mariadb-slap too, which has no --database option.
-    print(f"[mysql]\ndatabase={u.path.lstrip('/')}")
+def iec_bytes(text):
+    """A size such as "256M" or "2G" (powers of 1024, as numfmt --from=iec)
+    in bytes, for MariaDB's SET GLOBAL."""
+    m = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)([KMGTPE]?)", text.strip(), re.I)
+    if not m:
+        raise ValueError(f"bad size {text!r} (e.g. 256M, 2G)")
+    power = " KMGTPE".index(m.group(2).upper() or " ")
+    return int(float(m.group(1)) * 1024**power)
 
 
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    print(s.getsockname()[1])
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
-def seconds(text):
-    m = re.fullmatch(r"([0-9.]+)(ms|s|m)?", text)
-    if not m:
-        sys.exit("bad duration " + text)
-    v, unit = float(m.group(1)), m.group(2) or "s"
-    print(v / 1000 if unit == "ms" else v * 60 if unit == "m" else v)
+def port_in_use(port):
+    """Whether something accepts connections on 127.0.0.1:PORT."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
-def sample(ids_file, k, seed):
-    ids = [line.strip() for line in open(ids_file) if line.strip()]
-    for i in random.Random(int(seed)).sample(ids, min(int(k), len(ids))):
-        print(i)
+def manifest_matches(path, preset, seed):
+    """Whether the manifest miniter-generate wrote says PRESET with SEED."""
+    try:
+        with open(path) as f:
+            m = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return m.get("preset") == preset and str(m.get("seed")) == str(seed)
 
 
-def workload(work, repeats):
+def client_cnf(url):
+    """A [client] option file for DATABASE_URL, so the password is never on a
+    command line."""
+    u = urllib.parse.urlparse(url)
+    lines = ["[client]"]
+    q = urllib.parse.parse_qs(u.query)
+    if "socket" in q:
+        lines.append(f"socket={q['socket'][0]}")
+    lines += [f"host={u.hostname}", f"port={u.port or 3306}",
+              f"user={urllib.parse.unquote(u.username)}",
+              f"password={urllib.parse.unquote(u.password or '')}",
+              # [client] is read by mariadb-slap too, which has no
+              # --database option.
+              "[mysql]", f"database={u.path.lstrip('/')}"]
+    return "\n".join(lines) + "\n"
+
+
+def sample(ids, k, seed):
+    """K of IDS (strings, in the database's order), chosen at random with SEED:
+    the same seed picks the same readers on every run."""
+    return random.Random(int(seed)).sample(ids, min(int(k), len(ids)))
+
+
+def write_workload(tokens_path, follows, workload_path, anchor_path, repeats):
     """workload.tsv for miniter-load (user_id, token, follow list) and
     anchor.sql: the mariadb-slap anchor, one straightforward indexed timeline
     query per sampled user (its follow list plus itself), repeated in
     shuffled order so the clients of mariadb-slap do not all read the same
-    user at the same moment."""
-    follows = {}
-    for line in open(f"{work}/follows.tsv"):
-        user, _, lst = line.rstrip("\n").partition("\t")
-        follows[user] = lst
+    user at the same moment. FOLLOWS maps a user id to its followees, comma
+    separated. Returns the number of readers."""
     users = []
-    with open(f"{work}/workload.tsv", "w") as w:
-        for line in open(f"{work}/tokens.tsv"):
+    with open(tokens_path) as t, open(workload_path, "w") as w:
+        for line in t:
             uid, token = line.rstrip("\n").split("\t")[:2]
             w.write(f"{uid}\t{token}\t{follows.get(uid, '')}\n")
             users.append(uid)
     rng = random.Random(7)
-    with open(f"{work}/anchor.sql", "w") as a:
+    with open(anchor_path, "w") as a:
         for _ in range(int(repeats)):
             rng.shuffle(users)
             for uid in users:
                 authors = ",".join(filter(None, [follows.get(uid, ""), uid]))
                 a.write("SELECT id, user_id, text, created_at FROM tweets "
                         f"WHERE user_id IN ({authors}) ORDER BY id DESC LIMIT 50;\n")
+    return len(users)
 
 
-def slap_next(s, q, d):
-    s, q, d = float(s), float(q), float(d)
-    print(0 if s >= d / 2 else max(int(q) * 2, int(q * d / max(s, 1e-3))))
+def slap_repeats(readers, quick):
+    """How often anchor.sql holds each reader: about 10k queries in all, each
+    reader at least twice (4 times in quick mode)."""
+    if quick:
+        return 4
+    return max(2, -(-10240 // readers)) if readers else 2
+
+
+def slap_next(secs, queries, target_s):
+    """The next mariadb-slap run's size, or 0 when a run of SECS already
+    lasts at least half of TARGET_S."""
+    if secs >= target_s / 2:
+        return 0
+    return max(int(queries) * 2, int(queries * target_s / max(secs, 1e-3)))
 
 
 def rate(peak, pct):
-    print(max(1.0, float(peak) * float(pct) / 100))
+    """PCT % of PEAK calls/s, at least 1."""
+    return max(1.0, float(peak) * float(pct) / 100)
 
 
-def staleness_pairs(author_followers, tokens):
-    """author<TAB>follower lines + user_id<TAB>token lines -> the pairs file
-    of miniter-load staleness (author, its token, follower, its token)."""
-    token = dict(line.rstrip("\n").split("\t")[:2] for line in open(tokens) if line.strip())
-    for line in open(author_followers):
-        author, follower = line.split()[:2]
-        if author in token and follower in token:
-            print(f"{author}\t{token[author]}\t{follower}\t{token[follower]}")
+def staleness_pairs(author_followers, tokens_path):
+    """(author, follower) pairs + the user_id<TAB>token file -> the lines of
+    miniter-load staleness's pairs file (author, its token, follower, its
+    token), for the pairs whose both tokens were minted."""
+    with open(tokens_path) as f:
+        token = dict(line.rstrip("\n").split("\t")[:2] for line in f if line.strip())
+    return [f"{a}\t{token[a]}\t{b}\t{token[b]}\n"
+            for a, b in author_followers if a in token and b in token]
 
 
-def redis_info(sock, *args):
-    return subprocess.run(["redis-cli", "-s", sock, *args], check=True,
-                          capture_output=True, text=True, timeout=60).stdout
-
-
-def redis_used_memory(sock, field="used_memory"):
-    m = re.search(rf"^{field}:(\d+)", redis_info(sock, "INFO", "memory"), re.M)
-    return int(m.group(1)) if m else 0
-
-
-def tier_memory(sock, baseline, baseline_dataset=0):
-    used = redis_used_memory(sock)
-    m = re.search(r"^used_memory_dataset:(\d+)", redis_info(sock, "INFO", "memory"), re.M)
-    dataset = int(m.group(1)) if m else 0
-    keys = int(redis_info(sock, "DBSIZE").strip() or 0)
-    # Active owners: the home timeline entries (one key per owner).
-    home = sum(1 for line in redis_info(sock, "--scan", "--pattern", "miniter:home:*").splitlines()
-               if line.strip())
-    owners = home or keys
-    over = max(0, used - int(baseline))
-    print(json.dumps({
-        "used_memory_bytes": used, "baseline_bytes": int(baseline),
-        "tier_bytes": over, "keys": keys, "home_entries": home,
-        "bytes_per_active_owner": over / owners if owners else None,
-        # The same from used_memory_dataset (without client buffers, the
-        # script cache and other fixed overhead), also over the empty Redis.
-        "dataset_bytes": max(0, dataset - int(baseline_dataset)),
-        "dataset_bytes_per_active_owner":
-            max(0, dataset - int(baseline_dataset)) / owners if owners else None,
-    }))
-
-
-def machine_json(out, mariadb, loadavg):
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
-                if l.startswith("model name")), platform.machine())
-    mem_kb = int(next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")))
-    json.dump({
+def machine_record(mariadb_version, loadavg):
+    """What the results say about the machine they were measured on."""
+    with open("/proc/cpuinfo") as f:
+        cpu = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")),
+                   platform.machine())
+    with open("/proc/meminfo") as f:
+        mem_kb = int(next(l.split()[1] for l in f if l.startswith("MemTotal")))
+    return {
         "nproc": os.cpu_count(), "cpu_model": cpu, "ram_gib": round(mem_kb / 1048576, 1),
         "kernel": platform.release(),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "mariadb": mariadb,
+        "mariadb": mariadb_version,
         "load_average_at_start": loadavg,
-    }, open(out, "w"), indent=2)
+    }
 
 
-def json_object(out, *pairs):
-    obj = {}
-    for pair in pairs:
-        if ":=" in pair and pair.index(":=") < pair.index("=") + 1:
-            k, v = pair.split(":=", 1)
-            obj[k] = json.loads(v)
-        else:
-            k, v = pair.split("=", 1)
-            obj[k] = v
-    with open(out, "w") as f:
+def write_json(path, obj):
+    with open(path, "w") as f:
         json.dump(obj, f, indent=2)
         f.write("\n")
 
 
-COMMANDS = {
-    "manifest-matches": manifest_matches, "json-get": json_get,
-    "client-cnf": client_cnf, "free-port": free_port, "seconds": seconds,
-    "sample": sample, "workload": workload, "slap-next": slap_next,
-    "rate": rate, "staleness-pairs": staleness_pairs,
-    "tier-memory": tier_memory,
-    "redis-used-memory": lambda sock, field="used_memory": print(redis_used_memory(sock, field)),
-    "machine-json": machine_json, "json-object": json_object,
-}
+def write_private(path, text):
+    """Writes TEXT to a file only this user can read (secrets, passwords)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
 
-if __name__ == "__main__":
-    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
-        sys.exit(__doc__)
-    sys.exit(COMMANDS[sys.argv[1]](*sys.argv[2:]) or 0)
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""report.py: turns the raw measurements of bench/run.sh into results.json,
+"""report.py: turns the raw measurements of bench/run.py into results.json,
 results.md and latency_vs_load.png, and prints the Markdown tables, the
 issue's Targets table first (each figure, its anchor from the same run, the
 ratio, the target, met or not).
 
     report.py RAW_DIR OUT_DIR [OTHER_RESULTS_JSON]
 
-RAW_DIR holds what run.sh wrote: one miniter-load JSON per measurement
+RAW_DIR holds what run.py wrote: one miniter-load JSON per measurement
 (<scenario>-closed.json, <scenario>-open-<pct>.json, mix-soak-<pct>.json,
 timeline-small-closed.json, timeline-first.json, health-closed.json, burst-tweets.json,
 burst-timeline-closed.json) with a .mem.json beside most (server memory),

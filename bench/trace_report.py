@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """trace_report.py: when do a run's slow calls happen? Reads the TSV that
-`miniter-load run --trace_out` (bench/run.sh --trace) writes, one measured
+`miniter-load run --trace_out` (bench/run.py --trace) writes, one measured
 call per line: due_ms, latency_ms, kind, code. Prints the share of calls
 over --slow ms, how they cluster into --window ms windows, the worst
 windows and the gaps between slow windows (a steady gap points at something
@@ -38,7 +38,7 @@ def main():
     print(f"{len(slow_windows)} of {len(windows)} windows of {a.window:g} ms hold a slow call")
     if slow_windows:
         print(f"  ({share:,} slow calls; {share / len(slow_windows):.1f} per such window)")
-    print(f"worst windows (start s, calls, slow calls, p50 ms, max ms):")
+    print("worst windows (start s, calls, slow calls, p50 ms, max ms):")
     worst = sorted(windows.items(), key=lambda kv: -max(kv[1]))[: a.top]
     for w, ls in sorted(worst):
         print(f"  {w * a.window / 1000:8.1f}  {len(ls):5d}  {sum(1 for x in ls if x > a.slow):5d}"

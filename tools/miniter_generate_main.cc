@@ -1,7 +1,7 @@
 // miniter_generate_main.cc: miniter-generate, the benchmark's data
 // generator. It fills an empty miniter database with a preset data set
 // (users, a skewed follow graph, tweets) through the storage layer's
-// BulkLoader, and writes a manifest that bench/run.sh uses to know what is
+// BulkLoader, and writes a manifest that bench/run.py uses to know what is
 // loaded. It never speaks SQL itself.
 //
 //   miniter-generate --database_url=mysql://... --preset=medium --seed=1

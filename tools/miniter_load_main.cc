@@ -1,5 +1,5 @@
 // miniter_load_main.cc: miniter-load, the benchmark's load generator and
-// helper (used by bench/run.sh). Subcommands:
+// helper (used by bench/run.py). Subcommands:
 //
 //   miniter-load login --server=H:P --emails_file=F --out=TOKENS.tsv
 //       logs each e-mail in (password "benchmark password") and writes

@@ -2,7 +2,7 @@
 // MariaDB through Connector/C++ prepared statements (miniter-load
 // anchor-read and anchor-insert): what MariaDB alone does for the query a
 // fan-out-on-read design would run, and for one durable tweet insert, so
-// bench/run.sh can print miniter's figures as ratios to them.
+// bench/run.py can print miniter's figures as ratios to them.
 #ifndef MINITER_TOOLS_SQL_ANCHORS_H_
 #define MINITER_TOOLS_SQL_ANCHORS_H_
 
