@@ -12,4 +12,5 @@
 #   scripts/cluster.sh db-stop|db-start primary|replica [STATE_DIR]
 #   scripts/cluster.sh sql primary|replica SQL [STATE_DIR]
 set -euo pipefail
-exec python3 "$(dirname "${BASH_SOURCE[0]}")/lib/miniter_cluster.py" "$@"
+# -B: no __pycache__ written into the source tree.
+exec python3 -B "$(dirname "${BASH_SOURCE[0]}")/lib/miniter_cluster.py" "$@"

@@ -695,6 +695,9 @@ def run(args):
 
 
 def main():
+    # Like other command-line tools: end quietly when the reader goes away
+    # (`scripts/cluster.sh status | head`).
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = parse_args()
     try:
         return run(args)
