@@ -32,9 +32,9 @@ run_packages=(
 test_packages=(
   # The GoogleTest suites (MINITER_BUILD_TESTS).
   libgtest-dev libgmock-dev googletest
-  # python3 reads JSON in the grpcurl tests and judges the reliability and
-  # package tests; python3-venv gives the Python client suite its own
-  # virtualenv.
+  # python3 runs scripts/cluster.sh, reads JSON in the grpcurl tests and
+  # judges the reliability and package tests; python3-venv gives the Python
+  # client suite its own virtualenv.
   python3 python3-venv
   # The sanitizer stage of scripts/test.sh: clang builds the libFuzzer targets
   # (tests/fuzz), whose runtime is in libclang-rt-14-dev.

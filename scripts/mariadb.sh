@@ -2,15 +2,21 @@
 # mariadb.sh: starts and stops a private MariaDB for miniter, in a directory
 # of its own (datadir, socket, pid, log), never the machine's system instance.
 #
-#   scripts/mariadb.sh start STATE_DIR [PORT]   start (initialising if new);
-#                                              prints the database URL
+#   scripts/mariadb.sh start STATE_DIR [PORT [MARIADBD_OPTION...]]
+#       start (initialising if new); prints the database URL. The options go
+#       to mariadbd after miniter's own, which they override (a replica's
+#       server id, binary log, read_only: scripts/lib/miniter_cluster.py)
 #   scripts/mariadb.sh stop STATE_DIR           stop it cleanly
 #   scripts/mariadb.sh url STATE_DIR            print the URL again
+#   scripts/mariadb.sh sql STATE_DIR SQL [MARIADB_OPTION...]
+#       run SQL as root over the Unix socket: tab-separated rows, no header
+#       (--column-names adds one; options go to the mariadb client)
 #
 # It listens on 127.0.0.1:PORT (default 13306) and on a Unix socket. It keeps
 # its data in STATE_DIR/data, so a later start finds the same data. A user
-# "miniter" with a random password (STATE_DIR/miniter-password, mode 0600)
-# owns database "miniter"; STATE_DIR/database_url holds the full URL.
+# "miniter" with a random password (STATE_DIR/miniter-password, mode 0600;
+# one already there is kept, which is how a primary and its replica get the
+# same) owns database "miniter"; STATE_DIR/database_url holds the full URL.
 #
 # TLS (optional): with MINITER_MARIADB_SSL_CERT and MINITER_MARIADB_SSL_KEY
 # (PEM files) set, the server presents that certificate and refuses every
@@ -20,11 +26,12 @@
 # miniter verifies the server against it (one CA signs both in tests).
 set -euo pipefail
 
-usage() { sed -n '2,20p' "$0" >&2; exit 2; }
+usage() { sed -n '2,26p' "$0" >&2; exit 2; }
 [[ $# -ge 2 ]] || usage
 command_name=$1
 state_dir=$(mkdir -p "$2" && cd "$2" && pwd)
 port=${3:-13306}
+mariadbd_options=("${@:4}")
 data_dir="$state_dir/data"
 # Unix socket paths are limited to ~107 bytes, so the socket lives under a
 # short per-state-dir path in /tmp when the state dir's own path is long.
@@ -57,8 +64,8 @@ is_running() {
   [[ -f "$pid_file" ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null
 }
 
-root_sql() {
-  mariadb --no-defaults --protocol=socket --socket="$socket_path" -uroot -e "$1"
+root_sql() {  # [MARIADB_OPTION...]
+  mariadb --no-defaults --protocol=socket --socket="$socket_path" -uroot "$@"
 }
 
 start() {
@@ -83,7 +90,7 @@ start() {
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     --innodb-flush-log-at-trx-commit=1 --sync-binlog=1 \
     --innodb-buffer-pool-size=256M --max-connections=500 \
-    --skip-name-resolve "${tls_args[@]}" >/dev/null 2>&1 &
+    --skip-name-resolve "${tls_args[@]}" "${mariadbd_options[@]}" >/dev/null 2>&1 &
   for _ in $(seq 1 300); do
     if mariadb-admin --no-defaults --protocol=socket --socket="$socket_path" \
          -uroot ping >/dev/null 2>&1; then
@@ -101,7 +108,11 @@ start() {
   fi
   local password
   password=$(cat "$password_file")
-  root_sql "CREATE DATABASE IF NOT EXISTS miniter
+  # Not binary-logged: each instance makes its own, and a replica in GTID
+  # strict mode must not log transactions of its own (the next one it
+  # receives from its primary would then be out of order).
+  root_sql -e "SET SESSION sql_log_bin = 0;
+            CREATE DATABASE IF NOT EXISTS miniter
               CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
             CREATE USER IF NOT EXISTS 'miniter'@'127.0.0.1' IDENTIFIED BY '$password';
             CREATE USER IF NOT EXISTS 'miniter'@'localhost' IDENTIFIED BY '$password';
@@ -129,5 +140,6 @@ case "$command_name" in
   start) start ;;
   stop) stop ;;
   url) cat "$url_file" ;;
+  sql) [[ $# -ge 3 ]] || usage; root_sql --batch --skip-column-names "${@:4}" -e "$3" ;;
   *) usage ;;
 esac

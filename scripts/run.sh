@@ -121,15 +121,10 @@ addr=$host:$port
 if [[ $caller_dir == "$repo" ]]; then cli=build/client/miniter; else cli=$repo/build/client/miniter; fi
 cli_server=""
 [[ $addr == 127.0.0.1:50051 ]] || cli_server=" --server=$addr"
-if command -v grpcurl >/dev/null; then
-  grpcurl=grpcurl
-elif [[ -x /usr/local/bin/grpcurl ]]; then
-  grpcurl=/usr/local/bin/grpcurl
-elif [[ -x $HOME/.local/bin/grpcurl ]]; then
-  grpcurl=$HOME/.local/bin/grpcurl
-else
-  grpcurl=""
-fi
+# grpcurl on PATH, else where scripts/install-deps.sh puts it (empty: none).
+grpcurl=grpcurl
+command -v grpcurl >/dev/null \
+  || grpcurl=$(PATH=/usr/local/bin:$HOME/.local/bin command -v grpcurl || true)
 # grpcurl (v1.9.3, checked) prints JSON with the proto field names
 # (access_token), not the lowerCamelCase of the canonical JSON mapping.
 if command -v python3 >/dev/null; then

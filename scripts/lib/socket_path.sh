@@ -1,6 +1,6 @@
 # socket_path.sh: the one rule for where miniter's private servers put their
-# Unix sockets; sourced by scripts/mariadb.sh, scripts/redis.sh and
-# scripts/cluster.sh (not run on its own).
+# Unix sockets; sourced by scripts/mariadb.sh and scripts/redis.sh, and
+# called by scripts/lib/miniter_cluster.py for HAProxy's (not run on its own).
 #
 #   miniter_socket_path DIR NAME [TAG]
 #

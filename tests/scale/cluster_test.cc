@@ -410,10 +410,15 @@ TEST_F(ClusterTest, BalancerSpreadsCallsOverBothServers) {
     grpc::Status status = Timeline(*balancer, ann.token, &timeline);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
-  // HAProxy writes its log line when a call ends; give it a moment.
-  absl::SleepFor(absl::Milliseconds(300));
-  EXPECT_GE(count("miniter/s1") - s1_before, 5);
-  EXPECT_GE(count("miniter/s2") - s2_before, 5);
+  // HAProxy writes its log line when a call ends, a moment after the reply.
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return count("miniter/s1") - s1_before >= 5 &&
+               count("miniter/s2") - s2_before >= 5;
+      },
+      absl::Seconds(5)))
+      << "Timeline calls logged: s1 " << count("miniter/s1") - s1_before
+      << ", s2 " << count("miniter/s2") - s2_before;
 }
 
 TEST_F(ClusterTest, KilledServerCostsOnlyItsInFlightCalls) {

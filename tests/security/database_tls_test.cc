@@ -169,11 +169,11 @@ class DatabaseTlsTest : public ::testing::Test {
     return rows->next() ? std::string(rows->getString(2)) : "";
   }
 
-  // Runs SQL as root over the instance's Unix socket (always allowed).
+  // Runs SQL as root over the instance's Unix socket (always allowed),
+  // which mariadb.sh finds by its socket-path rule.
   static void RootSql(const std::string& sql) {
-    const std::string command = absl::StrCat(
-        "mariadb --no-defaults --protocol=socket --socket=", *dir_,
-        "/db/mysqld.sock -uroot -e \"", sql, "\"");
+    const std::string command =
+        absl::StrCat(*mariadb_, " sql ", *dir_, "/db \"", sql, "\"");
     ASSERT_EQ(std::system(command.c_str()), 0) << command;
   }
 
