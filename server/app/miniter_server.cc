@@ -116,8 +116,9 @@ int MaxServerThreads(const storage::MySqlOptions& database,
 absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
     const ServerOptions& options, const absl::Notification* stop) {
   // Debian's Abseil is built without NDEBUG, so absl::Mutex records every
-  // lock order in a global graph to detect deadlocks: ~2% of the server's
-  // CPU on the Timeline path, behind one global lock (docs/profile.md).
+  // lock order in a global graph to detect deadlocks: a measurable share of
+  // the server's CPU on the Timeline path, behind one global lock (the
+  // figure: docs/profile.md, "Timeline, before").
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::unique_ptr<MiniterServer> server(new MiniterServer());
   server->options_ = options;
@@ -297,8 +298,9 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
   builder.SetResourceQuota(thread_quota);
   // Idle handler threads kept polling for the next call. gRPC's default (2)
   // makes every call beyond two in flight start a thread and end it after
-  // the reply: ~7% of the server's CPU in clone/exit at the Timeline peak
-  // (docs/profile.md). As many as can be busy in queries keeps them alive.
+  // the reply, which showed up as clone/exit in the server's CPU profile at
+  // the Timeline peak (docs/profile.md, "Timeline, before", with the
+  // figure). As many as can be busy in queries keeps them alive.
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
                               options.database.pool_size + 2);
   std::vector<

@@ -24,7 +24,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/integration/server_process.h"
 #include "tests/integration/test_environment.h"
-#include "tests/unit/log_capture.h"
+#include "tests/support/log_capture.h"
 
 namespace miniter::testing {
 namespace {

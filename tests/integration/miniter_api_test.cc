@@ -327,6 +327,9 @@ TEST_F(MiniterApiTest, ExpiredTokenIsUnauthenticated) {
   login.set_password(user.password);
   v1::LoginResponse token;
   ASSERT_TRUE(stub->Login(Context().get(), login, &token).ok());
+  // The scenario, not a wait for another thread: the token must expire on
+  // the server's own clock (TokenServiceTest covers expiry with an injected
+  // one). JWT times are whole seconds, so 1 s of lifetime can last almost 2.
   absl::SleepFor(absl::Seconds(2.1));
   v1::TweetRequest request;
   request.set_text("too late");

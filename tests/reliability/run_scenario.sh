@@ -182,6 +182,9 @@ sample_forever &
 sampler_pid=$!
 event "setup pool_size=$pool_size pool_queue=$((pool_size * 4)) grace_ms=$((grace_seconds * 1000)) deadline_ms=$deadline_ms"
 
+# The fixed sleeps below are each scenario's timeline (load before the
+# fault, how long the fault lasts), not waits for something to get ready:
+# those are start_server, wait_for_load, wait_server_exit and wait_driver.
 case "$scenario" in
   db_kill)
     run_load db_kill 8 16 "$deadline_ms"
@@ -297,6 +300,9 @@ case "$scenario" in
     kill -9 "$server_pid"
     wait_server_exit 5
     redis-cli -s "$(redis_socket)" CLIENT UNPAUSE >/dev/null
+    # A window, not a wait: had Redis kept the dead server's stalled write,
+    # it would run now, and the holders read next would show it (the run
+    # is then judged inconclusive by check_log.py).
     sleep 0.5
     event "tier_before_restart holders=$(python3 "$here/tier_state.py" holders "$redis_url_file" "$tweet" | paste -sd,)"
     event "restart_begin miniter-server"

@@ -27,6 +27,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/storage/mysql/connection_settings_from.h"
+#include "server/storage/mysql/mysql_error_codes.h"
 #include "server/storage/mysql/mysql_storage.h"
 #include "server/storage/mysql/pooled_connection.h"
 #include "tests/integration/test_environment.h"
@@ -39,6 +40,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using storage::mysql::ConnectionSettings;
 using storage::mysql::ConnectionSettingsFrom;
+using storage::mysql::kCrSslConnectionError;
+using storage::mysql::kErrAccessDenied;
 using storage::mysql::OpenPooledConnection;
 using storage::mysql::PooledConnection;
 
@@ -216,7 +219,7 @@ TEST_F(DatabaseTlsTest, RightCaWorksThroughTheServerAndTheSessionIsEncrypted) {
 TEST_F(DatabaseTlsTest, AnotherCaIsRefused) {
   const std::string log =
       RefusedLog(UrlWithQuery(absl::StrCat("?ssl-ca=", *dir_, "/other/ca.pem")));
-  EXPECT_THAT(log, HasSubstr("error 2026"));
+  EXPECT_THAT(log, HasSubstr(absl::StrCat("error ", kCrSslConnectionError)));
   // OpenSSL's words depend on whether the server sends its CA along.
   EXPECT_THAT(log, AnyOf(HasSubstr("unable to get local issuer certificate"),
                          HasSubstr("self-signed certificate in certificate chain")));
@@ -228,14 +231,14 @@ TEST_F(DatabaseTlsTest, HostNameTheCertificateDoesNotCarryIsRefused) {
   std::string url = absl::StrReplaceAll(*url_, {{"@127.0.0.1:", "@localhost:"}});
   ASSERT_NE(url, *url_);
   const std::string log = RefusedLog(url);
-  EXPECT_THAT(log, HasSubstr("error 2026"));
+  EXPECT_THAT(log, HasSubstr(absl::StrCat("error ", kCrSslConnectionError)));
   EXPECT_THAT(log, HasSubstr("Validation of SSL server certificate failed"));
 }
 
 TEST_F(DatabaseTlsTest, WithoutTlsOptionsTheServerRefuses) {
   // require_secure_transport: MariaDB turns the plaintext login away.
   const std::string log = RefusedLog(UrlWithQuery(""));
-  EXPECT_THAT(log, HasSubstr("error 1045"));
+  EXPECT_THAT(log, HasSubstr(absl::StrCat("error ", kErrAccessDenied)));
 }
 
 TEST_F(DatabaseTlsTest, TlsOptionsAgainstAPlaintextServerNeverFallBack) {
@@ -254,7 +257,7 @@ TEST_F(DatabaseTlsTest, TlsOptionsAgainstAPlaintextServerNeverFallBack) {
 TEST_F(DatabaseTlsTest, ClientCertificateIsSentWhenGiven) {
   RootSql("ALTER USER 'miniter'@'127.0.0.1' REQUIRE X509");
   const std::string log = RefusedLog(*url_);
-  EXPECT_THAT(log, HasSubstr("error 1045"));
+  EXPECT_THAT(log, HasSubstr(absl::StrCat("error ", kErrAccessDenied)));
   absl::StatusOr<std::unique_ptr<PooledConnection>> connection =
       Open(absl::StrCat(*url_, "&ssl-cert=", *dir_, "/client.pem&ssl-key=",
                         *dir_, "/client.key"));

@@ -14,10 +14,12 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "server/common/retry_hint.h"
+#include "tests/support/eventually.h"
 
 namespace miniter::storage::mysql {
 namespace {
 
+using ::miniter::testing::Eventually;
 using ::testing::HasSubstr;
 
 // Connections with no driver session behind them: enough for the pool,
@@ -77,11 +79,7 @@ TEST(ConnectionPoolTest, FullQueueRefusesAtOnceWithARetryHint) {
     EXPECT_EQ(lease.status().code(), absl::StatusCode::kResourceExhausted);
     waiter_done.Notify();
   });
-  const absl::Time give_up = absl::Now() + absl::Seconds(5);
-  while (pool.waiting_count() < 1 && absl::Now() < give_up) {
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  ASSERT_EQ(pool.waiting_count(), 1);
+  ASSERT_TRUE(Eventually([&] { return pool.waiting_count() == 1; }));
   // The queue is full: the next caller is refused without waiting its 10 s.
   const absl::Time start = absl::Now();
   absl::StatusOr<ConnectionLease> refused = pool.Acquire(absl::Seconds(10));
@@ -111,7 +109,11 @@ TEST(ConnectionPoolTest, WaiterGetsTheConnectionWhenOneIsReturned) {
     EXPECT_TRUE(lease.ok()) << lease.status();
     got.Notify();
   });
-  absl::SleepFor(absl::Milliseconds(20));
+  // Once the waiter is queued in Acquire (not merely before it started),
+  // it must still be waiting: the pool's only connection is held.
+  // EXPECT, not ASSERT: the test goes on to release and join the waiter.
+  EXPECT_TRUE(Eventually([&] { return pool.waiting_count() == 1; }))
+      << "the waiter never blocked in Acquire";
   EXPECT_FALSE(got.HasBeenNotified());
   held.reset();  // returns the connection
   EXPECT_TRUE(got.WaitForNotificationWithTimeout(absl::Seconds(5)));

@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "server/storage/mysql/mysql_error_codes.h"
+
 namespace miniter::storage::mysql {
 namespace {
 
@@ -45,40 +47,53 @@ using Code = absl::StatusCode;
 INSTANTIATE_TEST_SUITE_P(
     Codes, MapSqlErrorTest,
     ::testing::Values(
-        Case{1062, "23000", "Duplicate entry 'a@b' for key 'uq_users_email_key'",
+        Case{kErrDupEntry, "23000",
+             "Duplicate entry 'a@b' for key 'uq_users_email_key'",
              Code::kAlreadyExists, false},
-        Case{1452, "23000",
+        Case{kErrNoReferencedRow, "23000",
              "Cannot add or update a child row: a foreign key constraint fails "
              "(`miniter`.`tweets`, CONSTRAINT `fk_tweets_user` ...)",
              Code::kNotFound, false},
-        Case{1205, "HY000", "Lock wait timeout exceeded; try restarting",
+        Case{kErrLockWaitTimeout, "HY000",
+             "Lock wait timeout exceeded; try restarting", Code::kAborted,
+             false},
+        Case{kErrDeadlock, "40001", "Deadlock found when trying to get lock",
              Code::kAborted, false},
-        Case{1213, "40001", "Deadlock found when trying to get lock",
-             Code::kAborted, false},
-        Case{1969, "70100", "Query execution was interrupted (max_statement_time)",
+        Case{kErrStatementTimeout, "70100",
+             "Query execution was interrupted (max_statement_time)",
              Code::kDeadlineExceeded, false},
-        Case{1317, "70100", "Query execution was interrupted",
+        Case{kErrQueryInterrupted, "70100", "Query execution was interrupted",
              Code::kUnavailable, false},
-        Case{2002, "HY000", "Can't connect to local server through socket '/x'",
+        Case{kCrConnectionError, "HY000",
+             "Can't connect to local server through socket '/x'",
              Code::kUnavailable, true},
-        Case{2003, "HY000", "Can't connect to MySQL server on '127.0.0.1' (111)",
+        Case{kCrConnHostError, "HY000",
+             "Can't connect to MySQL server on '127.0.0.1' (111)",
              Code::kUnavailable, true},
-        Case{2006, "HY000", "MySQL server has gone away", Code::kUnavailable,
+        Case{kCrServerGoneError, "HY000", "MySQL server has gone away",
+             Code::kUnavailable, true},
+        Case{kCrServerLost, "HY000",
+             "Lost connection to MySQL server during query", Code::kUnavailable,
              true},
-        Case{2013, "HY000", "Lost connection to MySQL server during query",
-             Code::kUnavailable, true},
-        Case{2055, "HY000", "Lost connection to server at 'reading'",
-             Code::kUnavailable, true},
-        Case{1927, "70100", "Connection was killed", Code::kUnavailable, true},
-        Case{1053, "08S01", "Server shutdown in progress", Code::kUnavailable,
+        Case{kCrServerLostExtended, "HY000",
+             "Lost connection to server at 'reading'", Code::kUnavailable,
              true},
-        Case{1045, "28000", "Access denied for user 'miniter'@'localhost'",
-             Code::kUnavailable, false},
-        Case{1040, "08004", "Too many connections", Code::kUnavailable, true},
-        Case{0, "08S01", "Communication link failure", Code::kUnavailable, true},
+        Case{kErrConnectionKilled, "70100", "Connection was killed",
+             Code::kUnavailable, true},
+        Case{kErrServerShutdown, "08S01", "Server shutdown in progress",
+             Code::kUnavailable, true},
+        Case{kErrAccessDenied, "28000",
+             "Access denied for user 'miniter'@'localhost'", Code::kUnavailable,
+             false},
+        Case{kErrTooManyConnections, "08004", "Too many connections",
+             Code::kUnavailable, true},
+        Case{0, "08S01", "Communication link failure", Code::kUnavailable,
+             true},
         // Connector/C++'s own exceptions carry no code or SQLSTATE.
         Case{0, "", "Connection has been closed", Code::kUnavailable, true},
-        Case{0, "HY000", "MySQL server has gone away", Code::kUnavailable, true},
+        Case{0, "HY000", "MySQL server has gone away", Code::kUnavailable,
+             true},
+        // Errors miniter gives no name (mysql_error_codes.h): internal.
         Case{1146, "42S02", "Table 'miniter.users' doesn't exist",
              Code::kInternal, false},
         Case{1064, "42000",
@@ -93,8 +108,9 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(MapSqlErrorTest, UnavailableAndInternalUseFixedEnglish) {
-  EXPECT_EQ(MapSqlError(2006, "HY000", "gone away", "X").message(),
-            "database unavailable");
+  EXPECT_EQ(
+      MapSqlError(kCrServerGoneError, "HY000", "gone away", "X").message(),
+      "database unavailable");
   EXPECT_EQ(MapSqlError(1146, "42S02", "Table doesn't exist", "X").message(),
             "internal storage error");
 }

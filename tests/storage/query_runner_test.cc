@@ -68,7 +68,8 @@ TEST(RunWithRetryTest, NoRetryOfAConflictStartsAfterTheDeadline) {
   absl::Status status = RunWithRetry(
       pool, absl::Seconds(2), "Test", [&](PooledConnection&) {
         ++bodies;
-        absl::SleepFor(absl::Milliseconds(40));  // outlives the deadline
+        // The scenario: a body that outlives the 30 ms deadline.
+        absl::SleepFor(absl::Milliseconds(40));
         return absl::AbortedError("deadlock");
       });
   EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;

@@ -25,6 +25,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -35,10 +36,13 @@
 #include "server/storage/redis/redis_home_timeline_tier.h"
 #include "tests/storage/migrated_database_test.h"
 #include "tests/storage/test_redis.h"
+#include "tests/support/eventually.h"
+#include "tests/support/log_capture.h"
 
 namespace miniter::storage {
 namespace {
 
+using ::miniter::testing::Eventually;
 using ::testing::ElementsAreArray;
 
 class TierTest : public MigratedDatabaseTest {
@@ -409,11 +413,18 @@ TEST_F(TierTest, WritesGoThroughWhileTheRepairRuns) {
   EXPECT_EQ(seen[1], std::make_pair(false, true));
 
   // Down (nothing listens there): neither usable nor writable (writes go
-  // to the outbox alone).
+  // to the outbox alone) once a probe has failed. The tier starts unusable,
+  // so checking before its prober has run would prove nothing: wait for
+  // the line a failed probe logs.
+  common::StderrCapture log;
   std::shared_ptr<redis::RedisHomeTimelineTier> unreachable =
       TierAlone("redis://127.0.0.1:1");
   ASSERT_NE(unreachable, nullptr);
-  absl::SleepFor(absl::Milliseconds(100));
+  ASSERT_TRUE(Eventually([&] {
+    return absl::StrContains(log.Text(), "memory tier: ") &&
+           absl::StrContains(log.Text(), "use the database alone");
+  })) << "no failed probe logged:\n"
+      << log.Text();
   EXPECT_FALSE(unreachable->Usable());
   EXPECT_FALSE(unreachable->Writable());
 }

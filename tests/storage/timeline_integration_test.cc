@@ -691,7 +691,10 @@ TEST_F(TimelineTest, MergedCacheIsRefreshedInTheBackground) {
       SetUpMergedStarWithRemoteTweet(absl::Seconds(2));
   ASSERT_NE(setup.other_tweets, nullptr);
   // The refresher wakes every 500 ms and reloads entries older than
-  // 500 ms: at least one wake-up falls between 0.5 and 1.3 s of age.
+  // 500 ms: at least one wake-up falls between 0.5 and 1.3 s of age. The
+  // sleep is the scenario: the refresher's wake-ups follow the real clock
+  // (Advance() would age the entry without waking it), and a poll could
+  // not tell its reload from a reader's, which starts at 1 s of age.
   absl::SleepFor(absl::Milliseconds(1300));
   EXPECT_THAT(ReadAllIds(setup.reader, 10),
               ElementsAreArray(NewestFirst(setup.expected)));

@@ -58,11 +58,11 @@ class Lines {
   // written. A line is written once its call's reply has gone out, so just
   // after the client has it.
   std::vector<nlohmann::json> WaitFor(std::size_t count) {
-    const absl::Time give_up = absl::Now() + absl::Seconds(5);
-    while (Count() < count && absl::Now() < give_up) {
-      absl::SleepFor(absl::Milliseconds(5));
-    }
     absl::MutexLock lock(&mu_);
+    const auto written = [this, count]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return lines_.size() >= count;
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&written), absl::Seconds(5));
     std::vector<nlohmann::json> parsed;
     for (const std::string& line : lines_) {
       EXPECT_EQ(line.find('\n'), std::string::npos) << line;

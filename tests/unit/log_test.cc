@@ -12,7 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "tests/unit/log_capture.h"
+#include "tests/support/log_capture.h"
 
 namespace miniter::common {
 namespace {

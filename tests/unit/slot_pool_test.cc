@@ -12,21 +12,12 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "tests/support/eventually.h"
 
 namespace miniter::common {
 namespace {
 
-// Polls a condition the pool only exposes as a count (there is no event
-// for "a caller started waiting"); fails the test after 10 s.
-template <typename Predicate>
-bool Eventually(Predicate predicate) {
-  const absl::Time give_up = absl::Now() + absl::Seconds(10);
-  while (!predicate()) {
-    if (absl::Now() > give_up) return false;
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  return true;
-}
+using ::miniter::testing::Eventually;
 
 TEST(SlotPoolTest, FreeSlotsAreGrantedAtOnceAndReturnedOnDestruction) {
   SlotPool pool(2, 0, "hashes");

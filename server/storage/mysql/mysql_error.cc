@@ -2,6 +2,7 @@
 #include "server/storage/mysql/mysql_error.h"
 
 #include "server/common/log.h"
+#include "server/storage/mysql/mysql_error_codes.h"
 
 #include <string>
 
@@ -12,29 +13,6 @@
 namespace miniter::storage::mysql {
 namespace {
 
-// Server error numbers (mysqld_error.h / MariaDB's) and client ones
-// (errmsg.h), named here so the mapping below reads as a table.
-constexpr int kDupEntry = 1062;
-constexpr int kDupEntryWithKeyName = 1586;
-constexpr int kNoReferencedRow = 1452;       // child row's parent missing
-constexpr int kLockWaitTimeout = 1205;
-constexpr int kDeadlock = 1213;
-constexpr int kStatementTimeout = 1969;      // MariaDB max_statement_time
-constexpr int kMaxExecutionTime = 3024;      // MySQL max_execution_time
-constexpr int kQueryInterrupted = 1317;
-constexpr int kTooManyConnections = 1040;
-constexpr int kDbAccessDenied = 1044;
-constexpr int kAccessDenied = 1045;
-constexpr int kUnknownDatabase = 1049;
-constexpr int kServerShutdown = 1053;
-constexpr int kConnectionKilled = 1927;
-constexpr int kCrConnectionError = 2002;     // socket
-constexpr int kCrConnHostError = 2003;       // TCP
-constexpr int kCrUnknownHost = 2005;
-constexpr int kCrServerGoneError = 2006;
-constexpr int kCrServerLost = 2013;
-constexpr int kCrServerLostExtended = 2055;
-
 bool IsConnectionErrorCode(int code) {
   switch (code) {
     case kCrConnectionError:
@@ -43,8 +21,8 @@ bool IsConnectionErrorCode(int code) {
     case kCrServerGoneError:
     case kCrServerLost:
     case kCrServerLostExtended:
-    case kConnectionKilled:
-    case kServerShutdown:
+    case kErrConnectionKilled:
+    case kErrServerShutdown:
       return true;
     default:
       // The rest of the client range 2000-2999 (e.g. 2026 TLS, 2048
@@ -73,25 +51,25 @@ absl::Status MapSqlError(int error_code, absl::string_view sql_state,
                          absl::string_view message, absl::string_view operation) {
   absl::Status status;
   switch (error_code) {
-    case kDupEntry:
-    case kDupEntryWithKeyName:
+    case kErrDupEntry:
+    case kErrDupEntryWithKeyName:
       // Expected in normal operation; the store adds a precise message.
       return absl::AlreadyExistsError("already exists");
-    case kNoReferencedRow:
+    case kErrNoReferencedRow:
       return absl::NotFoundError("user not found");
-    case kLockWaitTimeout:
-    case kDeadlock:
+    case kErrLockWaitTimeout:
+    case kErrDeadlock:
       status = absl::AbortedError("database conflict; try again");
       break;
-    case kStatementTimeout:
-    case kMaxExecutionTime:
+    case kErrStatementTimeout:
+    case kErrMaxExecutionTime:
       status = absl::DeadlineExceededError("database did not answer in time");
       break;
-    case kQueryInterrupted:
-    case kTooManyConnections:
-    case kDbAccessDenied:
-    case kAccessDenied:
-    case kUnknownDatabase:
+    case kErrQueryInterrupted:
+    case kErrTooManyConnections:
+    case kErrDbAccessDenied:
+    case kErrAccessDenied:
+    case kErrUnknownDatabase:
       status = absl::UnavailableError("database unavailable");
       break;
     default:

@@ -14,16 +14,16 @@
 
 #include "absl/status/status.h"
 #include "server/storage/mysql/home_timeline.h"
+#include "server/storage/mysql/mysql_error_codes.h"
 #include "server/storage/mysql/query_runner.h"
 #include "server/storage/mysql/transaction_guard.h"
 
 namespace miniter::storage::mysql {
 namespace {
 
-constexpr int kDuplicateEntry = 1062;
-
-// A plain INSERT, so a repeated follow fails with 1062 and we can tell "new
-// edge" (count it, backfill) from "already following" (change nothing).
+// A plain INSERT, so a repeated follow fails with a duplicate key
+// (kErrDupEntry) and we can tell "new edge" (count it, backfill) from
+// "already following" (change nothing).
 // Not INSERT IGNORE: MariaDB turns the foreign-key error for an unknown
 // user into a warning under IGNORE, and we need it as NOT_FOUND.
 constexpr const char* kInsertFollow =
@@ -94,7 +94,7 @@ absl::Status MySqlFollowStore::Follow(UserId follower, UserId followee) {
           insert.executeUpdate();  // FK 1452 -> NOT_FOUND
         } catch (const sql::SQLException& e) {
           // Already following: nothing else changes (the guard rolls back).
-          if (e.getErrorCode() == kDuplicateEntry) return absl::OkStatus();
+          if (e.getErrorCode() == kErrDupEntry) return absl::OkStatus();
           throw;
         }
         {

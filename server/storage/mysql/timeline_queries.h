@@ -77,9 +77,10 @@ TweetRecord ReadTweetRow(sql::ResultSet& rows);
 void SortNewestFirstUnique(std::vector<TweetId>& ids);
 
 // Leaves the newest `limit` distinct ids of `ids`, newest first. A page
-// collects up to `limit` ids per merged followee, often 20 times more than
-// it keeps: a full sort of them was 12 % of the server's CPU at the
-// Timeline peak (docs/profile.md), so only the newest ones are sorted.
+// collects up to `limit` ids per merged followee, often many times more
+// than it keeps, and a full sort of them was the largest item of the
+// server's CPU profile at the Timeline peak (docs/profile.md, "Third
+// round"), so only the newest ones are sorted.
 void KeepNewestUnique(std::vector<TweetId>& ids, std::size_t limit);
 
 }  // namespace miniter::storage::mysql

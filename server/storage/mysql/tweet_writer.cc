@@ -15,6 +15,7 @@
 #include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "server/storage/mysql/home_timeline.h"
+#include "server/storage/mysql/mysql_error_codes.h"
 #include "server/storage/mysql/query_runner.h"
 #include "server/storage/mysql/timeline_queries.h"
 #include "server/storage/mysql/transaction_guard.h"
@@ -39,7 +40,6 @@ constexpr const char* kSelectTweetByRequestId =
 constexpr const char* kInsertRequestId =
     "INSERT INTO tweet_request_ids (user_id, request_id, tweet_id) "
     "VALUES (?, ?, ?)";
-constexpr int kDuplicateKeyError = 1062;
 
 // The merged flag is sticky, so a plain read that says "merged" is final
 // and takes no lock; that keeps a hot author's tweets from queueing behind
@@ -170,7 +170,7 @@ absl::StatusOr<TweetRecord> TweetWriter::CreateTweet(
             // Waits for a concurrent insert of the same key to finish.
             remember.executeUpdate();
           } catch (const sql::SQLException& e) {
-            if (e.getErrorCode() != kDuplicateKeyError) throw;
+            if (e.getErrorCode() != kErrDupEntry) throw;
             // A concurrent call with this id committed first: roll ours
             // back; RunWithRetry retries ABORTED, and the retry's lookup
             // above returns the tweet that call stored.

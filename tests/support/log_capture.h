@@ -1,7 +1,7 @@
 // log_capture.h: points this process's stderr at a temporary file for a
 // test's duration, to read back what the server's log functions wrote.
-#ifndef MINITER_TESTS_UNIT_LOG_CAPTURE_H_
-#define MINITER_TESTS_UNIT_LOG_CAPTURE_H_
+#ifndef MINITER_TESTS_SUPPORT_LOG_CAPTURE_H_
+#define MINITER_TESTS_SUPPORT_LOG_CAPTURE_H_
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -64,4 +64,4 @@ class StderrCapture {
 
 }  // namespace miniter::common
 
-#endif  // MINITER_TESTS_UNIT_LOG_CAPTURE_H_
+#endif  // MINITER_TESTS_SUPPORT_LOG_CAPTURE_H_
