@@ -305,15 +305,13 @@ absl::StatusOr<std::vector<std::string>> CommandTable::Normalize(
       }
       value = args[++i];
     }
-    // CLI11 reads "--name=" as "the value is the next argument", so an empty
-    // value travels as a separate, empty argument.
     std::vector<std::string> spelled = {absl::StrCat("--", name)};
-    if (eq != std::string::npos || flag->get_items_expected_max() > 0) {
-      if (value.empty()) {
-        spelled.emplace_back();
-      } else {
-        absl::StrAppend(&spelled.front(), "=", value);
-      }
+    if (flag->get_items_expected_max() > 0 && value.empty()) {
+      // CLI11 reads "--name=" as "the value is the next argument", so an
+      // empty value travels as a separate, empty argument.
+      spelled.emplace_back();
+    } else if (eq != std::string::npos || !value.empty()) {
+      absl::StrAppend(&spelled.front(), "=", value);
     }
     const bool global = app_->get_option_no_throw("--" + name) != nullptr;
     std::vector<std::string>& to = have_command || global ? out : before_command;

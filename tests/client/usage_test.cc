@@ -13,19 +13,22 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
+// Every flag of `app` (the main App or a command) has a line in `usage`.
+void ExpectListsFlagsOf(const CLI::App& app, const std::string& usage) {
+  for (const CLI::Option* flag : CommandTable::Flags(app)) {
+    EXPECT_THAT(usage, HasSubstr("\n  " + CommandTable::Spelling(*flag) + " "))
+        << app.get_name();
+  }
+}
+
 TEST(UsageTest, ListsEveryCommandAndEveryFlag) {
   CommandTable table;
   const std::string usage = Usage(table);
-  for (const CLI::Option* flag : CommandTable::Flags(table.app())) {
-    EXPECT_THAT(usage, HasSubstr("  " + CommandTable::Spelling(*flag) + " "));
-  }
+  ExpectListsFlagsOf(table.app(), usage);
   for (const CLI::App* command : table.Commands()) {
     EXPECT_THAT(usage, HasSubstr("  miniter " + table.Synopsis(*command) +
                                  "\n      " + command->get_description()));
-    for (const CLI::Option* flag : CommandTable::Flags(*command)) {
-      EXPECT_THAT(usage,
-                  HasSubstr("  " + CommandTable::Spelling(*flag) + " "));
-    }
+    ExpectListsFlagsOf(*command, usage);
   }
 }
 
@@ -55,14 +58,8 @@ TEST(UsageTest, CommandUsageHasItsOwnAndTheGlobalFlags) {
     EXPECT_THAT(usage, StartsWith("Usage: miniter " + table.Synopsis(*command) +
                                   "\n  " + command->get_description() +
                                   "\n\nFlags:\n"));
-    for (const CLI::Option* flag : CommandTable::Flags(*command)) {
-      EXPECT_THAT(usage,
-                  HasSubstr("  " + CommandTable::Spelling(*flag) + " "));
-    }
-    for (const CLI::Option* flag : CommandTable::Flags(table.app())) {
-      EXPECT_THAT(usage,
-                  HasSubstr("  " + CommandTable::Spelling(*flag) + " "));
-    }
+    ExpectListsFlagsOf(*command, usage);
+    ExpectListsFlagsOf(table.app(), usage);
   }
   const std::string tweet = CommandUsage(table, *table.FindCommand("tweet"));
   EXPECT_THAT(tweet, HasSubstr("--request_id=<id>"));
