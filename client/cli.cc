@@ -8,18 +8,22 @@
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "client/bash_completion.h"
 #include "client/command_line.h"
 #include "client/exit_codes.h"
-#include "miniter/client/miniter_client.h"
 #include "client/output.h"
 #include "client/password_prompt.h"
 #include "client/token_store.h"
+#include "client/usage.h"
+#include "client/version.h"
+#include "miniter/client/miniter_client.h"
 
 namespace miniter::client {
 namespace {
@@ -35,21 +39,6 @@ struct Context {
   // Filled in by UseSavedToken(), for the hints after an error.
   bool sent_token = false;
 };
-
-struct Command {
-  const char* name;
-  const char* synopsis;
-  const char* summary;
-  std::vector<std::string> flags;  // beyond the global ones
-  absl::Status (*run)(Context&);
-};
-
-const std::vector<std::string>& GlobalFlags() {
-  static const auto* const kFlags =
-      new std::vector<std::string>{"server", "json", "deadline", "tls",
-                                   "tls_ca_file"};
-  return *kFlags;
-}
 
 std::optional<std::string> GetEnv(const Context& c, const std::string& name) {
   return c.env.getenv ? c.env.getenv(name) : std::nullopt;
@@ -326,109 +315,61 @@ absl::Status RunLogout(Context& c) {
   return absl::OkStatus();
 }
 
-const std::vector<Command>& Commands() {
-  static const auto* const kCommands = new std::vector<Command>{
-      {"signup",
-       "signup --name=<name> --email=<email> [--profile=<text>] "
-       "[--password=<pw>]",
-       "create an account (does not log in)",
-       {"name", "email", "profile", "password"},
-       &RunSignUp},
-      {"login", "login --email=<email> [--password=<pw>] [--print_token]",
-       "log in and save the token for later commands",
-       {"email", "password", "print_token"},
-       &RunLogin},
-      {"tweet", "tweet <text...> | --text=<text> | -",
-       "post a tweet (\"-\" reads the text from stdin)",
-       {"text", "request_id"},
-       &RunTweet},
-      {"follow", "follow <user_id> | --user_id=<n>", "follow a user",
-       {"user_id"},
-       &RunFollow},
-      {"unfollow", "unfollow <user_id> | --user_id=<n>",
-       "stop following a user",
-       {"user_id"},
-       &RunUnfollow},
-      {"timeline",
-       "timeline [<user_id> | --user_id=<n>] [--page_size=<n>] "
-       "[--page_token=<t>]",
-       "read a timeline, newest first (default: your own)",
-       {"user_id", "page_size", "page_token"},
-       &RunTimeline},
-      {"logout", "logout", "delete the saved token", {}, &RunLogout},
+// What each command does; the command table (command_line.cc) says how it
+// is spelled and what it takes. help and completion need no server: RunCli
+// answers them itself.
+using Runner = absl::Status (*)(Context&);
+
+const std::map<std::string, Runner>& Runners() {
+  static const auto* const kRunners = new std::map<std::string, Runner>{
+      {"signup", &RunSignUp}, {"login", &RunLogin},
+      {"tweet", &RunTweet},   {"follow", &RunFollow},
+      {"unfollow", &RunUnfollow}, {"timeline", &RunTimeline},
+      {"logout", &RunLogout},
   };
-  return *kCommands;
+  return *kRunners;
 }
 
-const Command* FindCommand(const std::string& name) {
-  for (const Command& command : Commands()) {
-    if (name == command.name) return &command;
-  }
-  return nullptr;
-}
-
-std::string Usage() {
-  std::string out =
-      "miniter: a command-line client for the miniter service.\n\n"
-      "Usage: miniter [--server=host:port] [--json] [--deadline=seconds] "
-      "[--tls] [--tls_ca_file=pem] <command> [args]\n\nCommands:\n";
-  for (const Command& command : Commands()) {
-    absl::StrAppend(&out, "  miniter ", command.synopsis, "\n      ",
-                    command.summary, "\n");
-  }
-  absl::StrAppend(&out, "  miniter help [command]\n      show this text\n\n",
-                  "Flags:\n",
-                  DescribeFlags({"server", "json", "deadline", "tls",
-                                 "tls_ca_file", "name", "email",
-                                 "password", "profile", "text", "user_id",
-                                 "page_size", "page_token", "print_token"}));
-  absl::StrAppend(
-      &out,
-      "\nEnvironment:\n"
-      "  MINITER_SERVER    default for --server\n"
-      "  MINITER_TOKEN     access token to send instead of the saved one\n"
-      "  MINITER_PASSWORD  password for signup/login without --password\n"
-      "  XDG_CONFIG_HOME   token file: $XDG_CONFIG_HOME/miniter/token\n"
-      "                    (else ~/.config/miniter/token), mode 0600, with\n"
-      "                    the server it came from; it goes to that one only\n"
-      "\n"
-      "The password comes from --password, else $MINITER_PASSWORD, else a\n"
-      "prompt without echo on a terminal, else one line of stdin.\n"
-      "login --json leaves the token out unless --print_token is given.\n\n"
-      "Exit status: 0 ok, 1 local failure (token file, terminal),\n"
-      "2 request rejected, 3 not authenticated, 4 unavailable or timed out\n"
-      "(retry), 5 server error, 64 usage error.\n");
-  return out;
-}
-
-std::string CommandUsage(const Command& command) {
-  std::vector<std::string> flags = command.flags;
-  flags.insert(flags.end(), GlobalFlags().begin(), GlobalFlags().end());
-  return absl::StrCat("Usage: miniter ", command.synopsis, "\n", "  ",
-                      command.summary, "\n\nFlags:\n", DescribeFlags(flags));
-}
-
-int UsageFailure(const CliEnvironment& env, const absl::Status& status,
-                 const Command* command) {
+int UsageFailure(const CliEnvironment& env, const CommandTable& table,
+                 const absl::Status& status, const CLI::App* command) {
   *env.err << FormatError(status) << "\n";
   if (command != nullptr) {
-    *env.err << "usage: miniter " << command->synopsis << "\n";
+    *env.err << "usage: miniter " << table.Synopsis(*command) << "\n";
   }
   *env.err << "Run 'miniter help' for more.\n";
   return kExitUsage;
 }
 
-absl::Status CheckFlagsAllowed(const CommandLine& cl, const Command& command) {
-  for (const std::string& flag : cl.given) {
-    bool allowed = false;
-    for (const std::string& name : GlobalFlags()) allowed |= name == flag;
-    for (const std::string& name : command.flags) allowed |= name == flag;
-    if (!allowed) {
-      return UsageError(
-          absl::StrCat(command.name, " does not take --", flag));
-    }
+// `miniter help [command]`.
+int RunHelp(const CliEnvironment& env, const CommandTable& table,
+            const CommandLine& cl) {
+  if (cl.args.empty()) {
+    *env.out << Usage(table);
+    return kExitOk;
   }
-  return absl::OkStatus();
+  const CLI::App* command = table.FindCommand(cl.args.front());
+  if (command == nullptr || cl.args.size() > 1) {
+    return UsageFailure(
+        env, table,
+        UsageError(absl::StrCat("no such command: ", cl.args.front())),
+        nullptr);
+  }
+  *env.out << CommandUsage(table, *command);
+  return kExitOk;
+}
+
+// `miniter completion bash`.
+int RunCompletion(const CliEnvironment& env, const CommandTable& table,
+                  const CommandLine& cl) {
+  if (cl.args.size() != 1 || cl.args.front() != "bash") {
+    return UsageFailure(
+        env, table,
+        UsageError("completion needs the shell, and bash is the one there "
+                   "is: miniter completion bash"),
+        table.FindCommand(cl.command));
+  }
+  *env.out << BashCompletionScript(table);
+  return kExitOk;
 }
 
 // Extra advice after an error, for the cases where the fix is on our side.
@@ -465,39 +406,34 @@ CliEnvironment ProcessEnvironment() {
 }
 
 int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
-  absl::StatusOr<CommandLine> cl = ParseCommandLine(args);
-  if (!cl.ok()) return UsageFailure(env, cl.status(), nullptr);
-
-  if (cl->command.empty()) {
-    *env.err << Usage();
-    return kExitUsage;
+  CommandTable table;
+  absl::StatusOr<CommandLine> cl = table.Parse(args);
+  if (!cl.ok()) {
+    return UsageFailure(env, table, cl.status(), table.ParsedCommand());
   }
-  if (cl->command == "help") {
-    if (cl->args.empty()) {
-      *env.out << Usage();
-      return kExitOk;
-    }
-    const Command* command = FindCommand(cl->args.front());
-    if (command == nullptr || cl->args.size() > 1) {
-      return UsageFailure(
-          env, UsageError(absl::StrCat("no such command: ", cl->args.front())),
-          nullptr);
-    }
-    *env.out << CommandUsage(*command);
+  if (cl->version) {
+    *env.out << VersionLine() << "\n";
     return kExitOk;
   }
-
-  const Command* command = FindCommand(cl->command);
-  if (command == nullptr) {
-    return UsageFailure(
-        env, UsageError(absl::StrCat("unknown command: ", cl->command)),
-        nullptr);
+  if (cl->command.empty()) {
+    *env.err << Usage(table);
+    return kExitUsage;
   }
-  if (absl::Status s = CheckFlagsAllowed(*cl, *command); !s.ok()) {
-    return UsageFailure(env, s, command);
+  if (cl->command == "help") return RunHelp(env, table, *cl);
+  if (cl->command == "completion") return RunCompletion(env, table, *cl);
+
+  const CLI::App* command = table.FindCommand(cl->command);
+  auto runner = Runners().find(cl->command);
+  if (runner == Runners().end()) {
+    // The table has a command this file does not implement: our bug.
+    *env.err << FormatError(LocalError(absl::InternalError(absl::StrCat(
+                    "no handler for the command ", cl->command))))
+             << "\n";
+    return kExitLocalError;
   }
   if (!(cl->deadline_seconds > 0) || !std::isfinite(cl->deadline_seconds)) {
-    return UsageFailure(env, UsageError("--deadline must be a positive number"),
+    return UsageFailure(env, table,
+                        UsageError("--deadline must be a positive number"),
                         command);
   }
 
@@ -509,12 +445,13 @@ int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
                                                         : kDefaultServer;
   }
   if (server.empty()) {
-    return UsageFailure(env, UsageError("--server must not be empty"), command);
+    return UsageFailure(env, table, UsageError("--server must not be empty"),
+                        command);
   }
 
   if (cl->given.count("tls") && !cl->tls && !cl->tls_ca_file.empty()) {
     return UsageFailure(
-        env, UsageError("--notls contradicts --tls_ca_file"), command);
+        env, table, UsageError("--notls contradicts --tls_ca_file"), command);
   }
 
   ClientOptions options;
@@ -531,9 +468,9 @@ int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
     return ExitCodeFor(local);
   }
   Context context{*cl, env, server, *std::move(client)};
-  absl::Status status = command->run(context);
+  absl::Status status = runner->second(context);
   if (status.ok()) return kExitOk;
-  if (IsUsageError(status)) return UsageFailure(env, status, command);
+  if (IsUsageError(status)) return UsageFailure(env, table, status, command);
   // The message is the server's own text; defuse any terminal escapes in it.
   *env.err << SanitizeForTerminal(FormatError(status), false) << "\n";
   PrintHint(context, status);

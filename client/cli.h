@@ -32,7 +32,7 @@ CliEnvironment ProcessEnvironment();
 
 // Runs `miniter <args...>` (args excludes argv[0]) and returns the exit
 // status documented in exit_codes.h. Output goes to env.out, errors and
-// warnings to env.err. Not thread-safe (it parses into global absl flags).
+// warnings to env.err.
 int RunCli(const std::vector<std::string>& args, const CliEnvironment& env);
 
 }  // namespace miniter::client

@@ -24,6 +24,8 @@ run_packages=(
   libhiredis-dev
   # Metrics (server/metrics: prometheus-cpp) and JSON (nlohmann-json).
   prometheus-cpp-dev nlohmann-json3-dev
+  # The CLI's command line (client/command_line.cc: CLI11).
+  libcli11-dev
   # The private database and memory tier (scripts/mariadb.sh starts a private
   # MariaDB, scripts/redis.sh a private redis-server).
   mariadb-server mariadb-client redis-server

@@ -5,6 +5,8 @@
 #include <map>
 #include <sstream>
 
+#include "CLI/CLI.hpp"
+#include "client/command_line.h"
 #include "client/token_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -19,8 +21,10 @@ using ::miniter::client::testing::FakeMiniterServer;
 using ::miniter::client::testing::TempDir;
 using ::miniter::client::testing::TestCaFile;
 using ::miniter::client::testing::TestServerCredentials;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 class CliTest : public ::testing::Test {
  protected:
@@ -175,6 +179,7 @@ TEST_F(CliTest, UsageErrors) {
   EXPECT_EQ(Run({"tweet"}), 64);
   EXPECT_EQ(Run({"tweet", "--name=x", "hi"}), 64);
   EXPECT_THAT(err_.str(), HasSubstr("tweet does not take --name"));
+  EXPECT_THAT(err_.str(), HasSubstr("usage: miniter tweet <text...>"));
   EXPECT_EQ(Run({"follow", "abc"}), 64);
   EXPECT_EQ(Run({"follow", "1", "--user_id=2"}), 64);
   EXPECT_EQ(Run({"signup", "--email=a@b.c", "--password=x"}), 64);
@@ -187,8 +192,60 @@ TEST_F(CliTest, HelpGoesToStdout) {
   EXPECT_EQ(Run({"help"}), 0);
   EXPECT_THAT(out_.str(), HasSubstr("miniter timeline"));
   EXPECT_THAT(out_.str(), HasSubstr("--page_size=<n>"));
+  EXPECT_THAT(out_.str(), HasSubstr("--request_id=<id>"));
+  EXPECT_EQ(Run({"--help"}), 0);
+  EXPECT_THAT(out_.str(), HasSubstr("--request_id=<id>"));
   EXPECT_EQ(Run({"tweet", "--help"}), 0);
   EXPECT_THAT(out_.str(), HasSubstr("Usage: miniter tweet"));
+  EXPECT_THAT(out_.str(), HasSubstr("--request_id=<id>"));
+  EXPECT_EQ(Run({"--help", "tweet"}), 0);
+  EXPECT_THAT(out_.str(), HasSubstr("Usage: miniter tweet"));
+  EXPECT_EQ(Run({"help", "timeline"}), 0);
+  EXPECT_THAT(out_.str(), HasSubstr("--page_token=<token>"));
+  EXPECT_EQ(Run({"help", "nope"}), 64);
+  EXPECT_THAT(err_.str(), HasSubstr("no such command: nope"));
+  EXPECT_EQ(server_.service().calls(), 0);
+}
+
+TEST_F(CliTest, VersionIsTheProjectsAndTheRevision) {
+  EXPECT_EQ(Run({"--version"}), 0);
+  EXPECT_THAT(out_.str(),
+              StartsWith("miniter " MINITER_PROJECT_VERSION " (git "));
+  EXPECT_THAT(out_.str(), EndsWith(")\n"));
+  EXPECT_EQ(Run({"timeline", "--version"}), 0);
+  EXPECT_THAT(out_.str(), StartsWith("miniter " MINITER_PROJECT_VERSION));
+  EXPECT_EQ(server_.service().calls(), 0);
+}
+
+TEST_F(CliTest, CompletionPrintsTheBashScript) {
+  EXPECT_EQ(Run({"completion", "bash"}), 0);
+  EXPECT_THAT(out_.str(), StartsWith("# bash completion for miniter"));
+  EXPECT_THAT(out_.str(), HasSubstr("complete -F _miniter miniter\n"));
+  EXPECT_EQ(Run({"completion"}), 64);
+  EXPECT_THAT(err_.str(), HasSubstr("usage: miniter completion bash"));
+  EXPECT_EQ(Run({"completion", "zsh"}), 64);
+}
+
+// The table (command_line.cc) and the code that runs each command (cli.cc)
+// are separate; every command in the one must reach the other.
+TEST_F(CliTest, EveryCommandInTheTableRuns) {
+  CommandTable table;
+  for (const CLI::App* command : table.Commands()) {
+    const std::string& name = command->get_name();
+    const int code = Run({name, "--deadline=0"});
+    EXPECT_THAT(err_.str(), Not(HasSubstr("no handler"))) << name;
+    if (name != "help" && name != "completion") {
+      EXPECT_EQ(code, 64) << name;
+      EXPECT_THAT(err_.str(), HasSubstr("--deadline must be a positive"))
+          << name;
+    }
+  }
+  EXPECT_EQ(server_.service().calls(), 0);
+}
+
+TEST_F(CliTest, ACommandsFlagBeforeTheCommandStillCounts) {
+  ASSERT_EQ(Run({"--user_id=42", "follow"}), 0) << err_.str();
+  EXPECT_EQ(out_.str(), "following user 42\n");
 }
 
 TEST_F(CliTest, TweetTextFromStdinAndJsonOutput) {

@@ -40,6 +40,7 @@ missing=0
 for f in \
     "$prefix/bin/miniter" \
     "$prefix/bin/miniter-server" \
+    "$prefix/share/bash-completion/completions/miniter" \
     "$prefix/include/miniter/client/miniter_client.h" \
     "$prefix/include/miniter/v1/miniter.pb.h" \
     "$prefix/include/miniter/v1/miniter.grpc.pb.h" \

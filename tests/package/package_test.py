@@ -49,6 +49,7 @@ ENV_FILE = "/etc/miniter/miniter.env"
 EXPECTED_FILES = {
     "/usr/bin/miniter-server": "-rwxr-xr-x",
     "/usr/bin/miniter": "-rwxr-xr-x",
+    "/usr/share/bash-completion/completions/miniter": "-rw-r--r--",
     UNIT_PATH: "-rw-r--r--",
     ENV_FILE: "-rw-------",
 }
