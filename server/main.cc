@@ -1,25 +1,41 @@
-// main.cc: miniter-server: parse flags, start the server, wait for SIGINT or
-// SIGTERM (also while starting), shut down gracefully. All the work is in
-// server/app/.
+// main.cc: miniter-server: read the settings, start the server, wait for
+// SIGINT or SIGTERM (also while starting), shut down gracefully. All the
+// work is in server/app/.
 #include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
 
 #include <unistd.h>
 
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "server/common/build_info.h"
 #include "server/common/log.h"
 #include "server/app/library_logs.h"
 #include "server/app/miniter_server.h"
+#include "server/app/server_command_line.h"
 #include "server/app/server_options.h"
 #include "server/app/stop_signals.h"
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "miniter-server: the miniter gRPC service.\n"
-      "Every flag falls back to a MINITER_* environment variable; see "
-      "README.md.");
-  absl::ParseCommandLine(argc, argv);
+  absl::StatusOr<miniter::app::ServerCommandLine> command_line =
+      miniter::app::ParseServerCommandLine(
+          std::vector<std::string>(argv + 1, argv + argc));
+  if (!command_line.ok()) {
+    miniter::common::LogLine(miniter::common::LogLevel::kError,
+                             command_line.status().message());
+    return 2;
+  }
+  switch (command_line->action) {
+    case miniter::app::ServerCommandLine::Action::kHelp:
+      std::cout << miniter::app::ServerHelp();
+      return 0;
+    case miniter::app::ServerCommandLine::Action::kVersion:
+      std::cout << miniter::common::VersionLine("miniter-server") << "\n";
+      return 0;
+    case miniter::app::ServerCommandLine::Action::kServe:
+      break;
+  }
   miniter::app::RouteLibraryLogsToLog();
   // First, so that a server that hangs later never leaves an empty log.
   miniter::common::LogLine(
@@ -31,7 +47,9 @@ int main(int argc, char** argv) {
   miniter::app::StopSignals stop_signals;
 
   absl::StatusOr<miniter::app::ServerOptions> options =
-      miniter::app::ServerOptionsFromFlags();
+      miniter::app::ServerOptionsFromSettings(
+          command_line->flags, miniter::app::SettingsEnvironment(),
+          miniter::common::ResourceLimits::OfThisProcess());
   if (!options.ok()) {
     miniter::common::LogLine(miniter::common::LogLevel::kError,
                              options.status().message());

@@ -1,8 +1,11 @@
 // server_options.h: everything an operator can configure, and where each
-// setting comes from (flag, else environment variable, else default).
+// setting comes from (flag, else environment variable, else default; the
+// settings themselves are the table of server_settings.h).
 #ifndef MINITER_SERVER_APP_SERVER_OPTIONS_H_
 #define MINITER_SERVER_APP_SERVER_OPTIONS_H_
 
+#include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -17,6 +20,10 @@
 
 namespace miniter::app {
 
+// The defaults below serve the in-process servers of the tests, which fill
+// the options in directly. miniter-server takes those of its settings from
+// the table of server_settings.cc instead; tests/unit/server_options_test.cc
+// checks that the two agree.
 struct ServerOptions {
   // host:port to listen on; port 0 picks a free port (tests).
   std::string listen_address = "127.0.0.1:50051";
@@ -63,7 +70,7 @@ struct ServerOptions {
   bool apply_migrations = true;
   // How long start-up waits for the database to answer.
   absl::Duration database_wait = absl::Seconds(30);
-  // ServerOptionsFromFlags sizes max_concurrent and max_waiting from
+  // ServerOptionsFromSettings sizes max_concurrent from
   // --password_hash_memory and the process's cgroup limits.
   rules::PasswordHasherOptions password_hashing;
   // How those two were chosen, for the start-up log; empty when the
@@ -78,8 +85,8 @@ struct ServerOptions {
   // taken as the client's for rate limits, e.g. the load balancer.
   std::set<std::string> trusted_proxies;
   // IP:PORT of the Prometheus endpoint (server/metrics); empty: none (the
-  // in-process test servers' choice). ServerOptionsFromFlags defaults it to
-  // kDefaultMetricsListen, and sets metrics_listen_may_fail for that
+  // in-process test servers' choice). The --metrics_listen setting defaults
+  // to kDefaultMetricsListen, and sets metrics_listen_may_fail for that
   // address: the default taken by another server on the machine is logged,
   // not fatal; an address chosen on purpose must be served or the server
   // does not start.
@@ -112,16 +119,22 @@ struct ServerOptions {
   }
 };
 
-// Builds options from the command-line flags defined in server_options.cc
-// (call after absl::ParseCommandLine), falling back to MINITER_* environment
-// variables, then to defaults. INVALID_ARGUMENT names a missing or bad
-// setting; FAILED_PRECONDITION says when the process's memory or CPU
-// limits cannot be read (then --password_hash_memory can be set by hand).
-absl::StatusOr<ServerOptions> ServerOptionsFromFlags();
+// Settings by flag name (without dashes) or by environment variable name.
+using SettingValues = std::map<std::string, std::string, std::less<>>;
 
-// The same, with the memory and CPU limits read from `limits` rather than
-// from this process's cgroup (tests hand in a fake tree).
-absl::StatusOr<ServerOptions> ServerOptionsFromFlags(
+// The variables of every setting (server_settings.h) this process has,
+// empty ones included.
+SettingValues SettingsEnvironment();
+
+// Builds options from the settings of server_settings.h: each from its flag
+// in `flags` (by name), else from its variable in `environment`, else from
+// its default. Then the secrets are read from their files when not given
+// directly, and the password hashing is sized against `limits`.
+// INVALID_ARGUMENT names a missing or bad setting by its flag and its
+// variable; FAILED_PRECONDITION says when the process's memory or CPU
+// limits cannot be read (then --password_hash_memory can be set by hand).
+absl::StatusOr<ServerOptions> ServerOptionsFromSettings(
+    const SettingValues& flags, const SettingValues& environment,
     const common::ResourceLimits& limits);
 
 }  // namespace miniter::app

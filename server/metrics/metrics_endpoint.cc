@@ -10,11 +10,12 @@
 #include "prometheus/exposer.h"
 #include "prometheus/gauge.h"
 #include "prometheus/registry.h"
+#include "server/common/build_info.h"
 #include "server/metrics/process_collector.h"
 
 namespace miniter::metrics {
 
-const char* MetricsEndpoint::Version() { return MINITER_VERSION; }
+const char* MetricsEndpoint::Version() { return common::BuildVersion(); }
 
 absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
     const std::string& address,

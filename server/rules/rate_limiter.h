@@ -61,7 +61,7 @@ absl::StatusOr<BackoffPolicy> ParseBackoffPolicy(absl::string_view spec);
 // The inverse of ParseBackoffPolicy (always with FORGET), for logs and docs.
 std::string FormatBackoffPolicy(const BackoffPolicy& policy);
 
-// The limits miniter applies (server/app/server_options.cc has the flags
+// The limits miniter applies (server/app/server_settings.cc has the flags
 // and production defaults). Where their state lives is a LimiterState's
 // business (limiter_state.h): per process, or shared by every server
 // through the memory tier.
