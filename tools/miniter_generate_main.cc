@@ -17,8 +17,6 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -31,6 +29,7 @@
 #include "server/storage/mysql/mysql_bulk_loading.h"
 #include "server/storage/mysql/mysql_storage.h"
 #include "tools/bench_data.h"
+#include "tools/tool_command_line.h"
 
 ABSL_FLAG(std::string, database_url, "",
           "mysql://USER:PASSWORD@HOST:PORT/DATABASE (default: "
@@ -385,10 +384,9 @@ int Run() {
 }  // namespace miniter::tools
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "miniter-generate: loads a benchmark data set into an empty miniter "
-      "database.\nAll users have the password \"benchmark password\". See "
-      "bench/README.md.");
-  absl::ParseCommandLine(argc, argv);
+  miniter::tools::ParseToolCommandLine(
+      argc, argv, "miniter-generate", "tools/miniter_generate_main.cc",
+      "loads a benchmark data set into an empty miniter database.\nAll users "
+      "have the password \"benchmark password\". See bench/README.md.");
   return miniter::tools::Run();
 }

@@ -57,8 +57,6 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -75,6 +73,7 @@
 #include "tools/load_stats.h"
 #include "tools/sql_anchors.h"
 #include "tools/staleness.h"
+#include "tools/tool_command_line.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "address of miniter-server");
 ABSL_FLAG(std::string, out, "", "output file (login: TSV; run: JSON)");
@@ -831,10 +830,11 @@ int Staleness() {
 }  // namespace miniter::tools
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "miniter-load login|mint|health|run|anchor-read|anchor-insert|staleness "
-      "[flags]: the benchmark's load generator; see bench/README.md.");
-  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  std::vector<char*> args = miniter::tools::ParseToolCommandLine(
+      argc, argv, "miniter-load", "tools/miniter_load_main.cc",
+      "the benchmark's load generator; see bench/README.md.\n"
+      "Usage: miniter-load login|mint|health|run|anchor-read|anchor-insert|"
+      "staleness [flags]");
   const std::string command = args.size() > 1 ? args[1] : "";
   if (command == "login") return miniter::tools::Login();
   if (command == "run") return miniter::tools::RunLoad();

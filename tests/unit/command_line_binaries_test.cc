@@ -92,4 +92,18 @@ TEST(ServerBinaryTest, ABadValueExitsTwoNamingTheFlagAndTheVariable) {
   EXPECT_THAT(run.output, HasSubstr("unknown flag --pool-size"));
 }
 
+TEST(LoadBinaryTest, HelpListsItsFlagsAndVersionWorks) {
+  Outcome run = RunCommand("MINITER_LOAD_BINARY", "--help");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("Usage: miniter-load login|mint|"));
+  EXPECT_THAT(run.output, HasSubstr("\n  --server\n      address of "
+                                    "miniter-server\n      default: "
+                                    "127.0.0.1:50051\n"));
+  EXPECT_THAT(run.output, HasSubstr("\n  --watch_pid\n"));
+
+  run = RunCommand("MINITER_LOAD_BINARY", "--version");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("miniter-load "));
+}
+
 }  // namespace
