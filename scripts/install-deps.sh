@@ -41,6 +41,8 @@ test_packages=(
   # The sanitizer stage of scripts/test.sh: clang builds the libFuzzer targets
   # (tests/fuzz), whose runtime is in libclang-rt-14-dev.
   clang libclang-rt-14-dev
+  # The lint tests (cmake/miniter_lint.cmake): .clang-format and .clang-tidy.
+  clang-format clang-tidy
   # The load balancer of scripts/cluster.sh and the scale suite.
   haproxy
   # The package test (tests/package): cpack's dpkg-shlibdeps (dpkg-dev) and

@@ -2,6 +2,7 @@
 #include "tools/load_stats.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 
 #include <unistd.h>
@@ -16,7 +17,7 @@ namespace miniter::tools {
 
 double QuantileMs(const std::vector<std::int64_t>& ns, double q) {
   if (ns.empty()) return 0;
-  std::size_t i = static_cast<std::size_t>(q * (ns.size() - 1) + 0.5);
+  std::size_t i = static_cast<std::size_t>(std::llround(q * (ns.size() - 1)));
   return ns[std::min(i, ns.size() - 1)] / 1e6;
 }
 
@@ -34,6 +35,7 @@ std::string LatencyJson(std::vector<std::int64_t>& ns) {
 
 std::string ErrorsJson(const std::map<std::string, std::int64_t>& errors) {
   std::vector<std::string> parts;
+  parts.reserve(errors.size());
   for (const auto& [code, n] : errors) {
     parts.push_back(absl::StrFormat("\"%s\": %d", JsonEscape(code), n));
   }

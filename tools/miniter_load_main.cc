@@ -659,6 +659,7 @@ int RunLoad() {
   // A fixed pool of realistic texts, generated before the clock starts.
   Rng text_rng(absl::GetFlag(FLAGS_seed) + 7);
   std::vector<std::string> texts;
+  texts.reserve(1000);
   for (int i = 0; i < 1000; ++i) texts.push_back(MakeTweetText(text_rng));
   Driver driver(std::move(users), std::move(texts));
   return driver.Run(scenario, concurrency, rate, count);

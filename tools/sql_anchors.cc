@@ -158,6 +158,7 @@ int RunAnchor(const char* name, const SqlAnchorOptions& options, Body body,
   std::string connect_error;
   Clock::time_point measure_from, end;
   std::vector<std::thread> workers;
+  workers.reserve(threads);
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       ThreadResult& result = results[t];
@@ -223,6 +224,7 @@ int RunAnchor(const char* name, const SqlAnchorOptions& options, Body body,
   const double seconds = absl::ToDoubleSeconds(options.duration);
   const std::int64_t ok = all.size();
   std::vector<std::string> explain_json;
+  explain_json.reserve(explain.size());
   for (const std::string& line : explain) {
     explain_json.push_back(absl::StrCat("\"", JsonEscape(line), "\""));
   }

@@ -302,6 +302,7 @@ int RunStaleness(const StalenessOptions& options) {
     author.follower_authorizations.push_back(absl::StrCat("Bearer ", f[3]));
   }
   std::vector<Author> authors;
+  authors.reserve(by_id.size());
   for (auto& [id, author] : by_id) authors.push_back(std::move(author));
   if (authors.empty()) {
     std::fprintf(stderr, "miniter-load staleness: no authors\n");

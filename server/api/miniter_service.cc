@@ -69,8 +69,8 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
     absl::StrAppend(&message, "; retry after ",
                     absl::ToInt64Milliseconds(*delay), " ms");
   }
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::move(message));
+  // grpc::Status copies the message (it takes a const reference).
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), message);
 }
 
 grpc::Status ToGrpcStatus(const absl::Status& status,
@@ -106,7 +106,7 @@ std::string ClientAddress(absl::string_view grpc_peer,
 
 std::string RateLimitKey(absl::string_view address, int ipv6_prefix_bits) {
   in6_addr ip6;
-  const std::string text(address);
+  std::string text(address);  // not const: the early returns move it
   if (inet_pton(AF_INET6, text.c_str(), &ip6) != 1) return text;
   if (IN6_IS_ADDR_V4MAPPED(&ip6)) {
     in_addr ip4;

@@ -30,7 +30,7 @@ const RateLimit& LimitOf(const RateLimitOptions& options, Bucket bucket) {
 }
 
 LocalLimiterState::LocalLimiterState(const RateLimitOptions& options,
-                                     std::function<absl::Time()> clock)
+                                     const std::function<absl::Time()>& clock)
     : login_backoff_(options.login_backoff_per_email_and_peer,
                      options.max_tracked_keys, clock),
       recognized_logins_(options.recognized_login_ttl,

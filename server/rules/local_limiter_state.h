@@ -20,7 +20,7 @@ class LocalLimiterState : public LimiterState {
  public:
   explicit LocalLimiterState(
       const RateLimitOptions& options,
-      std::function<absl::Time()> clock = [] { return absl::Now(); });
+      const std::function<absl::Time()>& clock = [] { return absl::Now(); });
 
   absl::Duration Take(Bucket bucket, absl::string_view key,
                       std::int64_t cost) override;

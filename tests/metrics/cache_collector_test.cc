@@ -26,8 +26,9 @@ TEST(CacheCollectorTest, TweetRecordCacheCountsIdsAndEvictions) {
   // Room for two entries of this size, not three.
   const std::size_t one = TweetRecordCache::kEntryOverhead + 2;
   TweetRecordCache cache(2 * one + one / 2);
-  cache.Insert({TweetRecord{1, 7, "a", "x"}, TweetRecord{2, 7, "a", "y"},
-                TweetRecord{3, 7, "a", "z"}});  // evicts tweet 1
+  cache.Insert({TweetRecord{1, 7, "a", "x", {}},
+                TweetRecord{2, 7, "a", "y", {}},
+                TweetRecord{3, 7, "a", "z", {}}});  // evicts tweet 1
   std::vector<TweetRecord> found;
   std::vector<bool> hit;
   EXPECT_EQ(cache.Lookup({1, 2, 3, 4}, found, hit), 2u);

@@ -140,6 +140,8 @@ TestUser* ContractTest::user_ = nullptr;
 using grpc::StatusCode;
 
 TEST_F(ContractTest, EmptyRequests) {
+  // One case a line reads as a table; clang-format would split each field.
+  // clang-format off
   RunAll({
       {"SignUp {}", "SignUp", "", false, {}, StatusCode::INVALID_ARGUMENT},
       {"Login {}", "Login", "", false, {}, StatusCode::INVALID_ARGUMENT},
@@ -153,6 +155,7 @@ TEST_F(ContractTest, EmptyRequests) {
       {"Timeline {} no token", "Timeline", "", false, {},
        StatusCode::UNAUTHENTICATED},
   });
+  // clang-format on
 }
 
 TEST_F(ContractTest, HugeFieldsUnderTheReceiveLimit) {
@@ -182,6 +185,8 @@ TEST_F(ContractTest, HugeFieldsUnderTheReceiveLimit) {
   request_id.set_request_id(huge);
   v1::TimelineRequest page_token;
   page_token.set_page_token(huge);
+  // One case a line reads as a table; clang-format would split each field.
+  // clang-format off
   RunAll({
       {"SignUp huge name", "SignUp", Bytes(huge_name), false, {},
        StatusCode::INVALID_ARGUMENT},
@@ -205,6 +210,7 @@ TEST_F(ContractTest, HugeFieldsUnderTheReceiveLimit) {
        {{"authorization", "Bearer " + std::string(6000, 'a')}},
        StatusCode::UNAUTHENTICATED},
   });
+  // clang-format on
 }
 
 TEST_F(ContractTest, OverTheReceiveLimitIsResourceExhaustedOnEveryRpc) {
@@ -233,6 +239,8 @@ TEST_F(ContractTest, WrongTypedFieldsAndOtherMessagesBytes) {
   // Protobuf keeps a field whose wire type does not match as an unknown
   // field, so the typed field reads as absent: the RPC's own validation
   // answers.
+  // One case a line reads as a table; clang-format would split each field.
+  // clang-format off
   RunAll({
       {"SignUp <- TimelineRequest bytes", "SignUp", Bytes(timeline), false, {},
        StatusCode::INVALID_ARGUMENT},
@@ -253,9 +261,12 @@ TEST_F(ContractTest, WrongTypedFieldsAndOtherMessagesBytes) {
       {"Timeline page_size as a huge varint (int32 truncation)", "Timeline",
        Varint(2, 0xFFFFFFFFFFull), true, {}, StatusCode::INVALID_ARGUMENT},
   });
+  // clang-format on
 }
 
 TEST_F(ContractTest, UndecodableFramesAreInvalidArgument) {
+  // One case a line reads as a table; clang-format would split each field.
+  // clang-format off
   RunAll({
       {"Tweet text invalid UTF-8", "Tweet", LengthDelimited(1, "ab\xFF\xFE"),
        true, {}, StatusCode::INVALID_ARGUMENT},
@@ -274,6 +285,7 @@ TEST_F(ContractTest, UndecodableFramesAreInvalidArgument) {
       {"field number 0", "Follow", std::string("\x00\x01", 2), true, {},
        StatusCode::INVALID_ARGUMENT},
   });
+  // clang-format on
 }
 
 TEST_F(ContractTest, ControlCharacters) {
@@ -289,6 +301,8 @@ TEST_F(ContractTest, ControlCharacters) {
   v1::LoginRequest crlf;
   crlf.set_email("ann@example.com\r\nx-injected: 1");
   crlf.set_password("correct horse battery");
+  // One case a line reads as a table; clang-format would split each field.
+  // clang-format off
   RunAll({
       {"Tweet with U+0001", "Tweet", tweet("a\x01" "b"), true, {},
        StatusCode::INVALID_ARGUMENT},
@@ -303,6 +317,7 @@ TEST_F(ContractTest, ControlCharacters) {
       {"Login e-mail with CR LF", "Login", Bytes(crlf), false, {},
        StatusCode::UNAUTHENTICATED},
   });
+  // clang-format on
 }
 
 TEST_F(ContractTest, SqlMetacharactersAreStoredAndReturnedVerbatim) {

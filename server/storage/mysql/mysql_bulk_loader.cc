@@ -191,7 +191,7 @@ std::string DatetimeString(absl::Time t) {
 
 MySqlBulkLoader::MySqlBulkLoader(ConnectionSettings settings,
                                  TimelineOptions timeline)
-    : settings_(std::move(settings)), timeline_(timeline) {}
+    : settings_(std::move(settings)), timeline_(std::move(timeline)) {}
 
 MySqlBulkLoader::~MySqlBulkLoader() = default;
 

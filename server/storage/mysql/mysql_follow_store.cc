@@ -74,7 +74,7 @@ MySqlFollowStore::MySqlFollowStore(std::shared_ptr<ConnectionPool> pool,
                                    std::shared_ptr<TierOutbox> outbox)
     : pool_(std::move(pool)),
       acquire_timeout_(acquire_timeout),
-      timeline_(timeline),
+      timeline_(std::move(timeline)),
       outbox_(std::move(outbox)) {}
 
 absl::Status MySqlFollowStore::Follow(UserId follower, UserId followee) {

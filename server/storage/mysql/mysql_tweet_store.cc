@@ -27,9 +27,9 @@ std::unique_ptr<TweetRecordCache> MakeTweetCache(
 
 }  // namespace
 
-MySqlTweetStore::MySqlTweetStore(std::shared_ptr<ConnectionPool> pool,
+MySqlTweetStore::MySqlTweetStore(const std::shared_ptr<ConnectionPool>& pool,
                                  absl::Duration acquire_timeout,
-                                 TimelineOptions timeline,
+                                 const TimelineOptions& timeline,
                                  std::shared_ptr<TierOutbox> outbox)
     : merged_cache_(MakeMergedCache(timeline)),
       tweet_cache_(MakeTweetCache(timeline)),

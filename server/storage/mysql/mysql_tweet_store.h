@@ -34,9 +34,9 @@ class MySqlTweetStore : public TweetStore {
   // merged_cache_background_refresh are on and the bound is positive. With
   // an `outbox`, pages are served from its memory tier when it holds them
   // and tweets are added to it; null: the database alone.
-  MySqlTweetStore(std::shared_ptr<ConnectionPool> pool,
+  MySqlTweetStore(const std::shared_ptr<ConnectionPool>& pool,
                   absl::Duration acquire_timeout,
-                  TimelineOptions timeline = TimelineOptions(),
+                  const TimelineOptions& timeline = TimelineOptions(),
                   std::shared_ptr<TierOutbox> outbox = nullptr);
   ~MySqlTweetStore() override;
 

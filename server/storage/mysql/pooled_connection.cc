@@ -27,8 +27,10 @@ namespace {
 constexpr const char* kSessionSetup[] = {
     "SET NAMES utf8mb4 COLLATE utf8mb4_bin",
     "SET time_zone = '+00:00'",
-    "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,"
-    "NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'",
+    // One statement on two lines (the parentheses tell compilers and
+    // clang-tidy that no comma is missing).
+    ("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,"
+     "NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO'"),
     // READ COMMITTED: no gap locks (they only add deadlocks on concurrent
     // inserts), and every statement of a transaction reads what is
     // committed when it starts, which the timeline writes rely on: once

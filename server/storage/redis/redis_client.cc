@@ -239,7 +239,7 @@ absl::StatusOr<RedisReply> RedisClient::Eval(
     }
     std::vector<std::string> argv;
     argv.reserve(3 + keys.size() + args.size());
-    argv.push_back("EVALSHA");
+    argv.emplace_back("EVALSHA");
     argv.push_back(sha1);
     argv.push_back(std::to_string(keys.size()));
     argv.insert(argv.end(), keys.begin(), keys.end());

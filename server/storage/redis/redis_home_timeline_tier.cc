@@ -209,6 +209,7 @@ RedisHomeTimelineTier::CallCounts() const {
   static constexpr const char* kNames[kOperations] = {
       "read", "begin_build", "finish_build", "add_tweet", "invalidate"};
   std::vector<CallCount> counts;
+  counts.reserve(kOperations);
   for (int operation = 0; operation < kOperations; ++operation) {
     counts.push_back({kNames[operation],
                       calls_[operation].load(std::memory_order_relaxed),
@@ -332,7 +333,7 @@ absl::Status RedisHomeTimelineTier::Invalidate(
   if (owners.empty()) return absl::OkStatus();
   std::vector<std::string> argv;
   argv.reserve(owners.size() + 1);
-  argv.push_back("DEL");
+  argv.emplace_back("DEL");
   for (UserId owner : owners) argv.push_back(Key(owner));
   absl::StatusOr<RedisReply> reply = client_.Command(argv);
   Count(kInvalidate, reply.status());

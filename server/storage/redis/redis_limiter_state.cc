@@ -183,7 +183,8 @@ std::string RedisLimiterState::KeyFor(absl::string_view kind,
 }
 
 absl::StatusOr<RedisReply> RedisLimiterState::Run(
-    RedisScript& script, std::string key, std::vector<std::string> args) {
+    RedisScript& script, std::string key,
+    const std::vector<std::string>& args) {
   absl::StatusOr<RedisReply> reply =
       client_.Eval(script, {std::move(key)}, args);
   if (!reply.ok()) breaker_.Trip(reply.status());
@@ -191,7 +192,7 @@ absl::StatusOr<RedisReply> RedisLimiterState::Run(
 }
 
 absl::StatusOr<RedisReply> RedisLimiterState::Run(
-    std::vector<std::string> argv) {
+    const std::vector<std::string>& argv) {
   absl::StatusOr<RedisReply> reply = client_.Command(argv);
   if (!reply.ok()) breaker_.Trip(reply.status());
   return reply;

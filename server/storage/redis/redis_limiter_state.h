@@ -76,8 +76,8 @@ class RedisLimiterState : public rules::LimiterState {
                     std::unique_ptr<rules::LimiterState> fallback);
   // The reply of `script`, or the error after tripping the breaker.
   absl::StatusOr<RedisReply> Run(RedisScript& script, std::string key,
-                                 std::vector<std::string> args);
-  absl::StatusOr<RedisReply> Run(std::vector<std::string> argv);
+                                 const std::vector<std::string>& args);
+  absl::StatusOr<RedisReply> Run(const std::vector<std::string>& argv);
   std::vector<std::string> BackoffArgs(const char* operation) const;
 
   const RedisLimiterOptions options_;
