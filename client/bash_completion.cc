@@ -101,10 +101,11 @@ std::string BashCompletionScript(const CommandTable& table) {
       "  if [[ -n $flag ]]; then\n"
       "    case $flag in\n");
   if (!file_flags.empty()) {
-    absl::StrAppend(&out, "      ", absl::StrJoin(file_flags, "|"),
-                    ")\n"
-                    "        mapfile -t COMPREPLY < <(compgen -f -P \"$prefix\" "
-                    "-- \"$cur\") ;;\n");
+    absl::StrAppend(
+        &out, "      ", absl::StrJoin(file_flags, "|"),
+        ")\n"
+        "        mapfile -t COMPREPLY < <(compgen -f -P \"$prefix\" "
+        "-- \"$cur\") ;;\n");
   }
   absl::StrAppend(
       &out,

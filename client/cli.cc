@@ -144,8 +144,7 @@ absl::StatusOr<uint64_t> UserIdArgument(const Context& c) {
   }
   uint64_t id = 0;
   if (!absl::SimpleAtoi(c.cl.args.front(), &id) || id == 0) {
-    return UsageError(
-        absl::StrCat("not a user id: ", c.cl.args.front()));
+    return UsageError(absl::StrCat("not a user id: ", c.cl.args.front()));
   }
   return id;
 }
@@ -322,8 +321,8 @@ using Runner = absl::Status (*)(Context&);
 
 const std::map<std::string, Runner>& Runners() {
   static const auto* const kRunners = new std::map<std::string, Runner>{
-      {"signup", &RunSignUp}, {"login", &RunLogin},
-      {"tweet", &RunTweet},   {"follow", &RunFollow},
+      {"signup", &RunSignUp},     {"login", &RunLogin},
+      {"tweet", &RunTweet},       {"follow", &RunFollow},
       {"unfollow", &RunUnfollow}, {"timeline", &RunTimeline},
       {"logout", &RunLogout},
   };
@@ -426,8 +425,8 @@ int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
   auto runner = Runners().find(cl->command);
   if (runner == Runners().end()) {
     // The table has a command this file does not implement: our bug.
-    *env.err << FormatError(LocalError(absl::InternalError(absl::StrCat(
-                    "no handler for the command ", cl->command))))
+    *env.err << FormatError(LocalError(absl::InternalError(
+                    absl::StrCat("no handler for the command ", cl->command))))
              << "\n";
     return kExitLocalError;
   }
@@ -441,8 +440,8 @@ int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
   if (!cl->given.count("server")) {
     std::optional<std::string> from_env =
         env.getenv ? env.getenv("MINITER_SERVER") : std::nullopt;
-    server = from_env.has_value() && !from_env->empty() ? *from_env
-                                                        : kDefaultServer;
+    server =
+        from_env.has_value() && !from_env->empty() ? *from_env : kDefaultServer;
   }
   if (server.empty()) {
     return UsageFailure(env, table, UsageError("--server must not be empty"),
@@ -459,7 +458,8 @@ int RunCli(const std::vector<std::string>& args, const CliEnvironment& env) {
   // A CA file only makes sense over TLS, so it turns TLS on by itself.
   options.tls.enabled = cl->tls || !cl->tls_ca_file.empty();
   options.tls.root_ca_file = cl->tls_ca_file;
-  absl::StatusOr<MiniterClient> client = MiniterClient::Connect(server, options);
+  absl::StatusOr<MiniterClient> client =
+      MiniterClient::Connect(server, options);
   if (!client.ok()) {
     // Only local causes are left here (an unreadable CA file), so exit 1,
     // whatever the file's error code would mean coming from the server.

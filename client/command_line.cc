@@ -66,8 +66,7 @@ CLI::Option* AddValueFlag(CLI::App* app, const char* name, T* value,
 // --name sets *value, --noname clears it (absl's spelling, kept).
 CLI::Option* AddSwitch(CLI::App* app, const char* name, bool* value,
                        const char* help) {
-  return app->add_flag(absl::StrCat("--", name, ",!--no", name), *value,
-                       help);
+  return app->add_flag(absl::StrCat("--", name, ",!--no", name), *value, help);
 }
 
 }  // namespace
@@ -135,11 +134,11 @@ CommandTable::CommandTable()
         ->check(DecimalInteger(/*allow_minus=*/false));
   };
 
-  CLI::App* signup = add_command(
-      "signup",
-      "signup --name=<name> --email=<email> [--profile=<text>] "
-      "[--password=<password>]",
-      "create an account (does not log in)");
+  CLI::App* signup =
+      add_command("signup",
+                  "signup --name=<name> --email=<email> [--profile=<text>] "
+                  "[--password=<password>]",
+                  "create an account (does not log in)");
   AddValueFlag(signup, "name", &v.name, "<name>", "display name");
   add_email(signup);
   AddValueFlag(signup, "profile", &v.profile, "<text>", "profile text");
@@ -170,16 +169,17 @@ CommandTable::CommandTable()
   add_user_id(follow);
   add_arguments(follow, "<user_id>");
 
-  CLI::App* unfollow = add_command(
-      "unfollow", "unfollow <user_id> | --user_id=<n>", "stop following a user");
+  CLI::App* unfollow =
+      add_command("unfollow", "unfollow <user_id> | --user_id=<n>",
+                  "stop following a user");
   add_user_id(unfollow);
   add_arguments(unfollow, "<user_id>");
 
-  CLI::App* timeline = add_command(
-      "timeline",
-      "timeline [<user_id> | --user_id=<n>] [--page_size=<n>] "
-      "[--page_token=<token>]",
-      "read a timeline, newest first (default: your own)");
+  CLI::App* timeline =
+      add_command("timeline",
+                  "timeline [<user_id> | --user_id=<n>] [--page_size=<n>] "
+                  "[--page_token=<token>]",
+                  "read a timeline, newest first (default: your own)");
   add_user_id(timeline);
   AddValueFlag(timeline, "page_size", &v.page_size, "<n>",
                "tweets per page, 1 to 100")
@@ -222,10 +222,8 @@ CommandTable::~CommandTable() = default;
 
 std::vector<const CLI::App*> CommandTable::Commands() const {
   const CLI::App& app = *app_;
-  return app.get_subcommands(
-      std::function<bool(const CLI::App*)>([](const CLI::App*) {
-        return true;
-      }));
+  return app.get_subcommands(std::function<bool(const CLI::App*)>(
+      [](const CLI::App*) { return true; }));
 }
 
 const CLI::App* CommandTable::FindCommand(absl::string_view name) const {
@@ -314,7 +312,8 @@ absl::StatusOr<std::vector<std::string>> CommandTable::Normalize(
       absl::StrAppend(&spelled.front(), "=", value);
     }
     const bool global = app_->get_option_no_throw("--" + name) != nullptr;
-    std::vector<std::string>& to = have_command || global ? out : before_command;
+    std::vector<std::string>& to =
+        have_command || global ? out : before_command;
     to.insert(to.end(), spelled.begin(), spelled.end());
   }
   // No command: CLI11 leaves them over and Parse() reports them.

@@ -45,17 +45,13 @@ int ExitCodeFor(const absl::Status& status) {
     case absl::StatusCode::kAlreadyExists:
     case absl::StatusCode::kFailedPrecondition:
     case absl::StatusCode::kOutOfRange:
-    case absl::StatusCode::kPermissionDenied:
-      return kExitRejected;
-    case absl::StatusCode::kUnauthenticated:
-      return kExitUnauthenticated;
+    case absl::StatusCode::kPermissionDenied: return kExitRejected;
+    case absl::StatusCode::kUnauthenticated: return kExitUnauthenticated;
     case absl::StatusCode::kUnavailable:
     case absl::StatusCode::kDeadlineExceeded:
     case absl::StatusCode::kResourceExhausted:
-    case absl::StatusCode::kAborted:
-      return kExitRetryable;
-    default:
-      return kExitServerError;
+    case absl::StatusCode::kAborted: return kExitRetryable;
+    default: return kExitServerError;
   }
 }
 

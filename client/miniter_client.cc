@@ -26,8 +26,8 @@ using miniter::v1::Miniter;
 // RetryOptions in the header. SignUp must never appear here (a retry after
 // a lost answer is ALREADY_EXISTS); Tweet may, because Tweet() below always
 // sends a request_id, which the server deduplicates.
-constexpr const char* kIdempotentMethods[] = {"Timeline", "Follow",
-                                              "Unfollow", "Login", "Tweet"};
+constexpr const char* kIdempotentMethods[] = {"Timeline", "Follow", "Unfollow",
+                                              "Login", "Tweet"};
 constexpr char kServiceName[] = "miniter.v1.Miniter";
 
 // A google.protobuf.Duration in its JSON form ("0.100000000s"), which is
@@ -64,8 +64,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path,
                                      const char* what) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", what, " ",
-                                                   path));
+    return absl::ErrnoToStatus(errno,
+                               absl::StrCat("cannot open ", what, " ", path));
   }
   std::string contents;
   char buffer[4096];
@@ -77,8 +77,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path,
   const int error = errno;
   std::fclose(file);
   if (failed) {
-    return absl::ErrnoToStatus(error, absl::StrCat("cannot read ", what, " ",
-                                                   path));
+    return absl::ErrnoToStatus(error,
+                               absl::StrCat("cannot read ", what, " ", path));
   }
   return contents;
 }
@@ -140,10 +140,9 @@ std::string NewRequestId() {
   const uint64_t high = absl::Uniform<uint64_t>(bitgen);
   const uint64_t low = absl::Uniform<uint64_t>(bitgen);
   // RFC 4122 version 4 layout: xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx.
-  return absl::StrFormat("%08x-%04x-4%03x-%04x-%012x", high >> 32,
-                         (high >> 16) & 0xFFFF, high & 0x0FFF,
-                         0x8000 | ((low >> 48) & 0x3FFF),
-                         low & 0xFFFFFFFFFFFFull);
+  return absl::StrFormat(
+      "%08x-%04x-4%03x-%04x-%012x", high >> 32, (high >> 16) & 0xFFFF,
+      high & 0x0FFF, 0x8000 | ((low >> 48) & 0x3FFF), low & 0xFFFFFFFFFFFFull);
 }
 
 std::string RetryServiceConfigJson(const RetryOptions& retry) {
@@ -172,9 +171,9 @@ static absl::StatusOr<std::string> ChannelTarget(const std::string& address) {
   const bool ipv6 = !parts.front().empty() && parts.front()[0] == '[';
   for (const std::string& part : parts) {
     const bool ok = ipv6 ? absl::StartsWith(part, "[")
-                         : !part.empty() && part.find_first_not_of(
-                                                "0123456789.:") ==
-                                                std::string::npos &&
+                         : !part.empty() &&
+                               part.find_first_not_of("0123456789.:") ==
+                                   std::string::npos &&
                                part.find(':') != std::string::npos;
     if (!ok) {
       return absl::InvalidArgumentError(absl::StrCat(

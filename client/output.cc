@@ -19,9 +19,9 @@ absl::Time ToAbslTime(const google::protobuf::Timestamp& timestamp) {
 }
 
 bool IsShellSafe(char c) {
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
-         c == '-' || c == '_' || c == '.' || c == '/' || c == ':' ||
-         c == '=' || c == '+' || c == ',' || c == '@' || c == '%';
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' ||
+         c == '_' || c == '.' || c == '/' || c == ':' || c == '=' || c == '+' ||
+         c == ',' || c == '@' || c == '%';
 }
 
 }  // namespace
@@ -59,8 +59,7 @@ std::string SanitizeForTerminal(absl::string_view text, bool keep_newlines) {
 }
 
 std::string ShellQuote(absl::string_view word) {
-  if (!word.empty() &&
-      std::all_of(word.begin(), word.end(), IsShellSafe)) {
+  if (!word.empty() && std::all_of(word.begin(), word.end(), IsShellSafe)) {
     return std::string(word);
   }
   std::string out = "'";
@@ -111,11 +110,11 @@ std::string FormatTimeline(const miniter::v1::TimelineRequest& request,
   }
   for (const miniter::v1::Tweet& tweet : response.tweets()) {
     absl::StrAppend(&out, "#", tweet.id(), "  ",
-                    SanitizeForTerminal(tweet.author_name(), false),
-                    " (user ", tweet.author_id(), ")  ",
+                    SanitizeForTerminal(tweet.author_name(), false), " (user ",
+                    tweet.author_id(), ")  ",
                     FormatTimestamp(tweet.created_at()), "\n");
-    for (absl::string_view line : absl::StrSplit(
-             SanitizeForTerminal(tweet.text(), true), '\n')) {
+    for (absl::string_view line :
+         absl::StrSplit(SanitizeForTerminal(tweet.text(), true), '\n')) {
       absl::StrAppend(&out, "    ", line, "\n");
     }
   }
@@ -130,8 +129,8 @@ std::string FormatTimeline(const miniter::v1::TimelineRequest& request,
     if (request.page_size() != 0) {
       absl::StrAppend(&out, " --page_size=", request.page_size());
     }
-    absl::StrAppend(&out, " --page_token=",
-                    ShellQuote(response.next_page_token()), "\n");
+    absl::StrAppend(
+        &out, " --page_token=", ShellQuote(response.next_page_token()), "\n");
   }
   return out;
 }

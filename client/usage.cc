@@ -29,8 +29,8 @@ void AppendFlag(const CLI::Option& flag, absl::string_view suffix,
 
 std::string Usage(const CommandTable& table) {
   const CLI::App& app = table.app();
-  std::string out = absl::StrCat("miniter: ", app.get_description(),
-                                 "\n\nUsage: miniter");
+  std::string out =
+      absl::StrCat("miniter: ", app.get_description(), "\n\nUsage: miniter");
   for (const CLI::Option* flag : CommandTable::Flags(app)) {
     if (flag->get_group() == kInfoFlagGroup) continue;
     absl::StrAppend(&out, " [", CommandTable::Spelling(*flag), "]");
@@ -53,8 +53,8 @@ std::string Usage(const CommandTable& table) {
   for (const CLI::App* command : table.Commands()) {
     for (const CLI::Option* flag : CommandTable::Flags(*command)) {
       const std::string& name = flag->get_lnames().front();
-      auto [it, inserted] = takers.try_emplace(name, flag,
-                                               std::vector<std::string>());
+      auto [it, inserted] =
+          takers.try_emplace(name, flag, std::vector<std::string>());
       if (inserted) order.push_back(name);
       it->second.second.push_back(command->get_name());
     }

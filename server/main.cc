@@ -1,21 +1,21 @@
 // main.cc: miniter-server: read the settings, start the server, wait for
 // SIGINT or SIGTERM (also while starting), shut down gracefully. All the
 // work is in server/app/.
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 #include "absl/strings/str_cat.h"
-#include "server/common/build_info.h"
-#include "server/common/log.h"
 #include "server/app/library_logs.h"
 #include "server/app/miniter_server.h"
 #include "server/app/server_command_line.h"
 #include "server/app/server_options.h"
 #include "server/app/stop_signals.h"
+#include "server/common/build_info.h"
+#include "server/common/log.h"
 
 int main(int argc, char** argv) {
   absl::StatusOr<miniter::app::ServerCommandLine> command_line =
@@ -33,8 +33,7 @@ int main(int argc, char** argv) {
     case miniter::app::ServerCommandLine::Action::kVersion:
       std::cout << miniter::common::VersionLine("miniter-server") << "\n";
       return 0;
-    case miniter::app::ServerCommandLine::Action::kServe:
-      break;
+    case miniter::app::ServerCommandLine::Action::kServe: break;
   }
   miniter::app::RouteLibraryLogsToLog();
   // First, so that a server that hangs later never leaves an empty log.
@@ -61,8 +60,8 @@ int main(int argc, char** argv) {
     if (absl::IsCancelled(server.status()) &&
         stop_signals.received().HasBeenNotified()) {
       miniter::common::LogLine(absl::StrCat(
-          "got ", stop_signals.name(), " while starting: ",
-          server.status().message(), "; stopped"));
+          "got ", stop_signals.name(),
+          " while starting: ", server.status().message(), "; stopped"));
       return 0;
     }
     miniter::common::LogLine(

@@ -15,26 +15,29 @@ namespace {
 // Word pools. Korean and emoji are what broke the tutorial's latin1 tables,
 // so every tweet is likely to carry some; each entry is one "word".
 constexpr const char* kEnglish[] = {
-    "the", "timeline", "coffee", "morning", "deploy", "weekend", "rain",
-    "subway", "lunch", "meeting", "finally", "shipped", "bug", "music",
-    "Seoul", "Busan", "really", "new", "today", "tomorrow", "great", "late",
-    "again", "why", "is", "so", "good", "and", "with", "friends", "gRPC",
-    "MariaDB", "latency", "p99", "cat", "dog", "photo", "book", "train"};
+    "the",    "timeline", "coffee",  "morning", "deploy",  "weekend",  "rain",
+    "subway", "lunch",    "meeting", "finally", "shipped", "bug",      "music",
+    "Seoul",  "Busan",    "really",  "new",     "today",   "tomorrow", "great",
+    "late",   "again",    "why",     "is",      "so",      "good",     "and",
+    "with",   "friends",  "gRPC",    "MariaDB", "latency", "p99",      "cat",
+    "dog",    "photo",    "book",    "train"};
 constexpr const char* kKorean[] = {
-    "안녕하세요", "오늘", "날씨가", "정말", "좋네요", "커피", "한잔",
-    "출근길", "지하철", "점심", "뭐", "먹지", "주말에", "영화", "봤어요",
-    "서울", "부산", "맛집", "추천", "해주세요", "감사합니다", "드디어",
-    "배포", "완료", "버그", "고쳤다", "비가", "와요", "퇴근", "하고싶다",
-    "친구들이랑", "여행", "사진", "음악", "듣는", "중", "ㅋㅋㅋ", "ㅎㅎ"};
+    "안녕하세요", "오늘",     "날씨가",     "정말",   "좋네요", "커피",
+    "한잔",       "출근길",   "지하철",     "점심",   "뭐",     "먹지",
+    "주말에",     "영화",     "봤어요",     "서울",   "부산",   "맛집",
+    "추천",       "해주세요", "감사합니다", "드디어", "배포",   "완료",
+    "버그",       "고쳤다",   "비가",       "와요",   "퇴근",   "하고싶다",
+    "친구들이랑", "여행",     "사진",       "음악",   "듣는",   "중",
+    "ㅋㅋㅋ",     "ㅎㅎ"};
 constexpr const char* kEmoji[] = {
-    "👋", "😀", "😂", "🥲", "🔥", "✨", "☕", "🍜", "🚇", "🌧️", "🎉",
-    "💻", "🐱", "🐶", "📷", "🎵", "👍", "🙏", "❤️", "🇰🇷"};
+    "👋", "😀", "😂", "🥲", "🔥", "✨", "☕", "🍜", "🚇",      "🌧️",
+    "🎉", "💻", "🐱", "🐶",    "📷", "🎵", "👍", "🙏", "❤️", "🇰🇷"};
 constexpr const char* kGivenLatin[] = {
     "Mina", "Joon", "Ann", "Bob", "Seo-yeon", "Ji-ho", "Alex", "Sam",
-    "Hana", "Min", "Lee", "Kim", "Park", "Chris", "Dana", "Yuna"};
-constexpr const char* kKoreanNames[] = {
-    "김민수", "이서연", "박지훈", "최유나", "정하늘", "강민지",
-    "조현우", "윤서아", "장도윤", "임지우", "한예린", "오세훈"};
+    "Hana", "Min",  "Lee", "Kim", "Park",     "Chris", "Dana", "Yuna"};
+constexpr const char* kKoreanNames[] = {"김민수", "이서연", "박지훈", "최유나",
+                                        "정하늘", "강민지", "조현우", "윤서아",
+                                        "장도윤", "임지우", "한예린", "오세훈"};
 
 template <std::size_t N>
 const char* Pick(Rng& rng, const char* const (&pool)[N]) {
@@ -88,8 +91,8 @@ std::size_t ZipfSampler::Sample(Rng& rng) const {
 }
 
 std::string MakeName(Rng& rng, std::int64_t n) {
-  return absl::StrCat(Pick(rng, kGivenLatin), " ", Pick(rng, kKoreanNames),
-                      " ", n);
+  return absl::StrCat(Pick(rng, kGivenLatin), " ", Pick(rng, kKoreanNames), " ",
+                      n);
 }
 
 std::string MakeTweetText(Rng& rng) {
@@ -97,14 +100,14 @@ std::string MakeTweetText(Rng& rng) {
   // on real services; the language mix varies per tweet.
   const double length_draw = rng.Unit();
   const std::size_t words =
-      length_draw < 0.7 ? 3 + rng.Below(12)
-                        : (length_draw < 0.95 ? 15 + rng.Below(30)
-                                              : 45 + rng.Below(80));
+      length_draw < 0.7
+          ? 3 + rng.Below(12)
+          : (length_draw < 0.95 ? 15 + rng.Below(30) : 45 + rng.Below(80));
   const double korean_share = rng.Unit();
   std::string text;
   for (std::size_t i = 0; i < words; ++i) {
     const double d = rng.Unit();
-    const char* word = d < 0.1 ? Pick(rng, kEmoji)
+    const char* word = d < 0.1                        ? Pick(rng, kEmoji)
                        : d < 0.1 + 0.9 * korean_share ? Pick(rng, kKorean)
                                                       : Pick(rng, kEnglish);
     std::string next = text.empty() ? word : absl::StrCat(text, " ", word);

@@ -61,7 +61,7 @@ class ZipfSampler {
   std::size_t Sample(Rng& rng) const;
 
  private:
-  std::vector<double> cumulative_;       // by rank
+  std::vector<double> cumulative_;  // by rank
   std::vector<std::size_t> index_of_rank_;
 };
 

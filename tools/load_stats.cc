@@ -1,11 +1,11 @@
 // load_stats.cc: the helpers miniter-load's subcommands share (load_stats.h).
 #include "tools/load_stats.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
-
-#include <unistd.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -43,11 +43,23 @@ std::string ErrorsJson(const std::map<std::string, std::int64_t>& errors) {
 }
 
 std::string StatusCodeName(int c) {
-  static const char* const kNames[] = {
-      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
-      "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
   return c >= 0 && c <= 16 ? kNames[c] : absl::StrCat("CODE_", c);
 }
 
@@ -64,7 +76,8 @@ std::string JsonEscape(const std::string& s) {
   return out;
 }
 
-absl::StatusOr<std::vector<std::uint64_t>> ReadIdColumn(const std::string& path) {
+absl::StatusOr<std::vector<std::uint64_t>> ReadIdColumn(
+    const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
   std::vector<std::uint64_t> ids;
@@ -78,7 +91,8 @@ absl::StatusOr<std::vector<std::uint64_t>> ReadIdColumn(const std::string& path)
     }
     ids.push_back(id);
   }
-  if (ids.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " is empty"));
+  if (ids.empty())
+    return absl::InvalidArgumentError(absl::StrCat(path, " is empty"));
   return ids;
 }
 
@@ -102,9 +116,8 @@ std::optional<double> ProcessCpuSeconds(int pid) {
   // spaces: state is field 3, utime 14 and stime 15 (proc(5)).
   const std::size_t paren = line.rfind(')');
   if (paren == std::string::npos) return std::nullopt;
-  const std::vector<absl::string_view> fields =
-      absl::StrSplit(absl::string_view(line).substr(paren + 1), ' ',
-                     absl::SkipEmpty());
+  const std::vector<absl::string_view> fields = absl::StrSplit(
+      absl::string_view(line).substr(paren + 1), ' ', absl::SkipEmpty());
   double utime = 0, stime = 0;
   if (fields.size() < 13 || !absl::SimpleAtod(fields[11], &utime) ||
       !absl::SimpleAtod(fields[12], &stime)) {

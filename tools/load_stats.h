@@ -34,7 +34,8 @@ std::string JsonEscape(const std::string& s);
 
 // The first tab-separated column of every non-empty line, as ids
 // (workload, user-id and token files all start with the user id).
-absl::StatusOr<std::vector<std::uint64_t>> ReadIdColumn(const std::string& path);
+absl::StatusOr<std::vector<std::uint64_t>> ReadIdColumn(
+    const std::string& path);
 
 // CPU seconds (user + system, all threads) process `pid` has used so far,
 // from /proc/PID/stat; nullopt when it cannot be read.

@@ -35,7 +35,8 @@ ABSL_FLAG(std::string, database_url, "",
           "mysql://USER:PASSWORD@HOST:PORT/DATABASE (default: "
           "$MINITER_DATABASE_URL)");
 ABSL_FLAG(std::string, preset, "tiny", "tiny, medium, large or deep");
-ABSL_FLAG(std::uint64_t, seed, 1, "random seed; the same seed gives the same data");
+ABSL_FLAG(std::uint64_t, seed, 1,
+          "random seed; the same seed gives the same data");
 ABSL_FLAG(std::string, manifest, "",
           "write a JSON manifest of what was loaded to this file");
 ABSL_FLAG(bool, force, false,
@@ -63,7 +64,9 @@ double SecondsSince(Clock::time_point start) {
 class Progress {
  public:
   Progress(std::string phase, std::int64_t total)
-      : phase_(std::move(phase)), total_(total), start_(Clock::now()),
+      : phase_(std::move(phase)),
+        total_(total),
+        start_(Clock::now()),
         last_(start_) {}
   void Add(std::int64_t n) {
     done_ += n;
@@ -160,7 +163,8 @@ absl::StatusOr<LoadResult> Load(storage::BulkLoader& loader,
       user.email = address->display;
       user.email_key = address->key;
       user.password_hash = *hash;
-      user.profile = n % 3 == 0 ? "벤치마크 사용자 · benchmark user 🤖" : "";
+      user.profile =
+          n % 3 == 0 ? "벤치마크 사용자 · benchmark user 🤖" : "";
       batch.push_back(std::move(user));
       if (batch.size() == kBatch || n == preset.users) {
         absl::StatusOr<std::vector<storage::UserId>> got =
@@ -346,12 +350,13 @@ int Run() {
     return 1;
   }
   const std::uint64_t seed = absl::GetFlag(FLAGS_seed);
-  std::printf("miniter-generate: preset %s (%lld users, %d-%d follows each, "
-              "%lld tweets), seed %llu\n",
-              preset->name.c_str(), static_cast<long long>(preset->users),
-              preset->min_follows, preset->max_follows,
-              static_cast<long long>(preset->tweets),
-              static_cast<unsigned long long>(seed));
+  std::printf(
+      "miniter-generate: preset %s (%lld users, %d-%d follows each, "
+      "%lld tweets), seed %llu\n",
+      preset->name.c_str(), static_cast<long long>(preset->users),
+      preset->min_follows, preset->max_follows,
+      static_cast<long long>(preset->tweets),
+      static_cast<unsigned long long>(seed));
   std::fflush(stdout);
   absl::StatusOr<LoadResult> result = Load(**loader, *preset, seed);
   if (!result.ok()) {
@@ -360,13 +365,14 @@ int Run() {
     return 1;
   }
   const double total = SecondsSince(start);
-  std::printf("miniter-generate: done in %.1f s: %lld users (ids %llu-%llu), "
-              "%lld follows, %lld tweets\n",
-              total, static_cast<long long>(preset->users),
-              static_cast<unsigned long long>(result->first_user_id),
-              static_cast<unsigned long long>(result->max_user_id),
-              static_cast<long long>(result->follows),
-              static_cast<long long>(result->tweets));
+  std::printf(
+      "miniter-generate: done in %.1f s: %lld users (ids %llu-%llu), "
+      "%lld follows, %lld tweets\n",
+      total, static_cast<long long>(preset->users),
+      static_cast<unsigned long long>(result->first_user_id),
+      static_cast<unsigned long long>(result->max_user_id),
+      static_cast<long long>(result->follows),
+      static_cast<long long>(result->tweets));
   const std::string manifest = absl::GetFlag(FLAGS_manifest);
   if (!manifest.empty()) {
     absl::Status written =

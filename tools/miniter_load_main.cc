@@ -64,8 +64,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
-#include "grpcpp/grpcpp.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
 #include "miniter/v1/miniter.grpc.pb.h"
 #include "server/rules/token_service.h"
 #include "tools/bench_data.h"
@@ -84,14 +84,18 @@ ABSL_FLAG(std::string, workload, "",
           "run: TSV lines user_id<TAB>token<TAB>followee,followee,...");
 ABSL_FLAG(std::string, scenario, "timeline",
           "run: timeline, tweet, follow, mix or health");
-ABSL_FLAG(int, concurrency, 0, "run: closed loop with this many calls in flight");
+ABSL_FLAG(int, concurrency, 0,
+          "run: closed loop with this many calls in flight");
 ABSL_FLAG(double, rate, 0, "run: open loop, calls started per second");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(30), "run: measured time");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2),
           "run: time before measuring (connections, caches)");
-ABSL_FLAG(absl::Duration, call_timeout, absl::Seconds(5), "deadline of each call");
-ABSL_FLAG(std::uint64_t, min_user_id, 1, "run: smallest user id in the data set");
-ABSL_FLAG(std::uint64_t, max_user_id, 0, "run: largest user id in the data set");
+ABSL_FLAG(absl::Duration, call_timeout, absl::Seconds(5),
+          "deadline of each call");
+ABSL_FLAG(std::uint64_t, min_user_id, 1,
+          "run: smallest user id in the data set");
+ABSL_FLAG(std::uint64_t, max_user_id, 0,
+          "run: largest user id in the data set");
 ABSL_FLAG(int, page_size, 50, "run: Timeline page size");
 ABSL_FLAG(int, channels, 4,
           "run: gRPC channels (TCP connections) the calls are spread over");
@@ -209,9 +213,9 @@ int Login() {
             attempt < 10;
         if (!retry) {
           std::lock_guard<std::mutex> lock(error_mutex);
-          error = absl::StrCat("login ", emails[i], ": code ",
-                               status.error_code(), ": ",
-                               status.error_message());
+          error =
+              absl::StrCat("login ", emails[i], ": code ", status.error_code(),
+                           ": ", status.error_message());
           failed = true;
           break;
         }
@@ -253,8 +257,8 @@ enum Kind {
   kKindCount
 };
 constexpr const char* kKindNames[kKindCount] = {
-    "timeline", "timeline_followed", "timeline_random",
-    "tweet",    "follow",            "unfollow", "health"};
+    "timeline", "timeline_followed", "timeline_random", "tweet",
+    "follow",   "unfollow",          "health"};
 
 struct Call {
   virtual ~Call() = default;
@@ -285,7 +289,8 @@ struct KindStats {
 class Driver {
  public:
   Driver(std::vector<BenchUser> users, std::vector<std::string> texts)
-      : users_(std::move(users)), texts_(std::move(texts)),
+      : users_(std::move(users)),
+        texts_(std::move(texts)),
         rng_(absl::GetFlag(FLAGS_seed)) {
     for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_channels)); ++i) {
       // Both services' calls on the same channels (TCP connections).
@@ -337,8 +342,9 @@ class Driver {
         }
       }
       if ((now >= end_ || !CountLeft()) && outstanding_ == 0) break;
-      Clock::time_point wake =
-          open && next_due < end_ ? next_due : now + std::chrono::milliseconds(50);
+      Clock::time_point wake = open && next_due < end_
+                                   ? next_due
+                                   : now + std::chrono::milliseconds(50);
       void* tag = nullptr;
       bool ok = false;
       const auto result = NextUntil(cq_, wake, &tag, &ok);
@@ -349,9 +355,9 @@ class Driver {
       Record(*call, Clock::now());
       if (!open && Clock::now() < end_ && CountLeft()) Start(Clock::now());
     }
-    const absl::Duration measured =
-        count_ > 0 ? absl::FromChrono(Clock::now() - start)
-                   : absl::GetFlag(FLAGS_duration);
+    const absl::Duration measured = count_ > 0
+                                        ? absl::FromChrono(Clock::now() - start)
+                                        : absl::GetFlag(FLAGS_duration);
     if (scenario_ == "follow") UndoFollows();
     cq_.Shutdown();
     void* tag;
@@ -403,8 +409,8 @@ class Driver {
   void Start(Clock::time_point due, BenchUser* only = nullptr) {
     BenchUser& user =
         only != nullptr ? *only
-        : in_turn_      ? users_[static_cast<std::size_t>(started_) % users_.size()]
-                        : users_[rng_.Below(users_.size())];
+        : in_turn_ ? users_[static_cast<std::size_t>(started_) % users_.size()]
+                   : users_[rng_.Below(users_.size())];
     pb::Miniter::Stub& stub = *stubs_[next_stub_++ % stubs_.size()];
     Kind kind;
     if (scenario_ == "timeline") {
@@ -419,8 +425,9 @@ class Driver {
       const double d = rng_.Unit();
       kind = d < 0.6 ? kTimelineFollowed : d < 0.9 ? kTimelineRandom : kTweet;
     }
-    const auto deadline = std::chrono::system_clock::now() +
-                          absl::ToChronoNanoseconds(absl::GetFlag(FLAGS_call_timeout));
+    const auto deadline =
+        std::chrono::system_clock::now() +
+        absl::ToChronoNanoseconds(absl::GetFlag(FLAGS_call_timeout));
     auto prepare = [&](Call& call) {
       call.kind = kind;
       call.due = due;
@@ -436,13 +443,14 @@ class Driver {
                          ->PrepareAsyncCheck(&call->context, request, &cq_);
       Launch(call);
     } else if (kind == kTimeline || kind == kTimelineFollowed ||
-        kind == kTimelineRandom) {
+               kind == kTimelineRandom) {
       pb::TimelineRequest request;
       request.set_page_size(absl::GetFlag(FLAGS_page_size));
       if (kind == kTimelineFollowed) {
-        request.set_user_id(user.followees.empty()
-                                ? user.id
-                                : user.followees[rng_.Below(user.followees.size())]);
+        request.set_user_id(
+            user.followees.empty()
+                ? user.id
+                : user.followees[rng_.Below(user.followees.size())]);
       } else if (kind == kTimelineRandom) {
         request.set_user_id(RandomUserId(0));
       }
@@ -539,11 +547,11 @@ class Driver {
       pages += s.pages;
       page_tweets += s.page_tweets;
       const std::int64_t ok = s.latencies_ns.size();
-      kinds.push_back(absl::StrFormat(
-          "\"%s\": {\"ok\": %d, \"qps\": %.1f, \"errors\": %s, "
-          "\"latency_ms\": %s}",
-          kKindNames[k], ok, ok / seconds, ErrorsJson(s.errors),
-          LatencyJson(s.latencies_ns)));
+      kinds.push_back(
+          absl::StrFormat("\"%s\": {\"ok\": %d, \"qps\": %.1f, \"errors\": %s, "
+                          "\"latency_ms\": %s}",
+                          kKindNames[k], ok, ok / seconds, ErrorsJson(s.errors),
+                          LatencyJson(s.latencies_ns)));
     }
     std::int64_t error_count = 0;
     for (const auto& [code, n] : all_errors) error_count += n;
@@ -566,14 +574,14 @@ class Driver {
         "  \"server_cpu_s\": %s,\n  \"server_cpu_us_per_call\": %s,\n"
         "  \"avg_tweets_per_page\": %.2f,\n"
         "  \"latency_ms\": %s,\n  \"by_kind\": {%s}\n}\n",
-        scenario_, rate > 0 ? "open" : "closed", concurrency, rate, seconds,
-        ok, ok / seconds, error_count, ErrorsJson(all_errors), dropped_,
+        scenario_, rate > 0 ? "open" : "closed", concurrency, rate, seconds, ok,
+        ok / seconds, error_count, ErrorsJson(all_errors), dropped_,
         JsonEscape(first_error_), server_cpu, server_cpu_per_call,
         pages > 0 ? static_cast<double>(page_tweets) / pages : 0.0,
         LatencyJson(all), absl::StrJoin(kinds, ", "));
     if (tracing_) {
-      const absl::Status written = WriteTextFile(
-          absl::GetFlag(FLAGS_trace_out), absl::StrJoin(trace_, ""));
+      const absl::Status written = WriteTextFile(absl::GetFlag(FLAGS_trace_out),
+                                                 absl::StrJoin(trace_, ""));
       if (!written.ok()) return Fail(std::string(written.message()));
     }
     const std::string path = absl::GetFlag(FLAGS_out);
@@ -585,17 +593,17 @@ class Driver {
       out.close();
       if (!out) return Fail("cannot write --out");
     }
-    std::fprintf(stderr,
-                 "miniter-load: %s %s: %.0f ok/s, p50 %s, errors %lld%s\n",
-                 scenario_.c_str(),
-                 rate > 0 ? absl::StrFormat("at %.0f/s", rate).c_str()
-                          : absl::StrFormat("c=%d", concurrency).c_str(),
-                 ok / seconds,
-                 all.empty() ? "-"
-                             : absl::StrFormat("%.2f ms", all[all.size() / 2] / 1e6)
-                                   .c_str(),
-                 static_cast<long long>(error_count),
-                 first_error_.empty() ? "" : (" (first: " + first_error_ + ")").c_str());
+    std::fprintf(
+        stderr, "miniter-load: %s %s: %.0f ok/s, p50 %s, errors %lld%s\n",
+        scenario_.c_str(),
+        rate > 0 ? absl::StrFormat("at %.0f/s", rate).c_str()
+                 : absl::StrFormat("c=%d", concurrency).c_str(),
+        ok / seconds,
+        all.empty()
+            ? "-"
+            : absl::StrFormat("%.2f ms", all[all.size() / 2] / 1e6).c_str(),
+        static_cast<long long>(error_count),
+        first_error_.empty() ? "" : (" (first: " + first_error_ + ")").c_str());
     return 0;
   }
 
@@ -645,7 +653,8 @@ int RunLoad() {
     }
     user.authorization = absl::StrCat("Bearer ", fields[1]);
     if (fields.size() > 2) {
-      for (absl::string_view f : absl::StrSplit(fields[2], ',', absl::SkipEmpty())) {
+      for (absl::string_view f :
+           absl::StrSplit(fields[2], ',', absl::SkipEmpty())) {
         std::uint64_t id;
         if (absl::SimpleAtoi(f, &id)) {
           user.followees.push_back(id);
@@ -684,19 +693,20 @@ int Health() {
   const std::string service = absl::GetFlag(FLAGS_service);
   const int pid = absl::GetFlag(FLAGS_watch_pid);
   const absl::Duration wait = absl::GetFlag(FLAGS_wait);
-  std::fprintf(stderr,
-               "miniter-load health: waiting up to %s for %s to answer "
-               "grpc.health.v1.Health/Check of \"%s\" with SERVING%s\n",
-               absl::FormatDuration(wait).c_str(), server.c_str(),
-               service.c_str(),
-               pid > 0 ? absl::StrCat(" (while process ", pid, " runs)").c_str() : "");
+  std::fprintf(
+      stderr,
+      "miniter-load health: waiting up to %s for %s to answer "
+      "grpc.health.v1.Health/Check of \"%s\" with SERVING%s\n",
+      absl::FormatDuration(wait).c_str(), server.c_str(), service.c_str(),
+      pid > 0 ? absl::StrCat(" (while process ", pid, " runs)").c_str() : "");
   const absl::Time start = absl::Now();
   absl::Time last_report = start;
   std::string last = "no answer yet";
   for (;;) {
     if (pid > 0 && !ProcessAlive(pid)) {
-      std::fprintf(stderr, "miniter-load health: process %d exited (last: %s)\n",
-                   pid, last.c_str());
+      std::fprintf(stderr,
+                   "miniter-load health: process %d exited (last: %s)\n", pid,
+                   last.c_str());
       return 3;
     }
     // A new channel (and connection) for every attempt: a channel whose
@@ -707,34 +717,41 @@ int Health() {
     auto stub = health::Health::NewStub(grpc::CreateCustomChannel(
         server, grpc::InsecureChannelCredentials(), args));
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(2));
     health::HealthCheckRequest request;
     request.set_service(service);
     health::HealthCheckResponse response;
     const grpc::Status status = stub->Check(&context, request, &response);
-    if (status.ok() && response.status() == health::HealthCheckResponse::SERVING) {
+    if (status.ok() &&
+        response.status() == health::HealthCheckResponse::SERVING) {
       std::fprintf(stderr, "miniter-load health: %s is SERVING after %s\n",
                    server.c_str(),
-                   absl::FormatDuration(absl::Trunc(absl::Now() - start,
-                                                    absl::Milliseconds(1))).c_str());
+                   absl::FormatDuration(
+                       absl::Trunc(absl::Now() - start, absl::Milliseconds(1)))
+                       .c_str());
       return 0;
     }
     last = status.ok()
-               ? absl::StrCat("status ", health::HealthCheckResponse::ServingStatus_Name(
-                                             response.status()))
+               ? absl::StrCat("status ",
+                              health::HealthCheckResponse::ServingStatus_Name(
+                                  response.status()))
                : absl::StrCat(StatusCodeName(status.error_code()), ": ",
                               status.error_message());
     const absl::Time now = absl::Now();
     if (now - start >= wait) {
-      std::fprintf(stderr, "miniter-load health: %s not SERVING after %s (last: %s)\n",
-                   server.c_str(), absl::FormatDuration(wait).c_str(), last.c_str());
+      std::fprintf(
+          stderr, "miniter-load health: %s not SERVING after %s (last: %s)\n",
+          server.c_str(), absl::FormatDuration(wait).c_str(), last.c_str());
       return 1;
     }
     if (now - last_report >= absl::Seconds(10)) {
       last_report = now;
-      std::fprintf(stderr, "miniter-load health: still waiting after %s (last: %s)\n",
-                   absl::FormatDuration(absl::Trunc(now - start, absl::Seconds(1))).c_str(),
-                   last.c_str());
+      std::fprintf(
+          stderr, "miniter-load health: still waiting after %s (last: %s)\n",
+          absl::FormatDuration(absl::Trunc(now - start, absl::Seconds(1)))
+              .c_str(),
+          last.c_str());
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -775,10 +792,12 @@ absl::StatusOr<SqlAnchorOptions> AnchorOptions() {
   SqlAnchorOptions options;
   options.database_url = absl::GetFlag(FLAGS_database_url);
   if (options.database_url.empty()) {
-    if (const char* env = std::getenv("MINITER_DATABASE_URL")) options.database_url = env;
+    if (const char* env = std::getenv("MINITER_DATABASE_URL"))
+      options.database_url = env;
   }
   if (options.database_url.empty()) {
-    return absl::InvalidArgumentError("--database_url (or MINITER_DATABASE_URL) is required");
+    return absl::InvalidArgumentError(
+        "--database_url (or MINITER_DATABASE_URL) is required");
   }
   options.threads = absl::GetFlag(FLAGS_threads);
   options.warmup = absl::GetFlag(FLAGS_warmup);

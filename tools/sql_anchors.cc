@@ -114,13 +114,13 @@ std::vector<std::string> Explain(db::PooledConnection& connection,
     std::unique_ptr<sql::ResultSet> rows(
         statement->executeQuery(absl::StrCat("EXPLAIN ", sql)));
     while (rows->next()) {
-      lines.push_back(absl::StrCat(
-          std::string(rows->getString("select_type")), " table=",
-          std::string(rows->getString("table")), " type=",
-          std::string(rows->getString("type")), " key=",
-          std::string(rows->getString("key")), " rows=",
-          std::string(rows->getString("rows")), " extra=",
-          std::string(rows->getString("Extra"))));
+      lines.push_back(
+          absl::StrCat(std::string(rows->getString("select_type")),
+                       " table=", std::string(rows->getString("table")),
+                       " type=", std::string(rows->getString("type")),
+                       " key=", std::string(rows->getString("key")),
+                       " rows=", std::string(rows->getString("rows")),
+                       " extra=", std::string(rows->getString("Extra"))));
     }
   } catch (const sql::SQLException& e) {
     lines.push_back(absl::StrCat("EXPLAIN failed: ", e.what()));
@@ -147,7 +147,8 @@ int RunAnchor(const char* name, const SqlAnchorOptions& options, Body body,
     }
     explain = Explain(**connection, options);
     for (const std::string& line : explain) {
-      std::fprintf(stderr, "miniter-load %s: EXPLAIN: %s\n", name, line.c_str());
+      std::fprintf(stderr, "miniter-load %s: EXPLAIN: %s\n", name,
+                   line.c_str());
     }
   }
 
@@ -182,7 +183,8 @@ int RunAnchor(const char* name, const SqlAnchorOptions& options, Body body,
           const Clock::time_point done = Clock::now();
           if (start >= measure_from) {
             result.latencies_ns.push_back(
-                std::chrono::duration_cast<std::chrono::nanoseconds>(done - start)
+                std::chrono::duration_cast<std::chrono::nanoseconds>(done -
+                                                                     start)
                     .count());
             result.rows += rows;
           }
@@ -197,7 +199,8 @@ int RunAnchor(const char* name, const SqlAnchorOptions& options, Body body,
       }
     });
   }
-  while (connected < threads) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (connected < threads)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   const Clock::time_point start = Clock::now();
   measure_from = start + absl::ToChronoNanoseconds(options.warmup);
   end = measure_from + absl::ToChronoNanoseconds(options.duration);
@@ -247,12 +250,14 @@ int RunAnchor(const char* name, const SqlAnchorOptions& options, Body body,
                  written.ToString().c_str());
     return 1;
   }
-  std::fprintf(stderr, "miniter-load %s: %d threads: %.0f q/s, p50 %.3f ms, "
-               "p99 %.3f ms, %.1f rows/query, errors %lld%s\n",
-               name, threads, ok / seconds, QuantileMs(all, 0.5),
-               QuantileMs(all, 0.99), ok > 0 ? static_cast<double>(rows) / ok : 0.0,
-               static_cast<long long>(error_count),
-               first_error.empty() ? "" : (" (first: " + first_error + ")").c_str());
+  std::fprintf(
+      stderr,
+      "miniter-load %s: %d threads: %.0f q/s, p50 %.3f ms, "
+      "p99 %.3f ms, %.1f rows/query, errors %lld%s\n",
+      name, threads, ok / seconds, QuantileMs(all, 0.5), QuantileMs(all, 0.99),
+      ok > 0 ? static_cast<double>(rows) / ok : 0.0,
+      static_cast<long long>(error_count),
+      first_error.empty() ? "" : (" (first: " + first_error + ")").c_str());
   return ok > 0 ? 0 : 1;
 }
 
@@ -264,7 +269,8 @@ int RunAnchorRead(const SqlAnchorOptions& options) {
     return 1;
   }
   if (options.query != "in" && options.query != "derived") {
-    std::fprintf(stderr, "miniter-load anchor-read: --query must be in or derived\n");
+    std::fprintf(stderr,
+                 "miniter-load anchor-read: --query must be in or derived\n");
     return 1;
   }
   return RunAnchor("anchor-read", options, &ReadOnce,

@@ -78,8 +78,8 @@ class Staleness {
     const Clock::time_point start = Clock::now();
     measure_from_ = start + absl::ToChronoNanoseconds(options_.warmup);
     end_ = measure_from_ + absl::ToChronoNanoseconds(options_.duration);
-    const auto interval =
-        std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 / options_.rate));
+    const auto interval = std::chrono::nanoseconds(
+        static_cast<std::int64_t>(1e9 / options_.rate));
     const auto gap = absl::ToChronoNanoseconds(options_.poll_gap);
     Clock::time_point next_due = start;
     for (;;) {
@@ -124,7 +124,9 @@ class Staleness {
   }
 
  private:
-  pb::Miniter::Stub& NextStub() { return *stubs_[next_stub_++ % stubs_.size()]; }
+  pb::Miniter::Stub& NextStub() {
+    return *stubs_[next_stub_++ % stubs_.size()];
+  }
 
   std::chrono::system_clock::time_point Deadline() const {
     return std::chrono::system_clock::now() +
@@ -155,7 +157,8 @@ class Staleness {
     call->context.AddMetadata("authorization", *probe->follower_authorization);
     pb::TimelineRequest request;
     request.set_page_size(options_.page_size);
-    call->reader = NextStub().PrepareAsyncTimeline(&call->context, request, &cq_);
+    call->reader =
+        NextStub().PrepareAsyncTimeline(&call->context, request, &cq_);
     call->reader->StartCall();
     call->reader->Finish(&call->response, &call->status, call);
     ++outstanding_;
@@ -168,14 +171,16 @@ class Staleness {
     if (!call.status.ok()) {
       if (measured) ++tweet_errors_[StatusCodeName(call.status.error_code())];
       if (first_error_.empty()) {
-        first_error_ = absl::StrCat("Tweet: ", StatusCodeName(call.status.error_code()),
-                                    ": ", call.status.error_message());
+        first_error_ =
+            absl::StrCat("Tweet: ", StatusCodeName(call.status.error_code()),
+                         ": ", call.status.error_message());
       }
       return;
     }
     if (!measured) return;
     tweet_latencies_ns_.push_back(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(done - call.due).count());
+        std::chrono::duration_cast<std::chrono::nanoseconds>(done - call.due)
+            .count());
     if (++tweets_ok_ % options_.sample_every != 0) return;
     const Author& author = *call.author;
     auto probe = std::make_shared<Probe>();
@@ -206,8 +211,9 @@ class Staleness {
     } else {
       ++poll_errors_[StatusCodeName(call.status.error_code())];
       if (first_error_.empty()) {
-        first_error_ = absl::StrCat("Timeline: ", StatusCodeName(call.status.error_code()),
-                                    ": ", call.status.error_message());
+        first_error_ =
+            absl::StrCat("Timeline: ", StatusCodeName(call.status.error_code()),
+                         ": ", call.status.error_message());
       }
     }
     if (done - probe->ok_at >= absl::ToChronoNanoseconds(options_.max_wait)) {
@@ -225,22 +231,27 @@ class Staleness {
     std::vector<std::int64_t> delays = delays_ns_;
     const std::string delay_json = LatencyJson(delays);
     const std::string json = absl::StrFormat(
-        "{\n  \"tool\": \"miniter-load staleness\",\n  \"offered_rate\": %.1f,\n"
+        "{\n  \"tool\": \"miniter-load staleness\",\n  \"offered_rate\": "
+        "%.1f,\n"
         "  \"duration_s\": %.3f,\n  \"authors\": %d,\n  \"sample_every\": %d,\n"
-        "  \"max_wait_s\": %.1f,\n  \"tweets_ok\": %d,\n  \"tweet_qps\": %.1f,\n"
+        "  \"max_wait_s\": %.1f,\n  \"tweets_ok\": %d,\n  \"tweet_qps\": "
+        "%.1f,\n"
         "  \"tweet_error_count\": %d,\n  \"tweet_errors\": %s,\n"
         "  \"tweet_latency_ms\": %s,\n  \"samples\": %d,\n  \"seen\": %d,\n"
         "  \"seen_on_first_read\": %d,\n  \"never_seen\": %d,\n"
-        "  \"polls\": %d,\n  \"poll_error_count\": %d,\n  \"poll_errors\": %s,\n"
+        "  \"polls\": %d,\n  \"poll_error_count\": %d,\n  \"poll_errors\": "
+        "%s,\n"
         "  \"first_error\": \"%s\",\n  \"delay_ms\": %s\n}\n",
         options_.rate, seconds, authors_.size(), options_.sample_every,
-        absl::ToDoubleSeconds(options_.max_wait), tweets_ok_, tweets_ok_ / seconds,
-        tweet_error_count, ErrorsJson(tweet_errors_), LatencyJson(tweet_latencies_ns_),
-        samples_, delays_ns_.size(), first_read_, never_seen_, polls_,
-        poll_error_count, ErrorsJson(poll_errors_), JsonEscape(first_error_),
-        delay_json);
-    if (absl::Status written = WriteTextFile(options_.out, json); !written.ok()) {
-      std::fprintf(stderr, "miniter-load staleness: %s\n", written.ToString().c_str());
+        absl::ToDoubleSeconds(options_.max_wait), tweets_ok_,
+        tweets_ok_ / seconds, tweet_error_count, ErrorsJson(tweet_errors_),
+        LatencyJson(tweet_latencies_ns_), samples_, delays_ns_.size(),
+        first_read_, never_seen_, polls_, poll_error_count,
+        ErrorsJson(poll_errors_), JsonEscape(first_error_), delay_json);
+    if (absl::Status written = WriteTextFile(options_.out, json);
+        !written.ok()) {
+      std::fprintf(stderr, "miniter-load staleness: %s\n",
+                   written.ToString().c_str());
       return 1;
     }
     std::fprintf(stderr,
@@ -252,7 +263,9 @@ class Staleness {
                  static_cast<long long>(first_read_),
                  static_cast<long long>(never_seen_), QuantileMs(delays, 0.5),
                  QuantileMs(delays, 0.99),
-                 first_error_.empty() ? "" : (" (first error: " + first_error_ + ")").c_str());
+                 first_error_.empty()
+                     ? ""
+                     : (" (first error: " + first_error_ + ")").c_str());
     return 0;
   }
 
@@ -277,8 +290,9 @@ class Staleness {
 
 int RunStaleness(const StalenessOptions& options) {
   if (options.rate <= 0 || options.sample_every < 1) {
-    std::fprintf(stderr, "miniter-load staleness: --rate must be > 0, "
-                         "--sample_every >= 1\n");
+    std::fprintf(stderr,
+                 "miniter-load staleness: --rate must be > 0, "
+                 "--sample_every >= 1\n");
     return 1;
   }
   std::ifstream in(options.pairs_file);

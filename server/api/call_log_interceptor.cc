@@ -49,7 +49,8 @@ class CallLogInterceptor final : public grpc::experimental::Interceptor {
     }
   }
 
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       ReadTraceparent(*methods->GetRecvInitialMetadata());
@@ -77,9 +78,8 @@ class CallLogInterceptor final : public grpc::experimental::Interceptor {
     if (range.first == range.second || std::next(range.first) != range.second) {
       return;
     }
-    record_.trace = ParseTraceparent(
-        absl::string_view(range.first->second.data(),
-                          range.first->second.size()));
+    record_.trace = ParseTraceparent(absl::string_view(
+        range.first->second.data(), range.first->second.size()));
   }
 
   void Finish(grpc::StatusCode code) {

@@ -19,17 +19,14 @@ std::string_view View(absl::string_view text) {
 
 common::LogLevel CallLogLevel(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::OK:
-      return common::LogLevel::kInfo;
+    case grpc::StatusCode::OK: return common::LogLevel::kInfo;
     case grpc::StatusCode::UNKNOWN:
     case grpc::StatusCode::INTERNAL:
     case grpc::StatusCode::DATA_LOSS:
     case grpc::StatusCode::UNAVAILABLE:
     case grpc::StatusCode::DEADLINE_EXCEEDED:
-    case grpc::StatusCode::UNIMPLEMENTED:
-      return common::LogLevel::kError;
-    default:
-      return common::LogLevel::kWarning;
+    case grpc::StatusCode::UNIMPLEMENTED: return common::LogLevel::kError;
+    default: return common::LogLevel::kWarning;
   }
 }
 

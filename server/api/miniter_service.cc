@@ -37,8 +37,8 @@ void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
   const absl::Duration since_epoch = time - absl::UnixEpoch();
   const int64_t seconds = absl::ToInt64Seconds(since_epoch);
   out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(
-      since_epoch - absl::Seconds(seconds))));
+  out->set_nanos(static_cast<int32_t>(
+      absl::ToInt64Nanoseconds(since_epoch - absl::Seconds(seconds))));
 }
 
 void ToProto(const storage::UserRecord& user, miniter::v1::User* out) {
@@ -112,7 +112,8 @@ std::string RateLimitKey(absl::string_view address, int ipv6_prefix_bits) {
     in_addr ip4;
     std::memcpy(&ip4, &ip6.s6_addr[12], sizeof(ip4));
     char buffer[INET_ADDRSTRLEN];
-    if (inet_ntop(AF_INET, &ip4, buffer, sizeof(buffer)) == nullptr) return text;
+    if (inet_ntop(AF_INET, &ip4, buffer, sizeof(buffer)) == nullptr)
+      return text;
     return buffer;
   }
   const int bits = std::clamp(ipv6_prefix_bits, 0, 128);
@@ -170,9 +171,9 @@ grpc::Status MiniterService::SignUp(grpc::ServerContext* context,
   const common::CallDeadlineScope deadline = DeadlineOf(*context);
   absl::Status admitted = rules_->AdmitSignUp(Peer(*context));
   if (!admitted.ok()) return ToGrpcStatus(admitted, context);
-  absl::StatusOr<storage::UserRecord> user = rules_->SignUp(
-      {request->name(), request->email(), request->password(),
-       request->profile()});
+  absl::StatusOr<storage::UserRecord> user =
+      rules_->SignUp({request->name(), request->email(), request->password(),
+                      request->profile()});
   if (!user.ok()) return ToGrpcStatus(user.status(), context);
   CallNotes::NoteUser(*context, user->id);
   ToProto(*user, response->mutable_user());
@@ -240,9 +241,8 @@ grpc::Status MiniterService::Timeline(
   const common::CallDeadlineScope deadline = DeadlineOf(*context);
   absl::StatusOr<storage::UserId> caller = Caller(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status(), context);
-  absl::StatusOr<rules::TimelinePage> page =
-      rules_->ReadTimeline(*caller, request->user_id(), request->page_size(),
-                           request->page_token());
+  absl::StatusOr<rules::TimelinePage> page = rules_->ReadTimeline(
+      *caller, request->user_id(), request->page_size(), request->page_token());
   if (!page.ok()) return ToGrpcStatus(page.status(), context);
   response->mutable_tweets()->Reserve(static_cast<int>(page->tweets.size()));
   for (const storage::TweetRecord& tweet : page->tweets) {

@@ -16,7 +16,8 @@ class RequestDecodingInterceptor final
   explicit RequestDecodingInterceptor(const char* method)
       : method_(method == nullptr ? "" : method) {}
 
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_MESSAGE) &&
         methods->GetRecvMessage() == nullptr) {

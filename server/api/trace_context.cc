@@ -35,8 +35,7 @@ std::optional<TraceContext> ParseTraceparent(absl::string_view value) {
   if (value.size() < kVersion00Size) return std::nullopt;
   const absl::string_view version = value.substr(0, 2);
   const absl::string_view trace_id = value.substr(kTraceIdAt, kTraceIdSize);
-  const absl::string_view parent_id =
-      value.substr(kParentIdAt, kParentIdSize);
+  const absl::string_view parent_id = value.substr(kParentIdAt, kParentIdSize);
   const absl::string_view flags = value.substr(kFlagsAt, 2);
   if (value[2] != '-' || value[kParentIdAt - 1] != '-' ||
       value[kFlagsAt - 1] != '-') {

@@ -21,8 +21,7 @@ class HealthService::Watcher
 
   const std::string& name() const { return name_; }
 
-  void Start(std::shared_ptr<Watcher> self, ServingStatus status,
-             bool last) {
+  void Start(std::shared_ptr<Watcher> self, ServingStatus status, bool last) {
     {
       absl::MutexLock lock(&mu_);
       self_ = std::move(self);
@@ -216,8 +215,8 @@ grpc::ServerUnaryReactor* HealthService::Check(
     status = StatusOf(request->service());
   }
   if (status == HealthCheckResponse::SERVICE_UNKNOWN) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND,
-                                 "unknown service"));
+    reactor->Finish(
+        grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown service"));
     return reactor;
   }
   response->set_status(status);

@@ -23,8 +23,7 @@ namespace miniter::app {
 
 // Thread-safe. Services are known once given a status; unknown ones are
 // NOT_FOUND to Check and SERVICE_UNKNOWN to Watch.
-class HealthService final
-    : public grpc::health::v1::Health::CallbackService {
+class HealthService final : public grpc::health::v1::Health::CallbackService {
  public:
   using ServingStatus = grpc::health::v1::HealthCheckResponse::ServingStatus;
 

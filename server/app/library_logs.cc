@@ -12,11 +12,11 @@ namespace miniter::app {
 namespace {
 
 void FromGrpc(gpr_log_func_args* args) {
-  const common::LogLevel level =
-      args->severity == GPR_LOG_SEVERITY_ERROR ? common::LogLevel::kError
-                                               : common::LogLevel::kInfo;
-  common::LogLine(level, absl::StrCat("grpc: ", args->message, " (",
-                                      args->file, ":", args->line, ")"));
+  const common::LogLevel level = args->severity == GPR_LOG_SEVERITY_ERROR
+                                     ? common::LogLevel::kError
+                                     : common::LogLevel::kInfo;
+  common::LogLine(level, absl::StrCat("grpc: ", args->message, " (", args->file,
+                                      ":", args->line, ")"));
 }
 
 void FromProtobuf(google::protobuf::LogLevel severity, const char* file,
@@ -27,8 +27,8 @@ void FromProtobuf(google::protobuf::LogLevel severity, const char* file,
   } else if (severity >= google::protobuf::LOGLEVEL_ERROR) {
     level = common::LogLevel::kError;
   }
-  common::LogLine(level, absl::StrCat("protobuf: ", message, " (", file, ":",
-                                      line, ")"));
+  common::LogLine(
+      level, absl::StrCat("protobuf: ", message, " (", file, ":", line, ")"));
 }
 
 }  // namespace

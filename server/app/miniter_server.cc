@@ -134,13 +134,12 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
   // Key ids are public (every token carries one); they let an operator
   // check that a rotation reached every server.
   const std::vector<std::string> key_ids = (*tokens)->KeyIds();
-  LogLine(absl::StrCat(
-      "tokens signed with key id ", key_ids.front(),
-      key_ids.size() == 1
-          ? std::string()
-          : absl::StrCat("; also accepted: ",
-                         absl::StrJoin(key_ids.begin() + 1, key_ids.end(),
-                                       ", "))));
+  LogLine(absl::StrCat("tokens signed with key id ", key_ids.front(),
+                       key_ids.size() == 1
+                           ? std::string()
+                           : absl::StrCat("; also accepted: ",
+                                          absl::StrJoin(key_ids.begin() + 1,
+                                                        key_ids.end(), ", "))));
 
   // Migrations first: the memory tier's outbox table must exist before
   // the stores start sweeping it. Each step says what it waits for and how
@@ -214,8 +213,8 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
           ? ""
           : absl::StrCat("; sized from ", options.password_hashing_sizing)));
   dependencies.password_hasher = hasher;
-  dependencies.tokens = std::shared_ptr<const rules::TokenService>(
-      std::move(*tokens));
+  dependencies.tokens =
+      std::shared_ptr<const rules::TokenService>(std::move(*tokens));
   dependencies.rate_limits = options.rate_limits;
   if (!options.redis_url.empty()) {
     // One limit for the whole cluster; each process's own limits while
@@ -301,8 +300,9 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
   // the reply, which showed up as clone/exit in the server's CPU profile at
   // the Timeline peak (docs/profile.md, "Timeline, before", with the
   // figure). As many as can be busy in queries keeps them alive.
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
-                              options.database.pool_size + 2);
+  builder.SetSyncServerOption(
+      grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+      options.database.pool_size + 2);
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
@@ -321,15 +321,14 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "could not listen on ", options.listen_address,
-        " (address in use, or not an address of this machine?)"));
+    return absl::UnavailableError(
+        absl::StrCat("could not listen on ", options.listen_address,
+                     " (address in use, or not an address of this machine?)"));
   }
   startup.Step("first database health check");
   server->WatchDatabaseHealthOnce();
-  server->health_watcher_ = std::thread([s = server.get()] {
-    s->WatchDatabaseHealth();
-  });
+  server->health_watcher_ =
+      std::thread([s = server.get()] { s->WatchDatabaseHealth(); });
   startup.Done();
   return server;
 }
@@ -355,8 +354,7 @@ void MiniterServer::SetReady(bool ready) {
 }
 
 void MiniterServer::WatchDatabaseHealth() {
-  while (!stop_health_watch_.WaitForNotificationWithTimeout(
-      absl::Seconds(1))) {
+  while (!stop_health_watch_.WaitForNotificationWithTimeout(absl::Seconds(1))) {
     WatchDatabaseHealthOnce();
   }
 }

@@ -28,8 +28,7 @@ class MiniterServer {
   // while waiting for the database: the wait ends at once, the attempt in
   // flight within the database's connect timeout.
   static absl::StatusOr<std::unique_ptr<MiniterServer>> Start(
-      const ServerOptions& options,
-      const absl::Notification* stop = nullptr);
+      const ServerOptions& options, const absl::Notification* stop = nullptr);
 
   // Shuts down if that has not happened yet.
   ~MiniterServer();

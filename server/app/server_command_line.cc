@@ -34,8 +34,7 @@ std::string Wrap(absl::string_view text, size_t width,
   std::string out;
   std::string line(indent);
   for (absl::string_view word : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
-    if (line.size() > indent.size() &&
-        line.size() + 1 + word.size() > width) {
+    if (line.size() > indent.size() && line.size() + 1 + word.size() > width) {
       absl::StrAppend(&out, line, "\n");
       line = std::string(indent);
     }
@@ -74,8 +73,8 @@ absl::StatusOr<ServerCommandLine> ParseServerCommandLine(
     const absl::string_view name = arg.substr(0, equals);
     const ServerSetting* setting = FindSetting(name);
     if (setting == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown flag ", args[i], " (--help lists the flags)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown flag ", args[i], " (--help lists the flags)"));
     }
     std::string value;
     if (equals != absl::string_view::npos) {
@@ -83,8 +82,8 @@ absl::StatusOr<ServerCommandLine> ParseServerCommandLine(
     } else if (i + 1 < args.size()) {
       value = args[++i];
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--", name, " needs a value: --", name, "=VALUE"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", name, " needs a value: --", name, "=VALUE"));
     }
     command_line.flags[std::string(name)] = std::move(value);
   }
@@ -99,9 +98,8 @@ std::string ServerHelp() {
       "\"Configuration\").\n\n";
   for (const ServerSetting& setting : ServerSettings()) {
     absl::StrAppend(&help, "  --", setting.name, "\n",
-                    Wrap(setting.help, 79, "      "), "      env ",
-                    setting.env, ", default ", setting.DefaultForHelp(),
-                    "\n");
+                    Wrap(setting.help, 79, "      "), "      env ", setting.env,
+                    ", default ", setting.DefaultForHelp(), "\n");
   }
   absl::StrAppend(&help,
                   "  --help\n      This text.\n"

@@ -61,9 +61,9 @@ absl::StatusOr<std::unique_ptr<ServerMetrics>> ServerMetrics::Start(
     auto tier_counts = [read = sources.memory_tier_calls](bool errors) {
       ScrapedFamilyCollector::Values values;
       for (const auto& count : read()) {
-        values.emplace_back(count.operation, static_cast<double>(
-                                                 errors ? count.errors
-                                                        : count.calls));
+        values.emplace_back(
+            count.operation,
+            static_cast<double>(errors ? count.errors : count.calls));
       }
       return values;
     };
@@ -92,17 +92,17 @@ absl::StatusOr<std::unique_ptr<ServerMetrics>> ServerMetrics::Start(
   if (!endpoint.ok()) {
     if (options.metrics_listen_may_fail &&
         absl::IsUnavailable(endpoint.status())) {
-      common::LogLine(absl::StrCat(
-          "WARNING: no metrics: ", endpoint.status().message(),
-          "; give each server its own --metrics_listen"));
+      common::LogLine(
+          absl::StrCat("WARNING: no metrics: ", endpoint.status().message(),
+                       "; give each server its own --metrics_listen"));
       return std::unique_ptr<ServerMetrics>();
     }
     return endpoint.status();
   }
   server_metrics->endpoint_ = *std::move(endpoint);
-  common::LogLine(absl::StrCat(
-      "metrics: Prometheus endpoint on http://", options.metrics_listen,
-      "/metrics (port ", server_metrics->endpoint_->port(), ")"));
+  common::LogLine(absl::StrCat("metrics: Prometheus endpoint on http://",
+                               options.metrics_listen, "/metrics (port ",
+                               server_metrics->endpoint_->port(), ")"));
   return server_metrics;
 }
 

@@ -106,8 +106,8 @@ struct ServerOptions {
     // Failed logins per e-mail from addresses that have not logged into
     // it in 30 days (docs/reliability.md, section 10).
     limits.login_per_email = {10, absl::Hours(1)};
-    limits.login_backoff_per_email_and_peer = {5, absl::Seconds(1),
-                                               absl::Minutes(5), absl::Hours(1)};
+    limits.login_backoff_per_email_and_peer = {
+        5, absl::Seconds(1), absl::Minutes(5), absl::Hours(1)};
     limits.tweet_per_peer = {600, absl::Minutes(1)};
     limits.tweet_per_account = {60, absl::Minutes(1)};
     // Against one account holding the pool: a quarter of the default pool.

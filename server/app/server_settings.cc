@@ -27,8 +27,7 @@ absl::Status ParsePositiveDuration(const std::string& text,
 }
 
 // For the drain delay, whose 0 means "stop taking calls at once".
-absl::Status ParseDurationOrZero(const std::string& text,
-                                 absl::Duration* out) {
+absl::Status ParseDurationOrZero(const std::string& text, absl::Duration* out) {
   absl::Duration duration;
   if (!absl::ParseDuration(text, &duration) ||
       duration < absl::ZeroDuration()) {
@@ -179,8 +178,7 @@ const std::vector<ServerSetting>& ServerSettings() {
       {"signup_rate_per_peer", "MINITER_SIGNUP_RATE_PER_PEER", "30/1h", "",
        "SignUps per client address, as N/DURATION or off.", false,
        [](const std::string& v, SettingsDraft& d) {
-         return ParseRateLimitInto(v,
-                                   &d.options.rate_limits.signup_per_peer);
+         return ParseRateLimitInto(v, &d.options.rate_limits.signup_per_peer);
        }},
       {"login_rate_per_peer", "MINITER_LOGIN_RATE_PER_PEER", "60/1m", "",
        "Logins per client address, as N/DURATION or off.", false,
@@ -219,8 +217,7 @@ const std::vector<ServerSetting>& ServerSettings() {
        "unreachable); without it, each server process counts alone.",
        false,
        [](const std::string& v, SettingsDraft& d) {
-         return ParseRateLimitInto(v,
-                                   &d.options.rate_limits.tweet_per_account);
+         return ParseRateLimitInto(v, &d.options.rate_limits.tweet_per_account);
        }},
       {"max_calls_per_account", "MINITER_MAX_CALLS_PER_ACCOUNT", "4", "",
        "Calls of one signed-in account running at once (Tweet, Follow, "
@@ -281,7 +278,8 @@ const std::vector<ServerSetting>& ServerSettings() {
          if (!bytes.ok() || *bytes == 0) {
            return absl::InvalidArgumentError(absl::StrCat(
                "must be a positive size such as 256MiB or 1GiB, or auto, "
-               "not \"", v, "\""));
+               "not \"",
+               v, "\""));
          }
          d.password_hash_memory = *bytes;
          return absl::OkStatus();

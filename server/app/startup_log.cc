@@ -27,8 +27,7 @@ void StartupLog::Step(absl::string_view what) {
 
 void StartupLog::Done() {
   EndStep();
-  common::LogLine(
-      absl::StrCat("started in ", MillisSince(started_), " ms"));
+  common::LogLine(absl::StrCat("started in ", MillisSince(started_), " ms"));
 }
 
 void StartupLog::EndStep() {

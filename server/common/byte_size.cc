@@ -28,18 +28,18 @@ constexpr Unit kUnits[] = {
     {"ki", kKi},
     {"kib", kKi},
     {"kb", kK},
-    {"m", kKi * kKi},
-    {"mi", kKi * kKi},
-    {"mib", kKi * kKi},
-    {"mb", kK * kK},
-    {"g", kKi * kKi * kKi},
-    {"gi", kKi * kKi * kKi},
-    {"gib", kKi * kKi * kKi},
-    {"gb", kK * kK * kK},
-    {"t", kKi * kKi * kKi * kKi},
-    {"ti", kKi * kKi * kKi * kKi},
-    {"tib", kKi * kKi * kKi * kKi},
-    {"tb", kK * kK * kK * kK},
+    {"m", kKi* kKi},
+    {"mi", kKi* kKi},
+    {"mib", kKi* kKi},
+    {"mb", kK* kK},
+    {"g", kKi* kKi* kKi},
+    {"gi", kKi* kKi* kKi},
+    {"gib", kKi* kKi* kKi},
+    {"gb", kK* kK* kK},
+    {"t", kKi* kKi* kKi* kKi},
+    {"ti", kKi* kKi* kKi* kKi},
+    {"tib", kKi* kKi* kKi* kKi},
+    {"tb", kK* kK* kK* kK},
 };
 
 absl::Status BadSize(absl::string_view text) {
@@ -79,8 +79,8 @@ absl::StatusOr<std::uint64_t> ParseByteSize(absl::string_view text) {
 }
 
 std::string FormatByteSize(std::uint64_t bytes) {
-  static constexpr const char* kNames[] = {"B", "KiB", "MiB", "GiB", "TiB",
-                                           "PiB", "EiB"};
+  static constexpr const char* kNames[] = {"B",   "KiB", "MiB", "GiB",
+                                           "TiB", "PiB", "EiB"};
   int unit = 0;
   double value = static_cast<double>(bytes);
   while (value >= 1024.0 && unit + 1 < static_cast<int>(std::size(kNames))) {

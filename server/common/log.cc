@@ -16,12 +16,9 @@ namespace miniter::common {
 
 absl::string_view LogLevelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kInfo:
-      return "info";
-    case LogLevel::kWarning:
-      return "warn";
-    case LogLevel::kError:
-      return "error";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kWarning: return "warn";
+    case LogLevel::kError: return "error";
   }
   return "info";
 }
@@ -40,9 +37,9 @@ std::string LogTime(absl::Time time) {
     --second;
   }
   if (second != cached_second) {
-    cached_prefix = absl::FormatTime("%Y-%m-%dT%H:%M:%S",
-                                     absl::FromUnixSeconds(second),
-                                     absl::UTCTimeZone());
+    cached_prefix =
+        absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(second),
+                         absl::UTCTimeZone());
     cached_second = second;
   }
   char tail[8];

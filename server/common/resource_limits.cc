@@ -57,7 +57,8 @@ class Tree {
   // v2's unified one), from /proc/self/cgroup lines "ID:CONTROLLERS:PATH";
   // "/" when the file or the line is missing.
   std::string CgroupOf(absl::string_view controller) const {
-    const std::optional<std::string> lines = ReadTrimmed(Path("/proc/self/cgroup"));
+    const std::optional<std::string> lines =
+        ReadTrimmed(Path("/proc/self/cgroup"));
     if (!lines.has_value()) return "/";
     for (absl::string_view line : absl::StrSplit(*lines, '\n')) {
       std::vector<absl::string_view> fields =
@@ -95,8 +96,7 @@ class Tree {
 // when none sets one.
 template <typename Parse>
 absl::StatusOr<std::optional<std::uint64_t>> Tightest(
-    const std::vector<std::string>& dirs, absl::string_view file,
-    Parse parse) {
+    const std::vector<std::string>& dirs, absl::string_view file, Parse parse) {
   std::optional<std::uint64_t> tightest;
   for (const std::string& dir : dirs) {
     const std::string path = absl::StrCat(dir, "/", file);
@@ -159,7 +159,8 @@ absl::StatusOr<std::optional<std::uint64_t>> ParseCpuMax(
 }  // namespace
 
 ResourceLimits::ResourceLimits(std::string root, int schedulable_cpus)
-    : root_(std::move(root)), schedulable_cpus_(std::max(1, schedulable_cpus)) {}
+    : root_(std::move(root)),
+      schedulable_cpus_(std::max(1, schedulable_cpus)) {}
 
 ResourceLimits ResourceLimits::OfThisProcess() {
   cpu_set_t set;
@@ -223,7 +224,8 @@ absl::StatusOr<ResourceLimits::Cpus> ResourceLimits::CpuLimit() const {
     if (!std::filesystem::is_directory(tree.Path(mount))) {
       mount = "/sys/fs/cgroup/cpu,cpuacct";
     }
-    std::vector<std::string> dirs = tree.DirsUpFrom(mount, tree.CgroupOf("cpu"));
+    std::vector<std::string> dirs =
+        tree.DirsUpFrom(mount, tree.CgroupOf("cpu"));
     // The quota needs its period from the same directory.
     quota = Tightest(
         dirs, "cpu.cfs_quota_us",
@@ -237,7 +239,8 @@ absl::StatusOr<ResourceLimits::Cpus> ResourceLimits::CpuLimit() const {
           if (quota_us == -1) return std::nullopt;
           const std::string period_path = absl::StrCat(
               absl::StripSuffix(path, "cpu.cfs_quota_us"), "cpu.cfs_period_us");
-          const std::optional<std::string> period_text = ReadTrimmed(period_path);
+          const std::optional<std::string> period_text =
+              ReadTrimmed(period_path);
           std::int64_t period_us = 0;
           if (!period_text.has_value() ||
               !absl::SimpleAtoi(*period_text, &period_us) || period_us <= 0) {

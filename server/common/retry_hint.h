@@ -19,7 +19,8 @@ namespace miniter::common {
 
 // A status payload (absl::Status::SetPayload) rather than a message suffix,
 // so that no layer has to parse text to find the delay.
-inline constexpr char kRetryAfterPayloadUrl[] = "type.miniter.dev/retry-after-ms";
+inline constexpr char kRetryAfterPayloadUrl[] =
+    "type.miniter.dev/retry-after-ms";
 
 // Returns `status` with a retry delay attached (rounded up to whole ms, at
 // least 1 ms). An OK status is returned unchanged: there is nothing to retry.

@@ -36,9 +36,9 @@ absl::StatusOr<SlotPool::Slot> SlotPool::Acquire(absl::Duration timeout) {
   if (!slot_free()) {
     if (waiting_ >= max_waiting_) {
       ++refused_;
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "server busy: ", max_running_, " ", what_, " running and ",
-          waiting_, " more waiting"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("server busy: ", max_running_, " ", what_,
+                       " running and ", waiting_, " more waiting"));
     }
     ++waiting_;
     const absl::Time wait_began = absl::Now();
@@ -49,9 +49,9 @@ absl::StatusOr<SlotPool::Slot> SlotPool::Acquire(absl::Duration timeout) {
     wait_time_ += absl::Now() - wait_began;
     if (!got_one) {
       ++refused_;
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "server busy: no room for more ", what_, " within ",
-          absl::FormatDuration(timeout)));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("server busy: no room for more ", what_, " within ",
+                       absl::FormatDuration(timeout)));
     }
   }
   ++running_;

@@ -47,11 +47,11 @@ std::vector<prometheus::MetricFamily> AdmissionCollector::Collect() const {
       One(absl::StrCat(prefix_, "_wait_seconds_total"),
           absl::StrCat("Time those calls spent waiting for ", held_, "."),
           MetricType::Counter, absl::ToDoubleSeconds(stats.wait_time)));
-  families.push_back(One(
-      absl::StrCat(prefix_, "_refused_total"),
-      absl::StrCat("Calls refused RESOURCE_EXHAUSTED: queue for ", held_,
-                   " full, or none free in time."),
-      MetricType::Counter, static_cast<double>(stats.refused)));
+  families.push_back(
+      One(absl::StrCat(prefix_, "_refused_total"),
+          absl::StrCat("Calls refused RESOURCE_EXHAUSTED: queue for ", held_,
+                       " full, or none free in time."),
+          MetricType::Counter, static_cast<double>(stats.refused)));
   return families;
 }
 

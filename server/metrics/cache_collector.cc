@@ -13,17 +13,16 @@ CacheCollector::CacheCollector(
 
 std::vector<prometheus::MetricFamily> CacheCollector::Collect() const {
   using prometheus::MetricType;
-  prometheus::MetricFamily hits = NewFamily(
-      "miniter_cache_hits_total", "Lookups the cache answered.",
-      MetricType::Counter);
+  prometheus::MetricFamily hits =
+      NewFamily("miniter_cache_hits_total", "Lookups the cache answered.",
+                MetricType::Counter);
   prometheus::MetricFamily misses = NewFamily(
       "miniter_cache_misses_total",
       "Lookups the cache could not answer (then read from the database).",
       MetricType::Counter);
   prometheus::MetricFamily evictions = NewFamily(
       "miniter_cache_evictions_total",
-      "Entries dropped to stay within the cache's bound.",
-      MetricType::Counter);
+      "Entries dropped to stay within the cache's bound.", MetricType::Counter);
   prometheus::MetricFamily entries = NewFamily(
       "miniter_cache_entries", "Entries in the cache now.", MetricType::Gauge);
   prometheus::MetricFamily bytes = NewFamily(

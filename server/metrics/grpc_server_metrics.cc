@@ -33,7 +33,6 @@ constexpr const char* kCodeNames[] = {
 };
 constexpr int kUnknownCode = 2;
 
-
 }  // namespace
 
 absl::StatusOr<std::vector<GrpcMethodName>> MethodsOfServices(
@@ -44,16 +43,15 @@ absl::StatusOr<std::vector<GrpcMethodName>> MethodsOfServices(
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
             service_name);
     if (service == nullptr) {
-      return absl::NotFoundError(absl::StrCat(
-          "no descriptor of gRPC service ", service_name, " is linked in"));
+      return absl::NotFoundError(absl::StrCat("no descriptor of gRPC service ",
+                                              service_name, " is linked in"));
     }
     for (int i = 0; i < service->method_count(); ++i) {
       const google::protobuf::MethodDescriptor* method = service->method(i);
-      const char* type = method->client_streaming()
-                             ? (method->server_streaming() ? "bidi_stream"
-                                                           : "client_stream")
-                             : (method->server_streaming() ? "server_stream"
-                                                           : "unary");
+      const char* type =
+          method->client_streaming()
+              ? (method->server_streaming() ? "bidi_stream" : "client_stream")
+              : (method->server_streaming() ? "server_stream" : "unary");
       methods.push_back({service_name, method->name(), type});
     }
   }
@@ -91,14 +89,13 @@ GrpcServerMetrics::Method* GrpcServerMetrics::Find(
 }
 
 std::vector<prometheus::MetricFamily> GrpcServerMetrics::Collect() const {
-  prometheus::MetricFamily started =
-      NewFamily("grpc_server_started_total",
-             "Calls started on the server, per method.",
-             prometheus::MetricType::Counter);
+  prometheus::MetricFamily started = NewFamily(
+      "grpc_server_started_total", "Calls started on the server, per method.",
+      prometheus::MetricType::Counter);
   prometheus::MetricFamily handled =
       NewFamily("grpc_server_handled_total",
-             "Calls completed on the server, per method and status code.",
-             prometheus::MetricType::Counter);
+                "Calls completed on the server, per method and status code.",
+                prometheus::MetricType::Counter);
   prometheus::MetricFamily seconds = NewFamily(
       "grpc_server_handling_seconds",
       "Time from the start of a call to its status being sent, per method.",
@@ -110,8 +107,8 @@ std::vector<prometheus::MetricFamily> GrpcServerMetrics::Collect() const {
     metric.label = {{"grpc_method", name.method},
                     {"grpc_service", name.service},
                     {"grpc_type", name.type}};
-    metric.counter.value = static_cast<double>(
-        method->started_.load(std::memory_order_relaxed));
+    metric.counter.value =
+        static_cast<double>(method->started_.load(std::memory_order_relaxed));
     started.metric.push_back(metric);
 
     prometheus::ClientMetric timing;

@@ -27,9 +27,10 @@ absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
   if (colon == std::string::npos || colon == 0 ||
       !absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 ||
       port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "metrics_listen must be IP:PORT or [IPv6]:PORT, such as "
-        "127.0.0.1:9464, not \"", address, "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("metrics_listen must be IP:PORT or [IPv6]:PORT, such as "
+                     "127.0.0.1:9464, not \"",
+                     address, "\""));
   }
   std::unique_ptr<MetricsEndpoint> endpoint(new MetricsEndpoint());
   // A gauge fixed at 1 whose label carries the version, so that a query can
@@ -48,9 +49,11 @@ absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
     endpoint->exposer_ = std::make_unique<prometheus::Exposer>(address);
   } catch (const std::exception& error) {
     // Civetweb reports a port it cannot bind by throwing.
-    return absl::UnavailableError(absl::StrCat(
-        "cannot serve metrics on ", address, " (address in use, or not an "
-        "address of this machine?): ", error.what()));
+    return absl::UnavailableError(absl::StrCat("cannot serve metrics on ",
+                                               address,
+                                               " (address in use, or not an "
+                                               "address of this machine?): ",
+                                               error.what()));
   }
   for (const std::shared_ptr<prometheus::Collectable>& collectable :
        endpoint->collectables_) {

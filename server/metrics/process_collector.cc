@@ -47,8 +47,8 @@ absl::StatusOr<ProcStat> ParseProcStat(absl::string_view text) {
     return absl::InvalidArgumentError("no ')' after the command name");
   }
   // Field 3 (state) onwards.
-  const std::vector<absl::string_view> fields = absl::StrSplit(
-      text.substr(name_end + 1), ' ', absl::SkipWhitespace());
+  const std::vector<absl::string_view> fields =
+      absl::StrSplit(text.substr(name_end + 1), ' ', absl::SkipWhitespace());
   auto field = [&](int number, std::uint64_t* out) {
     const std::size_t index = static_cast<std::size_t>(number - 3);
     return index < fields.size() &&
@@ -85,10 +85,10 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
   absl::StatusOr<ProcStat> stat =
       ParseProcStat(ReadFile(absl::StrCat(proc_root_, "/self/stat")));
   if (stat.ok()) {
-    families.push_back(Gauge(
-        "process_resident_memory_bytes", "Resident memory size in bytes.",
-        static_cast<double>(stat->resident_pages) *
-            static_cast<double>(sysconf(_SC_PAGESIZE))));
+    families.push_back(Gauge("process_resident_memory_bytes",
+                             "Resident memory size in bytes.",
+                             static_cast<double>(stat->resident_pages) *
+                                 static_cast<double>(sysconf(_SC_PAGESIZE))));
     families.push_back(Gauge("process_virtual_memory_bytes",
                              "Virtual memory size in bytes.",
                              static_cast<double>(stat->virtual_bytes)));
@@ -101,10 +101,11 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
     absl::StatusOr<std::uint64_t> boot =
         ParseBootTime(ReadFile(absl::StrCat(proc_root_, "/stat")));
     if (boot.ok()) {
-      families.push_back(Gauge("process_start_time_seconds",
-          "Start time of the process since the Unix epoch, in seconds.",
-          static_cast<double>(*boot) +
-              static_cast<double>(stat->start_ticks) / ticks_per_second));
+      families.push_back(
+          Gauge("process_start_time_seconds",
+                "Start time of the process since the Unix epoch, in seconds.",
+                static_cast<double>(*boot) +
+                    static_cast<double>(stat->start_ticks) / ticks_per_second));
     }
   }
   // The iterator's own descriptor is among those counted, as in every

@@ -20,11 +20,11 @@ namespace miniter::metrics {
 
 // The fields of /proc/<pid>/stat that the collector exposes (proc(5)).
 struct ProcStat {
-  std::uint64_t utime_ticks = 0;      // field 14
-  std::uint64_t stime_ticks = 0;      // field 15
-  std::uint64_t start_ticks = 0;      // field 22, since boot
-  std::uint64_t virtual_bytes = 0;    // field 23
-  std::uint64_t resident_pages = 0;   // field 24
+  std::uint64_t utime_ticks = 0;     // field 14
+  std::uint64_t stime_ticks = 0;     // field 15
+  std::uint64_t start_ticks = 0;     // field 22, since boot
+  std::uint64_t virtual_bytes = 0;   // field 23
+  std::uint64_t resident_pages = 0;  // field 24
 };
 
 // Parses the contents of /proc/<pid>/stat. The command name (field 2) may

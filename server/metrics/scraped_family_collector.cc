@@ -18,8 +18,7 @@ ScrapedFamilyCollector::ScrapedFamilyCollector(std::string name,
       label_(std::move(label)),
       read_(std::move(read)) {}
 
-std::vector<prometheus::MetricFamily> ScrapedFamilyCollector::Collect()
-    const {
+std::vector<prometheus::MetricFamily> ScrapedFamilyCollector::Collect() const {
   prometheus::MetricFamily family = NewFamily(name_, help_, type_);
   for (const auto& [label_value, value] : read_()) {
     std::vector<prometheus::ClientMetric::Label> labels;

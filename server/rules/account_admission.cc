@@ -43,9 +43,9 @@ absl::StatusOr<AccountAdmission::Ticket> AccountAdmission::Enter(
     if (held >= budget_) {
       ++refused_;
       return common::WithRetryAfter(
-          absl::ResourceExhaustedError(absl::StrCat(
-              "too many calls of this account at once (at most ", budget_,
-              "); retry after the hinted delay")),
+          absl::ResourceExhaustedError(
+              absl::StrCat("too many calls of this account at once (at most ",
+                           budget_, "); retry after the hinted delay")),
           retry_after_);
     }
     ++held;
@@ -62,7 +62,8 @@ absl::Status AccountAdmission::Raise(storage::UserId account, int from,
     return common::WithRetryAfter(
         absl::ResourceExhaustedError(absl::StrCat(
             "too many expensive calls of this account at once (a page deep "
-            "in the timeline's history counts as ", to, " of the ", budget_,
+            "in the timeline's history counts as ",
+            to, " of the ", budget_,
             " calls an account may run at once); retry after the hinted "
             "delay")),
         retry_after_);

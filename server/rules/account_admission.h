@@ -29,8 +29,7 @@ class AccountAdmission {
    public:
     Ticket() = default;
     Ticket(Ticket&& other) noexcept
-        : owner_(other.owner_), account_(other.account_),
-          units_(other.units_) {
+        : owner_(other.owner_), account_(other.account_), units_(other.units_) {
       other.owner_ = nullptr;
     }
     Ticket& operator=(Ticket&& other) noexcept;
@@ -57,8 +56,8 @@ class AccountAdmission {
   // `budget`: units the calls of one account may hold at once (a call is
   // one unit, so this is also the most calls at once); 0 admits everything
   // (no limit).
-  explicit AccountAdmission(int budget,
-                            absl::Duration retry_after = absl::Milliseconds(100))
+  explicit AccountAdmission(
+      int budget, absl::Duration retry_after = absl::Milliseconds(100))
       : budget_(budget), retry_after_(retry_after) {}
 
   // A ticket of one unit for a call of `account`, or RESOURCE_EXHAUSTED

@@ -51,22 +51,22 @@ absl::StatusOr<KeyRing> KeyRing::Create(std::vector<std::string> secrets,
     return absl::InvalidArgumentError(absl::StrCat("no ", noun, " given"));
   }
   if (secrets.size() > kMaxKeys) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "at most ", kMaxKeys, " ", noun, "s may be listed, not ",
-        secrets.size(), " (newest first: drop the oldest)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("at most ", kMaxKeys, " ", noun, "s may be listed, not ",
+                     secrets.size(), " (newest first: drop the oldest)"));
   }
   std::vector<Key> keys;
   keys.reserve(secrets.size());
   for (std::size_t i = 0; i < secrets.size(); ++i) {
     // Positions, never the secrets, so that the message can be logged.
     const std::string which =
-        secrets.size() == 1 ? std::string(noun)
-                            : absl::StrCat(noun, " ", i + 1, " of ",
-                                           secrets.size());
+        secrets.size() == 1
+            ? std::string(noun)
+            : absl::StrCat(noun, " ", i + 1, " of ", secrets.size());
     if (secrets[i].size() < min_bytes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the ", which, " must be at least ", min_bytes,
-          " bytes (e.g. `openssl rand -hex 32`)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("the ", which, " must be at least ", min_bytes,
+                       " bytes (e.g. `openssl rand -hex 32`)"));
     }
     std::string id = IdOf(secrets[i]);
     for (std::size_t j = 0; j < keys.size(); ++j) {

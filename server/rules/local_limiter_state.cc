@@ -33,8 +33,8 @@ LocalLimiterState::LocalLimiterState(const RateLimitOptions& options,
                                      const std::function<absl::Time()>& clock)
     : login_backoff_(options.login_backoff_per_email_and_peer,
                      options.max_tracked_keys, clock),
-      recognized_logins_(options.recognized_login_ttl,
-                         options.max_tracked_keys, clock) {
+      recognized_logins_(options.recognized_login_ttl, options.max_tracked_keys,
+                         clock) {
   for (Bucket bucket : kAllBuckets) {
     buckets_.push_back(std::make_unique<RateLimiter>(
         LimitOf(options, bucket), options.max_tracked_keys, clock));

@@ -42,10 +42,9 @@ std::shared_ptr<LimiterState> LimiterStateFor(
 
 absl::Status ValidateRequestId(absl::string_view request_id) {
   if (request_id.size() > MiniterRules::kMaxRequestIdBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("request_id must be at most ",
-                     MiniterRules::kMaxRequestIdBytes,
-                     " characters (a UUID fits)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "request_id must be at most ", MiniterRules::kMaxRequestIdBytes,
+        " characters (a UUID fits)"));
   }
   for (char c : request_id) {
     if (c < 0x21 || c > 0x7E) {
@@ -102,15 +101,14 @@ absl::Status MiniterRules::AdmitLogin(absl::string_view peer) {
   // Nothing per e-mail here: counting every attempt per e-mail let anyone
   // lock an owner out with ten wrong passwords a minute. Login counts
   // failures only, once it knows the outcome.
-  return Admit(Bucket::kLoginPerPeer, peer,
-               "login attempts from your address");
+  return Admit(Bucket::kLoginPerPeer, peer, "login attempts from your address");
 }
 
 absl::Status MiniterRules::AdmitTweet(absl::string_view peer,
                                       storage::UserId caller) {
-  absl::Status by_account = Admit(Bucket::kTweetPerAccount,
-                                  absl::StrCat(caller),
-                                  "tweets from your account");
+  absl::Status by_account =
+      Admit(Bucket::kTweetPerAccount, absl::StrCat(caller),
+            "tweets from your account");
   if (!by_account.ok()) return by_account;
   return Admit(Bucket::kTweetPerPeer, peer, "tweets from your address");
 }
@@ -133,8 +131,7 @@ absl::StatusOr<storage::UserRecord> MiniterRules::SignUp(
   storage::NewUser user{*std::move(name), std::move(email->display),
                         std::move(email->key), *std::move(hash),
                         *std::move(profile)};
-  absl::StatusOr<storage::UserRecord> created =
-      deps_.users->CreateUser(user);
+  absl::StatusOr<storage::UserRecord> created = deps_.users->CreateUser(user);
   if (absl::IsAlreadyExists(created.status())) {
     return absl::AlreadyExistsError(
         "an account with this e-mail address already exists");
@@ -336,10 +333,9 @@ absl::StatusOr<TimelinePage> MiniterRules::ReadTimeline(
   if (target == 0) target = caller;
   if (page_size == 0) page_size = kDefaultTimelinePageSize;
   if (page_size < 0 || page_size > kMaxTimelinePageSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("page_size must be between 1 and ", kMaxTimelinePageSize,
-                     " (or 0 for the default of ", kDefaultTimelinePageSize,
-                     ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_size must be between 1 and ", kMaxTimelinePageSize,
+        " (or 0 for the default of ", kDefaultTimelinePageSize, ")"));
   }
   storage::TimelinePageQuery query;
   query.user_id = target;
@@ -380,8 +376,7 @@ absl::StatusOr<TimelinePage> MiniterRules::ReadTimeline(
   page.tweets = *std::move(tweets);
   if (page.tweets.size() > static_cast<std::size_t>(page_size)) {
     page.tweets.resize(page_size);
-    page.next_page_token =
-        page_tokens_.Encode({target, page.tweets.back().id});
+    page.next_page_token = page_tokens_.Encode({target, page.tweets.back().id});
   }
   return page;
 }

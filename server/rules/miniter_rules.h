@@ -14,11 +14,11 @@
 #include <memory>
 #include <string>
 #include <utility>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/rules/account_admission.h"
 #include "server/rules/limiter_state.h"
@@ -131,8 +131,7 @@ class MiniterRules {
   // flag name: signup_rate_per_peer, login_rate_per_peer,
   // login_rate_per_email, tweet_rate_per_peer, tweet_rate_per_account,
   // login_backoff_per_email_and_peer, max_calls_per_account. Thread-safe.
-  std::vector<std::pair<std::string, std::uint64_t>> RateLimitRefusals()
-      const;
+  std::vector<std::pair<std::string, std::uint64_t>> RateLimitRefusals() const;
 
   // The calls below (and PostTweet) also take one of the caller's places in
   // AccountAdmission: RESOURCE_EXHAUSTED with a retry hint when the account
@@ -158,8 +157,7 @@ class MiniterRules {
                                             absl::string_view page_token);
 
  private:
-  absl::Status CheckFollowTarget(storage::UserId caller,
-                                 storage::UserId target,
+  absl::Status CheckFollowTarget(storage::UserId caller, storage::UserId target,
                                  absl::string_view action) const;
   // Login without the throttling: the credentials check itself.
   absl::StatusOr<LoginResult> CheckCredentials(
@@ -179,8 +177,7 @@ class MiniterRules {
   // Refusals per Bucket (its value), then of the login backoff: atomics
   // counted on the refusal path only.
   static constexpr int kLoginBackoffRefusals = 5;
-  std::array<std::atomic<std::uint64_t>, kLoginBackoffRefusals + 1>
-      refusals_{};
+  std::array<std::atomic<std::uint64_t>, kLoginBackoffRefusals + 1> refusals_{};
 };
 
 // OK for an empty Tweet request_id or one of printable ASCII without

@@ -104,9 +104,9 @@ absl::StatusOr<bool> PasswordHasher::Verify(absl::string_view hash,
   absl::StatusOr<common::SlotPool::Slot> slot = AcquireSlot();
   if (!slot.ok()) return slot.status();
   const absl::Time start = absl::Now();
-  const bool matches = crypto_pwhash_str_verify(hash_string.c_str(),
-                                                password.data(),
-                                                password.size()) == 0;
+  const bool matches =
+      crypto_pwhash_str_verify(hash_string.c_str(), password.data(),
+                               password.size()) == 0;
   Record(absl::Now() - start);
   return matches;
 }

@@ -7,8 +7,8 @@
 #include <utility>
 #include <vector>
 
-#include "absl/status/status.h"
 #include "absl/hash/hash.h"
+#include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -35,10 +35,9 @@ void EraseFirst(Map& map, std::size_t count, Less less) {
   entries.reserve(map.size());
   for (const auto& [key, value] : map) entries.emplace_back(value, &key);
   count = std::min(count, entries.size());
-  std::nth_element(entries.begin(), entries.begin() + (count - 1),
-                   entries.end(), [&](const Entry& a, const Entry& b) {
-                     return less(a.first, b.first);
-                   });
+  std::nth_element(
+      entries.begin(), entries.begin() + (count - 1), entries.end(),
+      [&](const Entry& a, const Entry& b) { return less(a.first, b.first); });
   std::vector<std::string> doomed;
   doomed.reserve(count);
   for (std::size_t i = 0; i < count; ++i) doomed.push_back(*entries[i].second);
@@ -79,8 +78,9 @@ RateLimiter::RateLimiter(RateLimit limit, std::size_t max_keys,
 
 void RateLimiter::Refill(Bucket& bucket, absl::Time now) const {
   if (now <= bucket.updated) return;
-  const double earned = absl::FDivDuration(now - bucket.updated, limit_.period) *
-                        static_cast<double>(limit_.requests);
+  const double earned =
+      absl::FDivDuration(now - bucket.updated, limit_.period) *
+      static_cast<double>(limit_.requests);
   bucket.tokens =
       std::min(static_cast<double>(limit_.requests), bucket.tokens + earned);
   bucket.updated = now;
@@ -102,8 +102,9 @@ void RateLimiter::MakeRoom(absl::Time now) {
   // since forgetting them gives their keys the fewest extra calls.
   const std::size_t target = max_keys_ - max_keys_ / 4;
   if (buckets_.size() <= target) return;
-  EraseFirst(buckets_, buckets_.size() - target,
-             [](const Bucket& a, const Bucket& b) { return a.tokens > b.tokens; });
+  EraseFirst(
+      buckets_, buckets_.size() - target,
+      [](const Bucket& a, const Bucket& b) { return a.tokens > b.tokens; });
 }
 
 absl::Duration RateLimiter::Acquire(absl::string_view full_key,
@@ -202,8 +203,7 @@ absl::StatusOr<BackoffPolicy> ParseBackoffPolicy(absl::string_view spec) {
   };
   if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(parts[0]),
                         &policy.free_failures) ||
-      policy.free_failures <= 0 ||
-      !duration(parts[1], &policy.first_delay) ||
+      policy.free_failures <= 0 || !duration(parts[1], &policy.first_delay) ||
       !duration(parts[2], &policy.max_delay) ||
       (parts.size() == 4 && !duration(parts[3], &policy.forget_after)) ||
       policy.first_delay > policy.max_delay ||
@@ -237,10 +237,9 @@ void FailureBackoff::MakeRoom(absl::Time now) {
   if (before - keys_.size() >= max_keys_ / 4) return;
   const std::size_t target = max_keys_ - max_keys_ / 4;
   if (keys_.size() <= target) return;
-  EraseFirst(keys_, keys_.size() - target,
-             [](const Failures& a, const Failures& b) {
-               return a.count < b.count;
-             });
+  EraseFirst(
+      keys_, keys_.size() - target,
+      [](const Failures& a, const Failures& b) { return a.count < b.count; });
 }
 
 absl::Duration FailureBackoff::Acquire(absl::string_view full_key) {

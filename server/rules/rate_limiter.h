@@ -124,8 +124,9 @@ std::string FormatRateLimit(const RateLimit& limit);
 // the work stays amortized O(1) per call.
 class RateLimiter {
  public:
-  RateLimiter(RateLimit limit, std::size_t max_keys,
-              std::function<absl::Time()> clock = [] { return absl::Now(); });
+  RateLimiter(
+      RateLimit limit, std::size_t max_keys,
+      std::function<absl::Time()> clock = [] { return absl::Now(); });
 
   // Takes `cost` tokens (one by default) from `key`'s bucket. Returns zero
   // when the call may go ahead, else how long until enough tokens will be
@@ -176,8 +177,9 @@ class RateLimiter {
 // have at least as many failures as it.
 class FailureBackoff {
  public:
-  FailureBackoff(BackoffPolicy policy, std::size_t max_keys,
-                 std::function<absl::Time()> clock = [] { return absl::Now(); });
+  FailureBackoff(
+      BackoffPolicy policy, std::size_t max_keys,
+      std::function<absl::Time()> clock = [] { return absl::Now(); });
 
   // Zero, with the attempt counted as a failure, when `key` may try now;
   // else how long until it may (nothing counted). Always zero when off.
@@ -213,8 +215,9 @@ class FailureBackoff {
 // a forgotten pair is treated like anyone else, never worse.
 class RecentKeys {
  public:
-  RecentKeys(absl::Duration ttl, std::size_t max_keys,
-             std::function<absl::Time()> clock = [] { return absl::Now(); });
+  RecentKeys(
+      absl::Duration ttl, std::size_t max_keys,
+      std::function<absl::Time()> clock = [] { return absl::Now(); });
 
   // Remembers `key` as seen now. Nothing when `ttl` is not positive.
   void Remember(absl::string_view key);

@@ -20,10 +20,10 @@ absl::StatusOr<std::string> MapUtf8(absl::string_view text, int options,
                                     absl::string_view field) {
   if (text.empty()) return std::string();
   utf8proc_uint8_t* mapped = nullptr;
-  const utf8proc_ssize_t length = utf8proc_map(
-      reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
-      static_cast<utf8proc_ssize_t>(text.size()), &mapped,
-      static_cast<utf8proc_option_t>(options));
+  const utf8proc_ssize_t length =
+      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+                   static_cast<utf8proc_ssize_t>(text.size()), &mapped,
+                   static_cast<utf8proc_option_t>(options));
   std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owner(mapped,
                                                                 &std::free);
   if (length < 0) {
@@ -54,19 +54,16 @@ std::vector<utf8proc_int32_t> CodePoints(absl::string_view text) {
 
 // "U+00E9": at least four hex digits, upper case.
 std::string HexCode(utf8proc_int32_t code_point) {
-  return absl::StrCat(
-      "U+", absl::AsciiStrToUpper(absl::StrCat(
-                absl::Hex(code_point, absl::kZeroPad4))));
+  return absl::StrCat("U+", absl::AsciiStrToUpper(absl::StrCat(
+                                absl::Hex(code_point, absl::kZeroPad4))));
 }
 
 bool IsSpaceOrInvisible(utf8proc_int32_t code_point) {
   switch (utf8proc_category(code_point)) {
     case UTF8PROC_CATEGORY_ZS:
     case UTF8PROC_CATEGORY_ZL:
-    case UTF8PROC_CATEGORY_ZP:
-      return true;
-    default:
-      break;
+    case UTF8PROC_CATEGORY_ZP: return true;
+    default: break;
   }
   // Tab, line feed, vertical tab, form feed, carriage return, next line.
   if ((code_point >= 0x09 && code_point <= 0x0D) || code_point == 0x85) {
@@ -87,9 +84,9 @@ absl::Status CheckNoControlCharacters(absl::string_view text,
         (code_point == '\t' || code_point == '\n' || code_point == '\r')) {
       continue;
     }
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, " must not contain control characters (found ",
-        HexCode(code_point), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " must not contain control characters (found ",
+                     HexCode(code_point), ")"));
   }
   return absl::OkStatus();
 }
@@ -177,10 +174,8 @@ bool IsLetter(utf8proc_int32_t c) {
     case UTF8PROC_CATEGORY_LL:
     case UTF8PROC_CATEGORY_LT:
     case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-      return true;
-    default:
-      return false;
+    case UTF8PROC_CATEGORY_LO: return true;
+    default: return false;
   }
 }
 
@@ -190,8 +185,8 @@ bool IsNonSpacingMark(utf8proc_int32_t c) {
 }
 
 // ZWNJ between two letters of a cursively joining script (vowel marks in
-// between skipped): Persian writes "می‌خواهم" with one, and there it is
-// visible, because it breaks the join.
+// between skipped): Persian writes "می‌خواهم" with one, and there it
+// is visible, because it breaks the join.
 bool InJoiningContext(const std::vector<utf8proc_int32_t>& code_points,
                       std::size_t i) {
   std::size_t before = i;
@@ -207,7 +202,8 @@ bool InJoiningContext(const std::vector<utf8proc_int32_t>& code_points,
 }
 
 // ZWJ inside an emoji ZWJ sequence (UAX #29 rule GB11: pictograph, extenders
-// such as U+FE0F or a skin tone, ZWJ, pictograph), e.g. 👩‍💻 or 🏳️‍🌈.
+// such as U+FE0F or a skin tone, ZWJ, pictograph), e.g. 👩‍💻 or
+// 🏳️‍🌈.
 bool JoinsEmoji(const std::vector<utf8proc_int32_t>& code_points,
                 std::size_t i) {
   if (i + 1 >= code_points.size() ||
@@ -216,13 +212,14 @@ bool JoinsEmoji(const std::vector<utf8proc_int32_t>& code_points,
     return false;
   }
   std::size_t before = i;
-  while (before > 0 && utf8proc_get_property(code_points[before - 1])
-                               ->boundclass == UTF8PROC_BOUNDCLASS_EXTEND) {
+  while (before > 0 &&
+         utf8proc_get_property(code_points[before - 1])->boundclass ==
+             UTF8PROC_BOUNDCLASS_EXTEND) {
     --before;
   }
-  return before > 0 && utf8proc_get_property(code_points[before - 1])
-                               ->boundclass ==
-                           UTF8PROC_BOUNDCLASS_EXTENDED_PICTOGRAPHIC;
+  return before > 0 &&
+         utf8proc_get_property(code_points[before - 1])->boundclass ==
+             UTF8PROC_BOUNDCLASS_EXTENDED_PICTOGRAPHIC;
 }
 
 // Names are shown inline, next to other text a client draws (a tweet, a
@@ -241,8 +238,8 @@ absl::Status CheckNameFormatCharacters(absl::string_view text) {
     };
     if (IsBidiControl(c)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "name must not contain bidirectional control characters (",
-          found(), "): they reorder the text shown after the name"));
+          "name must not contain bidirectional control characters (", found(),
+          "): they reorder the text shown after the name"));
     }
     if (IsInvisibleCharacter(c)) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -281,8 +278,8 @@ absl::Status CheckBidiControlsPaired(absl::string_view text,
   };
   std::vector<Opened> open;
   const auto unpaired = [&](const std::string& what) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, " has an unpaired bidirectional control: ", what));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " has an unpaired bidirectional control: ", what));
   };
   const auto closer_of = [](utf8proc_int32_t opener) {
     return OpensIsolate(opener) ? kPopDirectionalIsolate
@@ -310,9 +307,8 @@ absl::Status CheckBidiControlsPaired(absl::string_view text,
       continue;
     }
     if (open.empty()) {
-      return unpaired(absl::StrCat(DescribeFormatCharacter(c),
-                                   " at character ", position,
-                                   " closes nothing"));
+      return unpaired(absl::StrCat(DescribeFormatCharacter(c), " at character ",
+                                   position, " closes nothing"));
     }
     if (closer_of(open.back().code_point) != c) {
       return not_closed(open.back(),
@@ -438,8 +434,8 @@ absl::StatusOr<EmailAddress> ValidateEmail(absl::string_view email) {
   };
   if (display->empty()) return invalid("it is empty");
   if (display->size() > kMaxEmailBytes) {
-    return invalid(absl::StrCat("it is longer than ", kMaxEmailBytes,
-                                " bytes"));
+    return invalid(
+        absl::StrCat("it is longer than ", kMaxEmailBytes, " bytes"));
   }
   for (utf8proc_int32_t code_point : CodePoints(*display)) {
     // Default-ignorable covers the bidi controls, zero-width characters
@@ -475,9 +471,9 @@ absl::StatusOr<EmailAddress> ValidateEmail(absl::string_view email) {
       return invalid("the domain is not a valid host name");
     }
   }
-  absl::StatusOr<std::string> key = MapUtf8(
-      *display, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD,
-      "email");
+  absl::StatusOr<std::string> key =
+      MapUtf8(*display, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD,
+              "email");
   if (!key.ok()) return key.status();
   return EmailAddress{*std::move(display), *std::move(key)};
 }

@@ -65,9 +65,9 @@ TEST_F(CliTest, LoginSavesTokenAndLaterCommandsSendIt) {
   ASSERT_EQ(Run({"login", "--email=ann@example.com"}, "pw-from-stdin\n"), 0)
       << err_.str();
   EXPECT_EQ(server_.service().last_password(), "pw-from-stdin");
-  EXPECT_THAT(out_.str(), HasSubstr("logged in as user 3; token saved to " +
-                                    TokenPath() +
-                                    " (expires 2026-11-27 12:00:00 UTC)"));
+  EXPECT_THAT(out_.str(),
+              HasSubstr("logged in as user 3; token saved to " + TokenPath() +
+                        " (expires 2026-11-27 12:00:00 UTC)"));
   EXPECT_THAT(out_.str() + err_.str(), Not(HasSubstr("tok-for")));
   EXPECT_THAT(out_.str() + err_.str(), Not(HasSubstr("pw-from-stdin")));
 
@@ -158,8 +158,7 @@ TEST_F(CliTest, ServerErrorsGoToStderrWithExitCode) {
   server_.service().set_error(
       grpc::Status(grpc::StatusCode::ALREADY_EXISTS, "e-mail already taken"));
   EXPECT_EQ(
-      Run({"signup", "--name=A", "--email=a@b.c", "--password=pw12345678"}),
-      2);
+      Run({"signup", "--name=A", "--email=a@b.c", "--password=pw12345678"}), 2);
   EXPECT_EQ(out_.str(), "");
   EXPECT_THAT(err_.str(),
               HasSubstr("miniter: ALREADY_EXISTS: e-mail already taken\n"));

@@ -181,9 +181,7 @@ class FakeMiniterServer {
   }
 
   bool started() const { return server_ != nullptr && port_ != 0; }
-  std::string address() const {
-    return "127.0.0.1:" + std::to_string(port_);
-  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   FakeMiniterService& service() { return service_; }
 
  private:

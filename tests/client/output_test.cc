@@ -71,7 +71,10 @@ TEST(OutputTest, ControlCharactersFromOtherUsersAreDefused) {
             "a\\x1b]0;pwned\\x07z");
   EXPECT_EQ(SanitizeForTerminal("line1\nline2", true), "line1\nline2");
   EXPECT_EQ(SanitizeForTerminal("line1\nline2", false), "line1\\x0aline2");
-  EXPECT_EQ(SanitizeForTerminal("\xc2\x9b" "31m", true), "\\u009b31m");
+  EXPECT_EQ(SanitizeForTerminal("\xc2\x9b"
+                                "31m",
+                                true),
+            "\\u009b31m");
   // Ordinary UTF-8 passes through untouched.
   EXPECT_EQ(SanitizeForTerminal("h\xc3\xa9llo \xf0\x9f\x90\xa6", true),
             "h\xc3\xa9llo \xf0\x9f\x90\xa6");

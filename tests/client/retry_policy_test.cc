@@ -1,8 +1,8 @@
 // retry_policy_test.cc: the retry service config MiniterClient::Connect puts
 // on its channel really makes gRPC retry UNAVAILABLE for the idempotent
 // methods (Tweet among them, because every Tweet carries a request_id the
-// server deduplicates), and never for SignUp. Runs against the in-process fake server, which fails its first N
-// calls and counts every attempt it receives.
+// server deduplicates), and never for SignUp. Runs against the in-process fake
+// server, which fails its first N calls and counts every attempt it receives.
 #include <functional>
 #include <string>
 
@@ -43,7 +43,8 @@ struct MethodCase {
 
 std::vector<MethodCase> IdempotentMethods() {
   return {
-      {"Timeline", [](const MiniterClient& c) { return c.Timeline({}).status(); }},
+      {"Timeline",
+       [](const MiniterClient& c) { return c.Timeline({}).status(); }},
       {"Follow", [](const MiniterClient& c) { return c.Follow({}).status(); }},
       {"Unfollow",
        [](const MiniterClient& c) { return c.Unfollow({}).status(); }},
@@ -185,7 +186,8 @@ TEST(RetryPolicyTest, ServiceConfigNamesOnlyIdempotentMethods) {
   for (const MethodCase& method : NonIdempotentMethods()) {
     EXPECT_FALSE(absl::StrContains(json, method.name)) << json;
   }
-  EXPECT_TRUE(absl::StrContains(json, R"("retryableStatusCodes": ["UNAVAILABLE"])"))
+  EXPECT_TRUE(
+      absl::StrContains(json, R"("retryableStatusCodes": ["UNAVAILABLE"])"))
       << json;
   EXPECT_TRUE(absl::StrContains(json, R"("initialBackoff": "0.100000000s")"))
       << json;

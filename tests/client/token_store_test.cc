@@ -84,8 +84,8 @@ TEST(TokenStoreTest, SaveReplacesAndTightensAnExistingDirectory) {
   EXPECT_EQ(ModeOf(miniter_dir), 0700);
   EXPECT_EQ(store.Load()->access_token, "second");
   // No temporary files left behind.
-  EXPECT_EQ(std::system(("test $(ls -A '" + miniter_dir +
-                         "' | wc -l) -eq 1").c_str()),
+  EXPECT_EQ(std::system(
+                ("test $(ls -A '" + miniter_dir + "' | wc -l) -eq 1").c_str()),
             0);
 }
 

@@ -3,8 +3,8 @@
 // start-up. Invariants of an accepted URL: a user and a database, a port in
 // 1..65535, a host unless a socket path (absolute) is given, a database
 // name without '/', TLS on exactly when a CA is given (and never over a
-// socket), a client certificate only with its key, and a description for the logs that is built without
-// touching the password.
+// socket), a client certificate only with its key, and a description for the
+// logs that is built without touching the password.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -31,7 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   FUZZ_CHECK(!url->host.empty() || !url->socket.empty());
   FUZZ_CHECK(url->socket.empty() || url->socket[0] == '/');
   using miniter::storage::mysql::TlsMode;
-  FUZZ_CHECK((url->tls_mode == TlsMode::kVerifyIdentity) == !url->ssl_ca.empty());
+  FUZZ_CHECK((url->tls_mode == TlsMode::kVerifyIdentity) ==
+             !url->ssl_ca.empty());
   FUZZ_CHECK(url->ssl_ca.empty() || url->socket.empty());
   FUZZ_CHECK(url->ssl_cert.empty() == url->ssl_key.empty());
 

@@ -9,13 +9,13 @@
 
 // Not assert(): RelWithDebInfo defines NDEBUG, and the checks must hold in
 // every build that replays the corpus.
-#define FUZZ_CHECK(condition)                                            \
-  do {                                                                   \
-    if (!(condition)) {                                                  \
-      std::fprintf(stderr, "%s:%d: fuzz invariant violated: %s\n",       \
-                   __FILE__, __LINE__, #condition);                      \
-      std::abort();                                                      \
-    }                                                                    \
+#define FUZZ_CHECK(condition)                                                \
+  do {                                                                       \
+    if (!(condition)) {                                                      \
+      std::fprintf(stderr, "%s:%d: fuzz invariant violated: %s\n", __FILE__, \
+                   __LINE__, #condition);                                    \
+      std::abort();                                                          \
+    }                                                                        \
   } while (false)
 
 #endif  // MINITER_TESTS_FUZZ_FUZZ_CHECK_H_

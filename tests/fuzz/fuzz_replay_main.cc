@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
     std::vector<std::filesystem::path> files;
     std::error_code error;
     if (std::filesystem::is_directory(arg, error)) {
-      for (const auto& entry : std::filesystem::directory_iterator(arg, error)) {
+      for (const auto& entry :
+           std::filesystem::directory_iterator(arg, error)) {
         if (entry.is_regular_file() && entry.path().filename() != "README.md") {
           files.push_back(entry.path());
         }

@@ -18,8 +18,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "google/protobuf/stubs/logging.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/stubs/logging.h"
 #include "miniter/v1/miniter.pb.h"
 #include "server/rules/miniter_rules.h"
 #include "server/rules/page_token.h"

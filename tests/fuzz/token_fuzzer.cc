@@ -26,7 +26,8 @@ namespace {
 using miniter::rules::MiniterRules;
 using miniter::rules::TokenService;
 
-// The seed corpus holds tokens signed with this key (tests/fuzz/make_corpus.py).
+// The seed corpus holds tokens signed with this key
+// (tests/fuzz/make_corpus.py).
 constexpr char kFixedSecret[] = "miniter-fuzz-fixed-secret-0123456789abcdef";
 constexpr char kOtherSecret[] = "miniter-fuzz-other-secret-0123456789abcdef";
 // 2026-06-01T00:00:00Z: the seed tokens are valid then (or expired on purpose).

@@ -51,8 +51,8 @@ std::string LogPath(int port, absl::string_view what) {
 std::vector<nlohmann::json> ParseLog(const std::string& log) {
   std::vector<nlohmann::json> lines;
   for (absl::string_view text : absl::StrSplit(log, '\n', absl::SkipEmpty())) {
-    nlohmann::json line = nlohmann::json::parse(
-        std::string(text), nullptr, /*allow_exceptions=*/false);
+    nlohmann::json line = nlohmann::json::parse(std::string(text), nullptr,
+                                                /*allow_exceptions=*/false);
     EXPECT_TRUE(line.is_object()) << "not a JSON object: " << text;
     if (!line.is_object()) continue;
     EXPECT_TRUE(line.contains("time") && line["time"].is_string() &&
@@ -145,14 +145,16 @@ TEST(CallLogTest, EveryCallIsOneJsonLineWithItsIdsAndNoSecret) {
 
     v1::TimelineRequest timeline;
     v1::TimelineResponse page;
-    ASSERT_TRUE(stub->Timeline(TracedContext(token, kMalformedTraceparent).get(),
-                               timeline, &page)
-                    .ok());
+    ASSERT_TRUE(
+        stub->Timeline(TracedContext(token, kMalformedTraceparent).get(),
+                       timeline, &page)
+            .ok());
     v1::FollowRequest follow;
     follow.set_user_id(999'999'999'999);
     v1::FollowResponse followed;
-    EXPECT_EQ(stub->Follow(Context(token).get(), follow, &followed).error_code(),
-              grpc::StatusCode::NOT_FOUND);
+    EXPECT_EQ(
+        stub->Follow(Context(token).get(), follow, &followed).error_code(),
+        grpc::StatusCode::NOT_FOUND);
     ASSERT_TRUE(HealthCheck(port, "").ok());
 
     // Lines are written as calls end; after a clean stop every one is in.
@@ -201,7 +203,8 @@ TEST(CallLogTest, EveryCallIsOneJsonLineWithItsIdsAndNoSecret) {
   EXPECT_EQ(by_call["Check OK"][0]["method"], "/grpc.health.v1.Health/Check");
   for (const char* call : {"SignUp OK", "Login OK", "Tweet OK", "Timeline OK",
                            "Follow NOT_FOUND"}) {
-    EXPECT_EQ(by_call[call][0].value("user_id", std::uint64_t{0}), user_id) << call;
+    EXPECT_EQ(by_call[call][0].value("user_id", std::uint64_t{0}), user_id)
+        << call;
   }
   for (const char* call : {"Login UNAUTHENTICATED", "Tweet UNAUTHENTICATED",
                            "Tweet INVALID_ARGUMENT", "Check OK"}) {
@@ -223,8 +226,8 @@ TEST(CallLogTest, EveryCallIsOneJsonLineWithItsIdsAndNoSecret) {
   EXPECT_THAT(log, Not(HasSubstr(kTestTokenSecret)));
   const std::string url = TestDatabaseUrl();
   const std::size_t colon = url.find(':', url.find("//") + 2);
-  EXPECT_THAT(log, Not(HasSubstr(url.substr(colon + 1,
-                                            url.find('@') - colon - 1))));
+  EXPECT_THAT(log,
+              Not(HasSubstr(url.substr(colon + 1, url.find('@') - colon - 1))));
 }
 
 // Which calls each setting logs: an OK call, an OK call whose traceparent
@@ -262,13 +265,13 @@ std::vector<std::string> Described(const std::vector<nlohmann::json>& calls) {
 }
 
 TEST(CallLogTest, SettingsChooseWhichCallsAreLogged) {
-  EXPECT_THAT(Described(CallLinesWith({{"MINITER_CALL_LOG", "errors"}},
-                                      "errors")),
-              ::testing::ElementsAre("/miniter.v1.Miniter/Tweet UNAUTHENTICATED"));
-  EXPECT_THAT(Described(CallLinesWith({{"MINITER_CALL_LOG_SAMPLE", "0"}},
-                                      "sampled")),
-              ::testing::ElementsAre("/grpc.health.v1.Health/Check OK traced",
-                                     "/miniter.v1.Miniter/Tweet UNAUTHENTICATED"));
+  EXPECT_THAT(
+      Described(CallLinesWith({{"MINITER_CALL_LOG", "errors"}}, "errors")),
+      ::testing::ElementsAre("/miniter.v1.Miniter/Tweet UNAUTHENTICATED"));
+  EXPECT_THAT(
+      Described(CallLinesWith({{"MINITER_CALL_LOG_SAMPLE", "0"}}, "sampled")),
+      ::testing::ElementsAre("/grpc.health.v1.Health/Check OK traced",
+                             "/miniter.v1.Miniter/Tweet UNAUTHENTICATED"));
   EXPECT_THAT(CallLinesWith({{"MINITER_CALL_LOG", "off"}}, "off"),
               ::testing::IsEmpty());
 }

@@ -109,8 +109,7 @@ TEST(DatabaseOutageTest, ReadinessFollowsTheDatabaseAndLivenessDoesNot) {
     EXPECT_EQ(HealthOf(port, service), "SERVING") << '"' << service << '"';
   }
   EXPECT_EQ(HealthOf(port, "liveness"), "SERVING");
-  EXPECT_EQ(HealthOf(port, "no.such.Service"),
-            "error 5: unknown service");
+  EXPECT_EQ(HealthOf(port, "no.such.Service"), "error 5: unknown service");
 
   auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
       absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
@@ -132,8 +131,7 @@ TEST(DatabaseOutageTest, ReadinessFollowsTheDatabaseAndLivenessDoesNot) {
   EXPECT_EQ(response.status(), HealthCheckResponse::NOT_SERVING);
   EXPECT_LT(absl::Now() - cut, absl::Seconds(10));
   for (const std::string& service : readiness) {
-    EXPECT_EQ(HealthOf(port, service), "NOT_SERVING")
-        << '"' << service << '"';
+    EXPECT_EQ(HealthOf(port, service), "NOT_SERVING") << '"' << service << '"';
   }
   // Several health polls' worth of the outage, liveness asked throughout.
   const absl::Time outage_end = absl::Now() + absl::Seconds(3);

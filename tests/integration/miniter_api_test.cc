@@ -8,8 +8,8 @@
 
 #include "absl/strings/ascii.h"
 #include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
 #include "tests/integration/test_environment.h"
 
 namespace miniter::testing {
@@ -102,7 +102,8 @@ app::MiniterServer* MiniterApiTest::server_ = nullptr;
 TEST_F(MiniterApiTest, TutorialScenario) {
   // Three users, one with a Korean name.
   TestUser ann = SignUpAndLogin(*stub_, "Ann");
-  TestUser minsu = SignUpAndLogin(*stub_, "\xEA\xB9\x80\xEB\xAF\xBC\xEC\x88\x98");  // 김민수
+  TestUser minsu =
+      SignUpAndLogin(*stub_, "\xEA\xB9\x80\xEB\xAF\xBC\xEC\x88\x98");  // 김민수
   TestUser bob = SignUpAndLogin(*stub_, "Bob");
 
   v1::Tweet ann_first = PostTweet(ann, "hello from Ann");
@@ -143,7 +144,8 @@ TEST_F(MiniterApiTest, TutorialScenario) {
                                      ann_first.id()));
 }
 
-TEST_F(MiniterApiTest, EachTweetOnceEvenWhenFollowedTwiceAndFollowingManyAccounts) {
+TEST_F(MiniterApiTest,
+       EachTweetOnceEvenWhenFollowedTwiceAndFollowingManyAccounts) {
   TestUser reader = SignUpAndLogin(*stub_, "reader");
   std::vector<TestUser> authors;
   for (int i = 0; i < 5; ++i) {
@@ -166,9 +168,8 @@ TEST_F(MiniterApiTest, PagingHasNoGapsOrRepeatsWhileTweetsArrive) {
   ASSERT_TRUE(Follow(reader, author.id).ok());
   std::vector<std::uint64_t> posted;
   for (int i = 0; i < 47; ++i) {
-    posted.push_back(PostTweet(i % 2 ? author : reader,
-                               "tweet " + std::to_string(i))
-                         .id());
+    posted.push_back(
+        PostTweet(i % 2 ? author : reader, "tweet " + std::to_string(i)).id());
   }
   std::vector<std::uint64_t> seen;
   std::string token;
@@ -235,13 +236,13 @@ TEST_F(MiniterApiTest, SignUpErrors) {
                   .ok());
   EXPECT_EQ(sign_up("Ann", UniqueEmail("p"), "short", "").error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(sign_up("Ann", UniqueEmail("p"), std::string(1025, 'p'), "")
-                .error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(sign_up("Ann", UniqueEmail("p"), "password123",
-                    std::string(2001, 'p'))
-                .error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      sign_up("Ann", UniqueEmail("p"), std::string(1025, 'p'), "").error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      sign_up("Ann", UniqueEmail("p"), "password123", std::string(2001, 'p'))
+          .error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(MiniterApiTest, LoginErrorsLookTheSame) {
@@ -349,9 +350,9 @@ TEST_F(MiniterApiTest, ConnectionsAreAgedOut) {
   absl::StatusOr<std::unique_ptr<app::MiniterServer>> server =
       app::MiniterServer::Start(options);
   ASSERT_TRUE(server.ok()) << server.status();
-  std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", (*server)->port()),
-      grpc::InsecureChannelCredentials());
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                          grpc::InsecureChannelCredentials());
   auto stub = v1::Miniter::NewStub(channel);
   v1::TimelineRequest request;
   v1::TimelineResponse response;
@@ -374,9 +375,9 @@ TEST_F(MiniterApiTest, ShutdownEndsHealthWatchStreams) {
   absl::StatusOr<std::unique_ptr<app::MiniterServer>> server =
       app::MiniterServer::Start(options);
   ASSERT_TRUE(server.ok()) << server.status();
-  auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", (*server)->port()),
-      grpc::InsecureChannelCredentials()));
+  auto health = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                          grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(30));
@@ -432,9 +433,9 @@ TEST_F(MiniterApiTest, OversizedRequestIsResourceExhausted) {
   v1::TweetRequest request;
   request.set_text(std::string(100 * 1024, 'x'));
   v1::TweetResponse response;
-  EXPECT_EQ(stub_->Tweet(Context(user.token).get(), request, &response)
-                .error_code(),
-            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(
+      stub_->Tweet(Context(user.token).get(), request, &response).error_code(),
+      grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
 }  // namespace

@@ -73,7 +73,8 @@ ServerProcess::ServerProcess(
       later |= settings[j].first == settings[i].first;
     }
     if (!later) {
-      entries.push_back(absl::StrCat(settings[i].first, "=", settings[i].second));
+      entries.push_back(
+          absl::StrCat(settings[i].first, "=", settings[i].second));
     }
   }
   std::vector<char*> child_environment;

@@ -29,9 +29,9 @@ class ServerProcess {
   // `environment` (NAME, VALUE) set on top; an empty VALUE means "not
   // given" to the server (but for MINITER_METRICS_LISTEN, where it is off).
   // stderr is appended to `log_path`. Aborts when it cannot spawn.
-  ServerProcess(int port, const std::string& log_path,
-                const std::vector<std::pair<std::string, std::string>>&
-                    environment = {});
+  ServerProcess(
+      int port, const std::string& log_path,
+      const std::vector<std::pair<std::string, std::string>>& environment = {});
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;

@@ -3,6 +3,8 @@
 // SIGTERM (draining readiness first, and at once while still waiting for
 // the database), and every acknowledged write survives a restart, also
 // after kill -9.
+#include "tests/integration/server_process.h"
+
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -17,7 +19,6 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/integration/server_process.h"
 #include "tests/integration/test_environment.h"
 
 namespace miniter::testing {
@@ -43,7 +44,8 @@ TEST(ServerProcessTest, WritesSurviveCleanAndHardRestarts) {
     v1::TweetRequest request;
     request.set_text("survives a clean restart");
     v1::TweetResponse response;
-    ASSERT_TRUE(stub->Tweet(Context(user.token).get(), request, &response).ok());
+    ASSERT_TRUE(
+        stub->Tweet(Context(user.token).get(), request, &response).ok());
     first_tweet = response.tweet().id();
     const int status = server.StopWith(SIGTERM, absl::Seconds(10));
     ASSERT_TRUE(WIFEXITED(status)) << status;
@@ -60,7 +62,8 @@ TEST(ServerProcessTest, WritesSurviveCleanAndHardRestarts) {
     request.set_text("survives kill -9");
     v1::TweetResponse response;
     // The same token works after a restart: tokens are stateless.
-    ASSERT_TRUE(stub->Tweet(Context(user.token).get(), request, &response).ok());
+    ASSERT_TRUE(
+        stub->Tweet(Context(user.token).get(), request, &response).ok());
     second_tweet = response.tweet().id();
     const int status = server.StopWith(SIGKILL, absl::Seconds(10));
     ASSERT_TRUE(WIFSIGNALED(status));
@@ -82,7 +85,8 @@ TEST(ServerProcessTest, WritesSurviveCleanAndHardRestarts) {
   }
 
   const std::string log = ReadTextFile(log_path);
-  EXPECT_THAT(log, HasSubstr(absl::StrCat("serving miniter.v1.Miniter on 127.0.0.1:", port)));
+  EXPECT_THAT(log, HasSubstr(absl::StrCat(
+                       "serving miniter.v1.Miniter on 127.0.0.1:", port)));
   EXPECT_THAT(log, HasSubstr("SIGTERM"));
   // Neither the database password, the token secret, the user's password
   // nor a token ever reaches the log.
@@ -131,7 +135,8 @@ TEST(ServerProcessTest, StartUpLogsEachStepItWaitsFor) {
   std::remove(log_path.c_str());
   {
     std::unique_ptr<ServerProcess> server;
-    ASSERT_NO_FATAL_FAILURE(StartWaitingForTheDatabase(port, log_path, &server));
+    ASSERT_NO_FATAL_FAILURE(
+        StartWaitingForTheDatabase(port, log_path, &server));
     const std::string log = ReadTextFile(log_path);
     EXPECT_THAT(log, HasSubstr("miniter-server starting (pid"));
     EXPECT_THAT(log, HasSubstr("starting: connecting to MariaDB and applying "
@@ -143,8 +148,8 @@ TEST(ServerProcessTest, StartUpLogsEachStepItWaitsFor) {
   {
     ServerProcess server(port, log_path);
     ASSERT_TRUE(server.WaitUntilServing()) << ReadTextFile(log_path);
-    ASSERT_TRUE(WaitForLog(log_path, "serving miniter.v1.Miniter",
-                           absl::Seconds(20)))
+    ASSERT_TRUE(
+        WaitForLog(log_path, "serving miniter.v1.Miniter", absl::Seconds(20)))
         << ReadTextFile(log_path);
     const std::string log = ReadTextFile(log_path);
     // Each step begins, then ends with its time, in start-up order.
@@ -158,8 +163,9 @@ TEST(ServerProcessTest, StartUpLogsEachStepItWaitsFor) {
           "starting: first database health check: done in", "started in",
           "serving miniter.v1.Miniter"}) {
       const std::size_t found = log.find(line, at);
-      ASSERT_NE(found, std::string::npos) << line << " after offset " << at
-                                          << " in:\n" << log;
+      ASSERT_NE(found, std::string::npos)
+          << line << " after offset " << at << " in:\n"
+          << log;
       at = found;
     }
     server.StopWith(SIGTERM, absl::Seconds(10));
@@ -230,8 +236,7 @@ TEST(ServerProcessTest, SigtermDrainsReadinessWhileLivenessStaysServing) {
   EXPECT_EQ(WaitForHealth(port, "readiness", "NOT_SERVING", kDrain / 2),
             "NOT_SERVING");
   for (const std::string& service : readiness) {
-    EXPECT_EQ(HealthOf(port, service), "NOT_SERVING")
-        << '"' << service << '"';
+    EXPECT_EQ(HealthOf(port, service), "NOT_SERVING") << '"' << service << '"';
   }
   EXPECT_EQ(HealthOf(port, "liveness"), "SERVING");
   // All of the above inside the drain, or the answers prove nothing.

@@ -26,8 +26,8 @@ TcpProxy::TcpProxy(int target_port) : target_port_(target_port) {
   listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address = Loopback(0);
   if (listen_fd_ < 0 ||
-      bind(listen_fd_, reinterpret_cast<sockaddr*>(&address),
-           sizeof address) != 0 ||
+      bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) !=
+          0 ||
       listen(listen_fd_, 64) != 0) {
     std::abort();
   }
@@ -77,8 +77,8 @@ void TcpProxy::AcceptLoop() {
     }
     const int server = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in target = Loopback(target_port_);
-    if (connect(server, reinterpret_cast<sockaddr*>(&target),
-                sizeof target) != 0) {
+    if (connect(server, reinterpret_cast<sockaddr*>(&target), sizeof target) !=
+        0) {
       close(server);
       close(client);
       continue;

@@ -35,9 +35,9 @@ class TcpProxy {
   std::atomic<bool> stopping_{false};
   std::thread acceptor_;
   std::mutex mutex_;
-  std::vector<int> open_fds_;          // Guarded by mutex_.
-  std::vector<int> all_fds_;           // Guarded by mutex_.
-  std::vector<std::thread> pumps_;     // Guarded by mutex_.
+  std::vector<int> open_fds_;       // Guarded by mutex_.
+  std::vector<int> all_fds_;        // Guarded by mutex_.
+  std::vector<std::thread> pumps_;  // Guarded by mutex_.
 };
 
 }  // namespace miniter::testing

@@ -58,9 +58,9 @@ std::unique_ptr<miniter::v1::Miniter::Stub> StubForPort(int port) {
   // a server never inherits another channel's reconnect backoff.
   grpc::ChannelArguments arguments;
   arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return miniter::v1::Miniter::NewStub(grpc::CreateCustomChannel(
-      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials(),
-      arguments));
+  return miniter::v1::Miniter::NewStub(
+      grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port),
+                                grpc::InsecureChannelCredentials(), arguments));
 }
 
 std::unique_ptr<grpc::ClientContext> Context(const std::string& token) {
@@ -76,9 +76,9 @@ std::unique_ptr<grpc::ClientContext> Context(const std::string& token) {
 std::string HealthOf(int port, const std::string& service) {
   grpc::ChannelArguments arguments;
   arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  auto health = grpc::health::v1::Health::NewStub(grpc::CreateCustomChannel(
-      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials(),
-      arguments));
+  auto health = grpc::health::v1::Health::NewStub(
+      grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port),
+                                grpc::InsecureChannelCredentials(), arguments));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(2));
@@ -87,8 +87,8 @@ std::string HealthOf(int port, const std::string& service) {
   grpc::health::v1::HealthCheckResponse response;
   const grpc::Status status = health->Check(&context, request, &response);
   if (!status.ok()) {
-    return absl::StrCat("error ", static_cast<int>(status.error_code()),
-                        ": ", status.error_message());
+    return absl::StrCat("error ", static_cast<int>(status.error_code()), ": ",
+                        status.error_message());
   }
   return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
       response.status());
@@ -98,8 +98,7 @@ std::string UniqueEmail(const std::string& prefix) {
   static std::mt19937_64 random{std::random_device{}()};
   static std::mutex mutex;
   std::lock_guard<std::mutex> lock(mutex);
-  return absl::StrCat(prefix, ".", random() % 1000000000000ull,
-                      "@example.com");
+  return absl::StrCat(prefix, ".", random() % 1000000000000ull, "@example.com");
 }
 
 TestUser SignUpAndLogin(miniter::v1::Miniter::Stub& stub,

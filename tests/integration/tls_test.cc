@@ -22,8 +22,8 @@ std::string ReadFile(const std::string& path) {
 }
 
 TEST(TlsTest, TlsClientsWorkAndPlaintextIsRefused) {
-  const std::string dir = absl::StrCat(::testing::TempDir(), "miniter-tls-",
-                                       getpid());
+  const std::string dir =
+      absl::StrCat(::testing::TempDir(), "miniter-tls-", getpid());
   const std::string cert = dir + "/server.pem";
   const std::string key = dir + "/server.key";
   const std::string command = absl::StrCat(

@@ -19,9 +19,8 @@ absl::StatusOr<std::map<std::string, double>> ParseExposition(
     double value = 0;
     const absl::string_view written =
         space == absl::string_view::npos ? "" : line.substr(space + 1);
-    const bool parsed =
-        written == "+Inf" || written == "-Inf" || written == "NaN" ||
-        absl::SimpleAtod(written, &value);
+    const bool parsed = written == "+Inf" || written == "-Inf" ||
+                        written == "NaN" || absl::SimpleAtod(written, &value);
     if (space == absl::string_view::npos || space == 0 || !parsed) {
       return absl::InvalidArgumentError(
           absl::StrCat("not a sample line: \"", line, "\""));

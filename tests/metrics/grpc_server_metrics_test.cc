@@ -13,25 +13,25 @@
 namespace miniter::metrics {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::Field;
-using ::testing::AllOf;
 
 TEST(GrpcServerMetricsTest, MethodsOfServicesReadsTheDescriptors) {
   absl::StatusOr<std::vector<GrpcMethodName>> methods =
       MethodsOfServices({"miniter.v1.Miniter", "grpc.health.v1.Health"});
   ASSERT_TRUE(methods.ok()) << methods.status();
   EXPECT_EQ(methods->size(), 8u);  // six Miniter calls, Check and Watch
-  EXPECT_THAT(*methods,
-              Contains(AllOf(Field(&GrpcMethodName::service,
-                                   "miniter.v1.Miniter"),
-                             Field(&GrpcMethodName::method, "Timeline"),
-                             Field(&GrpcMethodName::type, "unary"))));
-  EXPECT_THAT(*methods,
-              Contains(AllOf(Field(&GrpcMethodName::service,
-                                   "grpc.health.v1.Health"),
-                             Field(&GrpcMethodName::method, "Watch"),
-                             Field(&GrpcMethodName::type, "server_stream"))));
+  EXPECT_THAT(
+      *methods,
+      Contains(AllOf(Field(&GrpcMethodName::service, "miniter.v1.Miniter"),
+                     Field(&GrpcMethodName::method, "Timeline"),
+                     Field(&GrpcMethodName::type, "unary"))));
+  EXPECT_THAT(
+      *methods,
+      Contains(AllOf(Field(&GrpcMethodName::service, "grpc.health.v1.Health"),
+                     Field(&GrpcMethodName::method, "Watch"),
+                     Field(&GrpcMethodName::type, "server_stream"))));
 
   EXPECT_EQ(MethodsOfServices({"no.such.Service"}).status().code(),
             absl::StatusCode::kNotFound);
@@ -46,9 +46,9 @@ TEST(GrpcServerMetricsTest, FindsOnlyTheMethodsItWasGiven) {
 }
 
 TEST(GrpcServerMetricsTest, ServesEveryCodeOfEveryMethodInTheTextFormat) {
-  GrpcServerMetrics metrics({{"miniter.v1.Miniter", "SignUp", "unary"},
-                             {"grpc.health.v1.Health", "Watch",
-                              "server_stream"}});
+  GrpcServerMetrics metrics(
+      {{"miniter.v1.Miniter", "SignUp", "unary"},
+       {"grpc.health.v1.Health", "Watch", "server_stream"}});
   GrpcServerMetrics::Method* sign_up =
       metrics.Find("/miniter.v1.Miniter/SignUp");
   ASSERT_NE(sign_up, nullptr);

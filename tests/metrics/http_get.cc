@@ -42,8 +42,8 @@ absl::StatusOr<HttpResponse> HttpGet(const std::string& url) {
 }
 
 std::string UrlEncode(const std::string& text) {
-  char* encoded = curl_easy_escape(nullptr, text.data(),
-                                   static_cast<int>(text.size()));
+  char* encoded =
+      curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
   std::string result = encoded == nullptr ? std::string() : encoded;
   curl_free(encoded);
   return result;

@@ -26,7 +26,7 @@ TEST(LatencyHistogramTest, BucketsAreLessOrEqualAndCumulative) {
   histogram.Observe(0.0005);
   histogram.Observe(0.001);  // on the bound: counts in that bucket
   histogram.Observe(0.05);
-  histogram.Observe(3);  // above every bound: +Inf only
+  histogram.Observe(3);   // above every bound: +Inf only
   histogram.Observe(-1);  // a clock step backwards counts as 0
 
   const prometheus::ClientMetric::Histogram snapshot = histogram.Snapshot();

@@ -19,8 +19,7 @@ TEST(MetricsEndpointTest, ServesTheFamiliesOverHttp) {
   auto calls = std::make_shared<GrpcServerMetrics>(
       std::vector<GrpcMethodName>{{"miniter.v1.Miniter", "Tweet", "unary"}});
   calls->Find("/miniter.v1.Miniter/Tweet")->Started();
-  const std::string address =
-      absl::StrCat("127.0.0.1:", testing::FreePort());
+  const std::string address = absl::StrCat("127.0.0.1:", testing::FreePort());
   absl::StatusOr<std::unique_ptr<MetricsEndpoint>> endpoint =
       MetricsEndpoint::Start(address, {calls});
   ASSERT_TRUE(endpoint.ok()) << endpoint.status();

@@ -50,9 +50,8 @@ TEST(MetricsServerTest, CountsTheCallsMade) {
   miniter::v1::TimelineResponse page;
   EXPECT_EQ(stub->Timeline(Context().get(), timeline, &page).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
-  auto health = grpc::health::v1::Health::NewStub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                          grpc::InsecureChannelCredentials()));
+  auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
   grpc::health::v1::HealthCheckRequest check;
   grpc::health::v1::HealthCheckResponse serving;
   // OK, or NOT_FOUND if it came before the server's first database check:
@@ -189,8 +188,7 @@ TEST(MetricsServerTest, AnAddressItCannotServeStopsTheStartUp) {
   const std::string log = ::testing::TempDir() + "metrics_taken_test.log";
   ServerProcess server(
       FreePort(), log,
-      {{"MINITER_METRICS_LISTEN",
-        absl::StrCat("127.0.0.1:", taken.port())}});
+      {{"MINITER_METRICS_LISTEN", absl::StrCat("127.0.0.1:", taken.port())}});
   const int status = server.WaitForExit(absl::Seconds(60));
   ASSERT_NE(status, -1) << "still running:\n" << ReadTextFile(log);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1)

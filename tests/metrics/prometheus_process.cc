@@ -31,15 +31,15 @@ PrometheusProcess::PrometheusProcess(const std::string& target) {
   // Scrapes every second, so that a test waits about a second for the
   // numbers of its calls; evaluation likewise (no rules, but the default
   // 1m would only make the log noisier).
-  std::ofstream(dir_ + "/prometheus.yml")
-      << "global:\n"
-         "  scrape_interval: 1s\n"
-         "  scrape_timeout: 1s\n"
-         "  evaluation_interval: 1s\n"
-         "scrape_configs:\n"
-         "  - job_name: miniter\n"
-         "    static_configs:\n"
-         "      - targets: ['" << target << "']\n";
+  std::ofstream(dir_ + "/prometheus.yml") << "global:\n"
+                                             "  scrape_interval: 1s\n"
+                                             "  scrape_timeout: 1s\n"
+                                             "  evaluation_interval: 1s\n"
+                                             "scrape_configs:\n"
+                                             "  - job_name: miniter\n"
+                                             "    static_configs:\n"
+                                             "      - targets: ['"
+                                          << target << "']\n";
   const char* binary = std::getenv("MINITER_PROMETHEUS_BINARY");
   if (binary == nullptr || *binary == '\0') binary = "prometheus";
   std::vector<std::string> arguments = {
@@ -102,8 +102,8 @@ absl::Status PrometheusProcess::WaitUntilReady(absl::Duration timeout) {
     absl::StatusOr<HttpResponse> ready =
         HttpGet(absl::StrCat("http://127.0.0.1:", port_, "/-/ready"));
     if (ready.ok() && ready->status == 200) return absl::OkStatus();
-    last = ready.ok() ? absl::UnavailableError(absl::StrCat(
-                            "/-/ready answered ", ready->status))
+    last = ready.ok() ? absl::UnavailableError(
+                            absl::StrCat("/-/ready answered ", ready->status))
                       : ready.status();
     absl::SleepFor(absl::Milliseconds(100));
   }
@@ -114,18 +114,16 @@ absl::Status PrometheusProcess::WaitUntilReady(absl::Duration timeout) {
 
 absl::StatusOr<nlohmann::json> PrometheusProcess::Query(
     const std::string& promql) {
-  absl::StatusOr<HttpResponse> response =
-      HttpGet(absl::StrCat("http://127.0.0.1:", port_,
-                           "/api/v1/query?query=", UrlEncode(promql)));
+  absl::StatusOr<HttpResponse> response = HttpGet(absl::StrCat(
+      "http://127.0.0.1:", port_, "/api/v1/query?query=", UrlEncode(promql)));
   if (!response.ok()) return response.status();
   const nlohmann::json answer = nlohmann::json::parse(
       response->body, nullptr, /*allow_exceptions=*/false);
   if (response->status != 200 || !answer.is_object() ||
       answer.value("status", "") != "success" || !answer.contains("data") ||
       !answer["data"].contains("result")) {
-    return absl::InternalError(absl::StrCat("query ", promql, ": HTTP ",
-                                            response->status, ": ",
-                                            response->body));
+    return absl::InternalError(absl::StrCat(
+        "query ", promql, ": HTTP ", response->status, ": ", response->body));
   }
   return answer["data"]["result"];
 }

@@ -69,8 +69,8 @@ TEST(PrometheusScrapeTest, PrometheusSeesExactlyTheCallsMade) {
   bool scraped = false;
   std::string last_answer;
   while (!scraped && absl::Now() < give_up) {
-    absl::StatusOr<nlohmann::json> result = prometheus.Query(
-        "timestamp(up{job=\"miniter\"} == 1)");
+    absl::StatusOr<nlohmann::json> result =
+        prometheus.Query("timestamp(up{job=\"miniter\"} == 1)");
     if (result.ok()) {
       last_answer = result->dump();
       scraped = result->size() == 1 && SampleValue((*result)[0]) > calls_done;
@@ -109,9 +109,9 @@ TEST(PrometheusScrapeTest, PrometheusSeesExactlyTheCallsMade) {
     started_counts[sample.at("metric").value("grpc_method", "")] =
         SampleValue(sample);
   }
-  EXPECT_EQ(started_counts, (std::map<std::string, double>{
-                                {"SignUp", kSignUps},
-                                {"Timeline", kBadTimelines}}))
+  EXPECT_EQ(started_counts,
+            (std::map<std::string, double>{{"SignUp", kSignUps},
+                                           {"Timeline", kBadTimelines}}))
       << started->dump(1);
 
   // The histogram agrees with the counters.

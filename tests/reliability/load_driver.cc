@@ -98,18 +98,28 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
   arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return grpc::CreateCustomChannel(
-      address, grpc::InsecureChannelCredentials(), arguments);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
+                                   arguments);
 }
 
 std::string CodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {
-      "OK",           "CANCELLED",        "UNKNOWN",
-      "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION", "ABORTED",    "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",         "UNAVAILABLE",
-      "DATA_LOSS",    "UNAUTHENTICATED"};
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
   const int i = static_cast<int>(code);
   return i >= 0 && i <= 16 ? kNames[i] : absl::StrCat("CODE_", i);
 }
@@ -133,10 +143,8 @@ bool DefinitelyNotWritten(const grpc::Status& status) {
     case grpc::StatusCode::INVALID_ARGUMENT:
     case grpc::StatusCode::UNAUTHENTICATED:
     case grpc::StatusCode::NOT_FOUND:
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return true;
-    default:
-      return false;
+    case grpc::StatusCode::PERMISSION_DENIED: return true;
+    default: return false;
   }
 }
 
@@ -199,8 +207,7 @@ struct StartGate {
 
 // Connects `channel` within `wait`; false if it never became READY.
 bool Connect(grpc::Channel& channel, absl::Duration wait) {
-  return channel.WaitForConnected(
-      absl::ToChronoTime(absl::Now() + wait));
+  return channel.WaitForConnected(absl::ToChronoTime(absl::Now() + wait));
 }
 
 void Writer(const std::string& address, EventLog& log, const std::string& token,
@@ -225,7 +232,8 @@ void Writer(const std::string& address, EventLog& log, const std::string& token,
   const absl::Time end = gate.end;
   std::unique_ptr<Miniter::Stub> stub = Miniter::NewStub(channel);
   absl::Time channel_made = absl::Now();
-  const auto deadline = std::chrono::milliseconds(absl::GetFlag(FLAGS_deadline_ms));
+  const auto deadline =
+      std::chrono::milliseconds(absl::GetFlag(FLAGS_deadline_ms));
   const absl::Duration pause =
       absl::Milliseconds(absl::GetFlag(FLAGS_pause_after_failure_ms));
   const absl::Duration interval =
@@ -249,7 +257,8 @@ void Writer(const std::string& address, EventLog& log, const std::string& token,
       continue;
     }
     std::string message = OneLine(status.error_message());
-    const auto hint = context.GetServerTrailingMetadata().find("retry-after-ms");
+    const auto hint =
+        context.GetServerTrailingMetadata().find("retry-after-ms");
     if (hint != context.GetServerTrailingMetadata().end()) {
       absl::StrAppend(&message, " [retry-after-ms=",
                       std::string(hint->second.data(), hint->second.size()),
@@ -311,7 +320,8 @@ class HealthWatcher {
         context_ = nullptr;
       }
       if (stop_.HasBeenNotified()) break;
-      const std::string ended = absl::StrCat("ended:", CodeName(end.error_code()));
+      const std::string ended =
+          absl::StrCat("ended:", CodeName(end.error_code()));
       if (ended != last) log_.Write(absl::StrCat("health\t", ended));
       last = ended;
       stop_.WaitForNotificationWithTimeout(absl::Milliseconds(100));
@@ -379,9 +389,9 @@ class Follower {
     int failed = 0;
     while (absl::Now() < end) {
       grpc::ClientContext context;
-      context.set_deadline(std::chrono::system_clock::now() +
-                           std::chrono::milliseconds(
-                               absl::GetFlag(FLAGS_deadline_ms)));
+      context.set_deadline(
+          std::chrono::system_clock::now() +
+          std::chrono::milliseconds(absl::GetFlag(FLAGS_deadline_ms)));
       context.AddMetadata("authorization", "Bearer " + account_.token);
       miniter::v1::TimelineRequest request;
       request.set_page_size(50);
@@ -412,9 +422,9 @@ std::vector<Follower> SetUpFollowers(Miniter::Stub& stub,
                                      std::uint64_t author, EventLog& log) {
   std::vector<Follower> followers;
   for (int k = 0; k < count; ++k) {
-    Account account = SignUpAndLogin(
-        stub, absl::StrCat(run, "-f", k),
-        absl::Seconds(absl::GetFlag(FLAGS_setup_wait)));
+    Account account =
+        SignUpAndLogin(stub, absl::StrCat(run, "-f", k),
+                       absl::Seconds(absl::GetFlag(FLAGS_setup_wait)));
     if (account.token.empty()) return {};
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
@@ -430,7 +440,8 @@ std::vector<Follower> SetUpFollowers(Miniter::Stub& stub,
       return {};
     }
     const std::string role = absl::StrCat("follower-", k);
-    log.Write(absl::StrCat("account\t", run, "\t", role, "\t", account.user_id));
+    log.Write(
+        absl::StrCat("account\t", run, "\t", role, "\t", account.user_id));
     followers.emplace_back(role, std::move(account));
   }
   return followers;
@@ -487,9 +498,10 @@ int main(int argc, char** argv) {
   int failed_to_connect = 0;
   {
     absl::MutexLock lock(&gate.mu);
-    auto all_done = [&gate, writer_count]() ABSL_SHARED_LOCKS_REQUIRED(gate.mu) {
-      return gate.connected + gate.failed == writer_count;
-    };
+    auto all_done = [&gate, writer_count]()
+                        ABSL_SHARED_LOCKS_REQUIRED(gate.mu) {
+                          return gate.connected + gate.failed == writer_count;
+                        };
     gate.mu.Await(absl::Condition(&all_done));
     failed_to_connect = gate.failed;
   }

@@ -35,8 +35,7 @@ ABSL_FLAG(std::string, server, "127.0.0.1:50051", "miniter address");
 ABSL_FLAG(std::string, log, "", "log file (appended to); required");
 ABSL_FLAG(std::string, label, "run", "names this run in the log");
 ABSL_FLAG(std::string, victim_email, "user2@bench.miniter.test", "victim");
-ABSL_FLAG(std::string, attacker_email, "user1@bench.miniter.test",
-          "attacker");
+ABSL_FLAG(std::string, attacker_email, "user1@bench.miniter.test", "attacker");
 ABSL_FLAG(std::string, password, "benchmark password",
           "both accounts' password (miniter-generate's)");
 ABSL_FLAG(int, victim_sessions, 2, "victim's concurrent readers");
@@ -65,9 +64,9 @@ std::unique_ptr<Miniter::Stub> NewStub() {
   // Channels of their own: the attacker's streams must not queue the
   // victim's on one HTTP/2 connection (the server is what is measured).
   arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return Miniter::NewStub(grpc::CreateCustomChannel(
-      absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials(),
-      arguments));
+  return Miniter::NewStub(
+      grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server),
+                                grpc::InsecureChannelCredentials(), arguments));
 }
 
 std::string Login(Miniter::Stub& stub, const std::string& email) {
@@ -98,9 +97,9 @@ struct Result {
 Result ReadPage(Miniter::Stub& stub, const std::string& token,
                 const std::string& page_token) {
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::milliseconds(
-                           absl::GetFlag(FLAGS_deadline_ms)));
+  context.set_deadline(
+      std::chrono::system_clock::now() +
+      std::chrono::milliseconds(absl::GetFlag(FLAGS_deadline_ms)));
   context.AddMetadata("authorization", "Bearer " + token);
   miniter::v1::TimelineRequest request;
   request.set_page_size(absl::GetFlag(FLAGS_page_size));
@@ -114,9 +113,8 @@ Result ReadPage(Miniter::Stub& stub, const std::string& token,
   const auto& trailers = context.GetServerTrailingMetadata();
   if (auto hint = trailers.find("retry-after-ms"); hint != trailers.end()) {
     int64_t ms = 0;
-    if (absl::SimpleAtoi(absl::string_view(hint->second.data(),
-                                           hint->second.size()),
-                         &ms)) {
+    if (absl::SimpleAtoi(
+            absl::string_view(hint->second.data(), hint->second.size()), &ms)) {
       result.retry_after_ms = ms;
     }
   }
@@ -125,10 +123,9 @@ Result ReadPage(Miniter::Stub& stub, const std::string& token,
 
 std::string CallLine(const std::string& label, const char* role,
                      const std::string& phase, const Result& result) {
-  std::string line =
-      absl::StrCat("call\t", label, "\t", role, "\t", phase, "\t",
-                   result.latency_ms, "\t",
-                   static_cast<int>(result.status.error_code()));
+  std::string line = absl::StrCat("call\t", label, "\t", role, "\t", phase,
+                                  "\t", result.latency_ms, "\t",
+                                  static_cast<int>(result.status.error_code()));
   if (result.retry_after_ms >= 0) {
     absl::StrAppend(&line, "\t", result.retry_after_ms);
   }
@@ -242,7 +239,8 @@ int main(int argc, char** argv) {
   std::vector<std::thread> attackers;
   constexpr int kAttackerChannels = 4;
   std::vector<std::shared_ptr<Miniter::Stub>> attacker_stubs;
-  for (int c = 0; c < kAttackerChannels; ++c) attacker_stubs.push_back(NewStub());
+  for (int c = 0; c < kAttackerChannels; ++c)
+    attacker_stubs.push_back(NewStub());
   for (int a = 0; a < absl::GetFlag(FLAGS_attackers); ++a) {
     attackers.emplace_back([&, a] {
       Miniter::Stub& stub = *attacker_stubs[a % kAttackerChannels];

@@ -109,18 +109,18 @@ std::multiset<int> ConnectedRemotePorts() {
   // gRPC dials IPv4 addresses from dual-stack IPv6 sockets where it can,
   // so those connections are listed in tcp6 (as ::ffff:127.0.0.1).
   for (const char* table : {"/proc/self/net/tcp", "/proc/self/net/tcp6"}) {
-  std::ifstream tcp(table);
-  std::string line;
-  std::getline(tcp, line);  // header
-  while (std::getline(tcp, line)) {
-    std::vector<std::string> fields =
-        absl::StrSplit(line, ' ', absl::SkipEmpty());
-    // sl local rem st tx:rx tr:when retrnsmt uid timeout inode
-    if (fields.size() < 10 || fields[3] != "01") continue;  // ESTABLISHED
-    if (inodes.count(fields[9]) == 0) continue;
-    const std::string& remote = fields[2];
-    ports.insert(std::stoi(remote.substr(remote.find(':') + 1), nullptr, 16));
-  }
+    std::ifstream tcp(table);
+    std::string line;
+    std::getline(tcp, line);  // header
+    while (std::getline(tcp, line)) {
+      std::vector<std::string> fields =
+          absl::StrSplit(line, ' ', absl::SkipEmpty());
+      // sl local rem st tx:rx tr:when retrnsmt uid timeout inode
+      if (fields.size() < 10 || fields[3] != "01") continue;  // ESTABLISHED
+      if (inodes.count(fields[9]) == 0) continue;
+      const std::string& remote = fields[2];
+      ports.insert(std::stoi(remote.substr(remote.find(':') + 1), nullptr, 16));
+    }
   }
   return ports;
 }
@@ -199,9 +199,10 @@ class Load {
   static std::string Describe(const std::vector<Failure>& failures) {
     std::string text;
     for (const Failure& f : failures) {
-      absl::StrAppend(&text, "\n  code ", f.code, " at ",
-                      absl::FormatTime("%H:%M:%E3S", f.ended, absl::UTCTimeZone()),
-                      ": ", f.message);
+      absl::StrAppend(
+          &text, "\n  code ", f.code, " at ",
+          absl::FormatTime("%H:%M:%E3S", f.ended, absl::UTCTimeZone()), ": ",
+          f.message);
     }
     return text;
   }
@@ -227,9 +228,9 @@ class ClusterTest : public ::testing::Test {
     Shell(absl::StrCat("rm -rf '", state_dir_, "'"));
     base_ = FreePortBase();
     ASSERT_NE(base_, 0) << "no 13 consecutive free ports";
-    const CommandResult start = Shell(absl::StrCat(
-        "MINITER_CLUSTER_PORT=", base_, " MINITER_SHUTDOWN_GRACE=5s ",
-        Cli("start")));
+    const CommandResult start =
+        Shell(absl::StrCat("MINITER_CLUSTER_PORT=", base_,
+                           " MINITER_SHUTDOWN_GRACE=5s ", Cli("start")));
     ASSERT_EQ(start.exit_code, 0) << start.output;
     started_ = true;
   }
@@ -260,7 +261,7 @@ class ClusterTest : public ::testing::Test {
                          bool may_fail = false) {
     const CommandResult result =
         Shell(absl::StrCat("bash '", cluster_, "' sql ", role, " \"", sql,
-                         "\" '", state_dir_, "'"));
+                           "\" '", state_dir_, "'"));
     if (!may_fail) {
       EXPECT_EQ(result.exit_code, 0) << sql << ": " << result.output;
     }
@@ -270,9 +271,9 @@ class ClusterTest : public ::testing::Test {
   static std::set<uint64_t> TweetIds(const std::string& role,
                                      bool may_fail = false) {
     std::set<uint64_t> ids;
-    for (absl::string_view line : absl::StrSplit(
-             Sql(role, "SELECT id FROM miniter.tweets", may_fail), '\n',
-             absl::SkipEmpty())) {
+    for (absl::string_view line :
+         absl::StrSplit(Sql(role, "SELECT id FROM miniter.tweets", may_fail),
+                        '\n', absl::SkipEmpty())) {
       uint64_t id;
       if (absl::SimpleAtoi(line, &id)) ids.insert(id);
     }
@@ -313,8 +314,8 @@ class ClusterTest : public ::testing::Test {
 
   static Account NewAccount(const std::string& via_address) {
     static std::atomic<int> counter{0};
-    const std::string email = absl::StrCat(
-        "scale", counter.fetch_add(1), "-", getpid(), "@example.com");
+    const std::string email = absl::StrCat("scale", counter.fetch_add(1), "-",
+                                           getpid(), "@example.com");
     std::unique_ptr<Stub> stub = StubFor(via_address);
     miniter::v1::SignUpRequest signup;
     signup.set_name("Scale");
@@ -447,7 +448,8 @@ TEST_F(ClusterTest, KilledServerCostsOnlyItsInFlightCalls) {
         << "a call started well after the kill failed: " << failure.message;
   }
   EXPECT_GT(load.ok(), 50);
-  EXPECT_TRUE(WaitFor([] { return BalancerSees("s2 DOWN"); }, absl::Seconds(5)));
+  EXPECT_TRUE(
+      WaitFor([] { return BalancerSees("s2 DOWN"); }, absl::Seconds(5)));
 
   const CommandResult restart = Shell(Cli("server-start 2"));
   ASSERT_EQ(restart.exit_code, 0) << restart.output;
@@ -561,8 +563,7 @@ TEST(ClientAddressListTest, HostNamesInAListAreRefusedWithAHint) {
   EXPECT_EQ(client.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(client.status().message()),
               ::testing::HasSubstr("dns:///"));
-  EXPECT_TRUE(
-      client::MiniterClient::Connect("127.0.0.1:1,127.0.0.1:2").ok());
+  EXPECT_TRUE(client::MiniterClient::Connect("127.0.0.1:1,127.0.0.1:2").ok());
   EXPECT_TRUE(client::MiniterClient::Connect("[::1]:1,[::1]:2").ok());
 }
 
@@ -600,8 +601,7 @@ TEST_F(ClusterTest, PrimaryFailureProcedureKeepsEveryAcknowledgedWrite) {
   EXPECT_GT(acknowledged.size(), acknowledged_at_failover_end + 5);
   const std::set<uint64_t> stored = TweetIds("primary");
   EXPECT_THAT(stored, IsSupersetOf(acknowledged));
-  EXPECT_THAT(Shell(Cli("status")).output,
-              ::testing::HasSubstr("primary db2"));
+  EXPECT_THAT(Shell(Cli("status")).output, ::testing::HasSubstr("primary db2"));
 
   // The old primary's data was moved aside; rejoin clones a new replica
   // from the new primary, which then holds everything.

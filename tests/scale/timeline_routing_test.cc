@@ -42,8 +42,8 @@ class TimelineRoutingTest : public ::testing::Test {
 };
 
 TEST_F(TimelineRoutingTest, OwnTimelineAlwaysComesFromThePrimary) {
-  EXPECT_CALL(*primary_, ReadTimelinePage(
-                             Field(&storage::TimelinePageQuery::user_id, 1u)))
+  EXPECT_CALL(*primary_,
+              ReadTimelinePage(Field(&storage::TimelinePageQuery::user_id, 1u)))
       .Times(2)
       .WillRepeatedly(Return(OnePage()));
   EXPECT_TRUE(rules_->ReadTimeline(1, 0, 10, "").ok());  // 0 = you
@@ -51,8 +51,8 @@ TEST_F(TimelineRoutingTest, OwnTimelineAlwaysComesFromThePrimary) {
 }
 
 TEST_F(TimelineRoutingTest, OtherUsersTimelinesMayLag) {
-  EXPECT_CALL(*lagging_, ReadTimelinePage(
-                             Field(&storage::TimelinePageQuery::user_id, 2u)))
+  EXPECT_CALL(*lagging_,
+              ReadTimelinePage(Field(&storage::TimelinePageQuery::user_id, 2u)))
       .WillOnce(Return(OnePage()));
   absl::StatusOr<TimelinePage> page = rules_->ReadTimeline(1, 2, 10, "");
   ASSERT_TRUE(page.ok()) << page.status();

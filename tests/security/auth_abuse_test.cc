@@ -46,10 +46,9 @@ std::string WithSubject(const std::string& token, std::uint64_t user_id) {
 std::string AlgNoneToken(std::uint64_t user_id) {
   std::string header, payload;
   absl::WebSafeBase64Escape(R"({"alg":"none","typ":"JWT"})", &header);
-  absl::WebSafeBase64Escape(
-      absl::StrCat(R"({"iss":"miniter","sub":")", user_id,
-                   R"(","exp":4102444800})"),
-      &payload);
+  absl::WebSafeBase64Escape(absl::StrCat(R"({"iss":"miniter","sub":")", user_id,
+                                         R"(","exp":4102444800})"),
+                            &payload);
   return absl::StrCat(header, ".", payload, ".");
 }
 
@@ -141,7 +140,8 @@ TEST_F(AuthTest, EveryBadTokenIsUnauthenticatedOnEveryLockedRpc) {
   // The tampered calls changed nothing: bob's timeline is still empty.
   v1::TimelineRequest request;
   v1::TimelineResponse timeline;
-  ASSERT_TRUE(stub_->Timeline(Context(bob.token).get(), request, &timeline).ok());
+  ASSERT_TRUE(
+      stub_->Timeline(Context(bob.token).get(), request, &timeline).ok());
   EXPECT_EQ(timeline.tweets_size(), 0);
 }
 
@@ -168,8 +168,11 @@ TEST_F(AuthTest, OneUserCanNeverActAsAnother) {
   request.set_text("I am alice");
   request.SerializeToString(&bytes);
   bytes += '\x18';  // field 3, varint
-  for (std::uint64_t v = bob.id; ; v >>= 7) {
-    if (v < 0x80) { bytes += static_cast<char>(v); break; }
+  for (std::uint64_t v = bob.id;; v >>= 7) {
+    if (v < 0x80) {
+      bytes += static_cast<char>(v);
+      break;
+    }
     bytes += static_cast<char>((v & 0x7F) | 0x80);
   }
   std::string response_bytes;
@@ -187,15 +190,18 @@ TEST_F(AuthTest, OneUserCanNeverActAsAnother) {
   v1::TweetRequest carol_tweet;
   carol_tweet.set_text("carol here");
   v1::TweetResponse carol_posted;
-  ASSERT_TRUE(stub_->Tweet(Context(carol.token).get(), carol_tweet,
-                           &carol_posted).ok());
+  ASSERT_TRUE(
+      stub_->Tweet(Context(carol.token).get(), carol_tweet, &carol_posted)
+          .ok());
   v1::FollowRequest follow;
   follow.set_user_id(carol.id);
   v1::FollowResponse followed;
-  ASSERT_TRUE(stub_->Follow(Context(alice.token).get(), follow, &followed).ok());
+  ASSERT_TRUE(
+      stub_->Follow(Context(alice.token).get(), follow, &followed).ok());
   v1::TimelineRequest read;
   v1::TimelineResponse bob_timeline, alice_timeline;
-  ASSERT_TRUE(stub_->Timeline(Context(bob.token).get(), read, &bob_timeline).ok());
+  ASSERT_TRUE(
+      stub_->Timeline(Context(bob.token).get(), read, &bob_timeline).ok());
   ASSERT_TRUE(
       stub_->Timeline(Context(alice.token).get(), read, &alice_timeline).ok());
   EXPECT_EQ(bob_timeline.tweets_size(), 0);
@@ -221,7 +227,8 @@ TEST_F(AuthTest, LoginAnswersTheSameForUnknownEmailAndWrongPassword) {
   // Interleaved, so that load from other processes hits both alike.
   for (int i = 0; i < 11; ++i) {
     absl::Duration took;
-    grpc::Status a = login(UniqueEmail("nobody"), "correct horse battery", &took);
+    grpc::Status a =
+        login(UniqueEmail("nobody"), "correct horse battery", &took);
     EXPECT_EQ(a.error_code(), grpc::StatusCode::UNAUTHENTICATED);
     unknown_message = a.error_message();
     unknown.push_back(took);
@@ -294,8 +301,7 @@ class RateLimitTest : public ::testing::Test {
     request.set_email(email);
     request.set_password(password);
     v1::LoginResponse response;
-    grpc::Status status =
-        stub_->Login(From(address).get(), request, &response);
+    grpc::Status status = stub_->Login(From(address).get(), request, &response);
     if (token != nullptr) *token = response.access_token();
     return status;
   }
@@ -319,7 +325,8 @@ class RateLimitTest : public ::testing::Test {
     const std::string email = UniqueEmail("limited");
     EXPECT_TRUE(SignUp(NewAddress(), email).ok());
     std::string token;
-    EXPECT_TRUE(Login(NewAddress(), email, "correct horse battery", &token).ok());
+    EXPECT_TRUE(
+        Login(NewAddress(), email, "correct horse battery", &token).ok());
     return token;
   }
 
@@ -356,8 +363,9 @@ TEST_F(RateLimitTest, StrangerCannotLockTheOwnerOut) {
   const std::string home = NewAddress();
   ASSERT_TRUE(Login(home, victim, "correct horse battery").ok());
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(Login(NewAddress(), victim, absl::StrCat("guess ", i)).error_code(),
-              grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(
+        Login(NewAddress(), victim, absl::StrCat("guess ", i)).error_code(),
+        grpc::StatusCode::UNAUTHENTICATED);
   }
   ExpectRetryHint(Login(NewAddress(), victim, "guess 3"));
   EXPECT_TRUE(Login(home, victim, "correct horse battery").ok());
@@ -397,9 +405,9 @@ TEST_F(RateLimitTest, LoginPerAddress) {
   grpc::Status refused = Login(scanner, UniqueEmail("scan"), "whatever pass");
   ExpectRetryHint(refused);
   EXPECT_THAT(refused.error_message(), HasSubstr("address"));
-  EXPECT_EQ(Login(NewAddress(), UniqueEmail("scan"), "whatever pass")
-                .error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      Login(NewAddress(), UniqueEmail("scan"), "whatever pass").error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(RateLimitTest, TweetPerAccountWithRetryAfterTrailer) {
@@ -448,11 +456,12 @@ TEST(UntrustedForwardedForTest, IsIgnored) {
     request.set_email(UniqueEmail("spoof"));
     request.set_password("correct horse battery");
     v1::SignUpResponse response;
-    codes.push_back(stub->SignUp(context.get(), request, &response).error_code());
+    codes.push_back(
+        stub->SignUp(context.get(), request, &response).error_code());
   }
-  EXPECT_THAT(codes, ::testing::ElementsAre(
-                         grpc::StatusCode::OK, grpc::StatusCode::OK,
-                         grpc::StatusCode::RESOURCE_EXHAUSTED));
+  EXPECT_THAT(codes,
+              ::testing::ElementsAre(grpc::StatusCode::OK, grpc::StatusCode::OK,
+                                     grpc::StatusCode::RESOURCE_EXHAUSTED));
 }
 
 }  // namespace

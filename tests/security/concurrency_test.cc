@@ -28,9 +28,9 @@ using v1::Miniter;
 // Words from MariaDB/Connector errors that must never reach a client.
 bool LooksLikeRawDatabaseError(const std::string& message) {
   const std::string lower = absl::AsciiStrToLower(message);
-  for (const char* word : {"deadlock", "lock wait", "sqlstate", "mysql",
-                           "mariadb", "try restarting transaction",
-                           "duplicate entry"}) {
+  for (const char* word :
+       {"deadlock", "lock wait", "sqlstate", "mysql", "mariadb",
+        "try restarting transaction", "duplicate entry"}) {
     if (absl::StrContains(lower, word)) return true;
   }
   return false;
@@ -105,9 +105,9 @@ TEST_F(ConcurrencyTest, FiftyParallelSignUpsWithOneEmailExactlyOneSucceeds) {
   go = true;
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(std::count(codes.begin(), codes.end(), grpc::StatusCode::OK), 1);
-  EXPECT_EQ(std::count(codes.begin(), codes.end(),
-                       grpc::StatusCode::ALREADY_EXISTS),
-            kCallers - 1);
+  EXPECT_EQ(
+      std::count(codes.begin(), codes.end(), grpc::StatusCode::ALREADY_EXISTS),
+      kCallers - 1);
   EXPECT_THAT(failures_, ::testing::IsEmpty());
   EXPECT_THAT(leaks_, ::testing::IsEmpty());
 }
@@ -131,9 +131,8 @@ TEST_F(ConcurrencyTest, FollowUnfollowStormEndsInEachPairsLastCall) {
     v1::TweetRequest tweet;
     tweet.set_text(absl::StrCat("from target ", i));
     v1::TweetResponse posted;
-    ASSERT_TRUE(stub->Tweet(Context(targets.back().token).get(), tweet,
-                            &posted)
-                    .ok());
+    ASSERT_TRUE(
+        stub->Tweet(Context(targets.back().token).get(), tweet, &posted).ok());
     tweet_of_target[targets.back().id] = posted.tweet().id();
   }
 
@@ -185,9 +184,9 @@ TEST_F(ConcurrencyTest, FollowUnfollowStormEndsInEachPairsLastCall) {
     v1::TimelineRequest request;
     request.set_page_size(100);
     v1::TimelineResponse timeline;
-    ASSERT_TRUE(stub->Timeline(Context(followers[f].token).get(), request,
-                               &timeline)
-                    .ok());
+    ASSERT_TRUE(
+        stub->Timeline(Context(followers[f].token).get(), request, &timeline)
+            .ok());
     std::multiset<std::uint64_t> seen;
     for (const v1::Tweet& tweet : timeline.tweets()) seen.insert(tweet.id());
     for (int t = 0; t < kTargets; ++t) {
@@ -227,8 +226,8 @@ TEST_F(ConcurrencyTest, ParallelTweetsEachAppearExactlyOnce) {
           v1::TweetRequest request;
           request.set_text(absl::StrCat("author ", a, " thread ", t, " #", i));
           v1::TweetResponse response;
-          grpc::Status status = my_stub->Tweet(
-              Context(authors[a].token).get(), request, &response);
+          grpc::Status status = my_stub->Tweet(Context(authors[a].token).get(),
+                                               request, &response);
           Note(status);
           if (status.ok()) {
             std::lock_guard<std::mutex> lock(ids_mutex);

@@ -65,10 +65,10 @@ std::string Varint(int number, uint64_t value) {
   return out;
 }
 
-const std::vector<std::string> kRpcs = {"SignUp",   "Login",    "Tweet",
-                                        "Follow",   "Unfollow", "Timeline"};
-constexpr std::size_t kHugeButValid = 60 * 1024;   // under the 64 KiB limit
-constexpr std::size_t kOverLimit = 70 * 1024;      // over it
+const std::vector<std::string> kRpcs = {"SignUp", "Login",    "Tweet",
+                                        "Follow", "Unfollow", "Timeline"};
+constexpr std::size_t kHugeButValid = 60 * 1024;  // under the 64 KiB limit
+constexpr std::size_t kOverLimit = 70 * 1024;     // over it
 
 class ContractTest : public ::testing::Test {
  protected:
@@ -93,8 +93,7 @@ class ContractTest : public ::testing::Test {
     if (c.with_token) {
       metadata.emplace_back("authorization", "Bearer " + user_->token);
     }
-    return RawUnaryCall(channel_, MethodPath(c.rpc), c.request_bytes,
-                        metadata);
+    return RawUnaryCall(channel_, MethodPath(c.rpc), c.request_bytes, metadata);
   }
 
   void RunAll(const std::vector<Case>& cases) {
@@ -124,8 +123,8 @@ class ContractTest : public ::testing::Test {
       if (status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    EXPECT_TRUE(status.ok()) << "server stopped answering: "
-                             << Describe(status);
+    EXPECT_TRUE(status.ok())
+        << "server stopped answering: " << Describe(status);
   }
 
   static app::MiniterServer* server_;
@@ -219,7 +218,11 @@ TEST_F(ContractTest, OverTheReceiveLimitIsResourceExhaustedOnEveryRpc) {
       LengthDelimited(15, std::string(kOverLimit, 'x'));
   std::vector<Case> cases;
   for (const std::string& rpc : kRpcs) {
-    cases.push_back({rpc + " 70 KiB", rpc, oversized, true, {},
+    cases.push_back({rpc + " 70 KiB",
+                     rpc,
+                     oversized,
+                     true,
+                     {},
                      StatusCode::RESOURCE_EXHAUSTED});
   }
   RunAll(cases);
@@ -329,8 +332,7 @@ TEST_F(ContractTest, SqlMetacharactersAreStoredAndReturnedVerbatim) {
   sign_up.set_password("p' OR '1'='1");
   sign_up.set_profile(nasty);
   v1::SignUpResponse created;
-  grpc::Status status =
-      stub_->SignUp(Context().get(), sign_up, &created);
+  grpc::Status status = stub_->SignUp(Context().get(), sign_up, &created);
   ASSERT_TRUE(status.ok()) << Describe(status) << " for " << sign_up.email();
   EXPECT_EQ(created.user().name(), nasty);
   EXPECT_EQ(created.user().profile(), nasty);
@@ -384,10 +386,10 @@ TEST_F(ContractTest, OversizedMetadataIsRefusedAndTheServerStaysUp) {
   // UNKNOWN or INTERNAL, and the server keeps serving.
   for (std::size_t size : {20u * 1024, 200u * 1024}) {
     SCOPED_TRACE(absl::StrCat(size, " bytes of metadata"));
-    grpc::Status status = RawUnaryCall(
-        channel_, MethodPath("Timeline"), "",
-        {{"authorization", "Bearer " + user_->token},
-         {"x-padding", std::string(size, 'p')}});
+    grpc::Status status =
+        RawUnaryCall(channel_, MethodPath("Timeline"), "",
+                     {{"authorization", "Bearer " + user_->token},
+                      {"x-padding", std::string(size, 'p')}});
     EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
         << Describe(status);
     ExpectServerAnswers();

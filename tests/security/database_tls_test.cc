@@ -35,15 +35,15 @@
 namespace miniter::testing {
 namespace {
 
-using ::testing::AnyOf;
-using ::testing::HasSubstr;
-using ::testing::Not;
 using storage::mysql::ConnectionSettings;
 using storage::mysql::ConnectionSettingsFrom;
 using storage::mysql::kCrSslConnectionError;
 using storage::mysql::kErrAccessDenied;
 using storage::mysql::OpenPooledConnection;
 using storage::mysql::PooledConnection;
+using ::testing::AnyOf;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 // The certificates: a CA, the server's (CN and SAN IP 127.0.0.1 only, so
 // "localhost" is a host name it does not carry), a client's, and a second
@@ -87,7 +87,8 @@ std::string Output(const std::string& command) {
   if (pipe == nullptr) return out;
   char buffer[512];
   size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
+    out.append(buffer, n);
   return pclose(pipe) == 0 ? out : "";
 }
 
@@ -98,24 +99,26 @@ class DatabaseTlsTest : public ::testing::Test {
     ASSERT_NE(mariadb_sh, nullptr) << "run through ctest (MINITER_MARIADB_SH)";
     dir_ = new std::string(
         absl::StrCat(::testing::TempDir(), "miniter-dbtls-", getpid()));
-    ASSERT_EQ(std::system(absl::StrCat("rm -rf ", *dir_, " && mkdir -p ", *dir_)
-                              .c_str()),
-              0);
+    ASSERT_EQ(
+        std::system(
+            absl::StrCat("rm -rf ", *dir_, " && mkdir -p ", *dir_).c_str()),
+        0);
     std::ofstream(*dir_ + "/make_certificates.sh") << kMakeCertificates;
-    const std::string certificates =
-        absl::StrCat("cd ", *dir_, " && bash make_certificates.sh 2>openssl.log");
+    const std::string certificates = absl::StrCat(
+        "cd ", *dir_, " && bash make_certificates.sh 2>openssl.log");
     ASSERT_EQ(std::system(certificates.c_str()), 0)
-        << certificates << "\n" << Output(absl::StrCat("cat ", *dir_, "/openssl.log"));
+        << certificates << "\n"
+        << Output(absl::StrCat("cat ", *dir_, "/openssl.log"));
     mariadb_ = new std::string(absl::StrCat("bash ", mariadb_sh));
     // Another process may take the free port before mariadbd binds it; then
     // the next one will do.
     std::string start;
     for (int attempt = 0; attempt < 3 && url_ == nullptr; ++attempt) {
-      start = absl::StrCat(
-          "MINITER_MARIADB_SSL_CERT=", *dir_, "/server.pem MINITER_MARIADB_SSL_KEY=",
-          *dir_, "/server.key MINITER_MARIADB_SSL_CA=", *dir_, "/ca.pem ",
-          *mariadb_, " start ", *dir_, "/db ", FreePort(), " 2>>", *dir_,
-          "/mariadb-start.log");
+      start = absl::StrCat("MINITER_MARIADB_SSL_CERT=", *dir_,
+                           "/server.pem MINITER_MARIADB_SSL_KEY=", *dir_,
+                           "/server.key MINITER_MARIADB_SSL_CA=", *dir_,
+                           "/ca.pem ", *mariadb_, " start ", *dir_, "/db ",
+                           FreePort(), " 2>>", *dir_, "/mariadb-start.log");
       std::string url(absl::StripAsciiWhitespace(Output(start)));
       if (absl::StrContains(url, "?ssl-ca=")) url_ = new std::string(url);
     }
@@ -147,7 +150,8 @@ class DatabaseTlsTest : public ::testing::Test {
       const std::string& url) {
     storage::MySqlOptions options;
     options.database_url = url;
-    absl::StatusOr<ConnectionSettings> settings = ConnectionSettingsFrom(options);
+    absl::StatusOr<ConnectionSettings> settings =
+        ConnectionSettingsFrom(options);
     if (!settings.ok()) return settings.status();
     return OpenPooledConnection(*settings);
   }
@@ -217,18 +221,20 @@ TEST_F(DatabaseTlsTest, RightCaWorksThroughTheServerAndTheSessionIsEncrypted) {
 }
 
 TEST_F(DatabaseTlsTest, AnotherCaIsRefused) {
-  const std::string log =
-      RefusedLog(UrlWithQuery(absl::StrCat("?ssl-ca=", *dir_, "/other/ca.pem")));
+  const std::string log = RefusedLog(
+      UrlWithQuery(absl::StrCat("?ssl-ca=", *dir_, "/other/ca.pem")));
   EXPECT_THAT(log, HasSubstr(absl::StrCat("error ", kCrSslConnectionError)));
   // OpenSSL's words depend on whether the server sends its CA along.
-  EXPECT_THAT(log, AnyOf(HasSubstr("unable to get local issuer certificate"),
-                         HasSubstr("self-signed certificate in certificate chain")));
+  EXPECT_THAT(log,
+              AnyOf(HasSubstr("unable to get local issuer certificate"),
+                    HasSubstr("self-signed certificate in certificate chain")));
 }
 
 TEST_F(DatabaseTlsTest, HostNameTheCertificateDoesNotCarryIsRefused) {
   // The same server, reached as "localhost"; its certificate names only
   // 127.0.0.1.
-  std::string url = absl::StrReplaceAll(*url_, {{"@127.0.0.1:", "@localhost:"}});
+  std::string url =
+      absl::StrReplaceAll(*url_, {{"@127.0.0.1:", "@localhost:"}});
   ASSERT_NE(url, *url_);
   const std::string log = RefusedLog(url);
   EXPECT_THAT(log, HasSubstr(absl::StrCat("error ", kCrSslConnectionError)));
@@ -251,7 +257,8 @@ TEST_F(DatabaseTlsTest, TlsOptionsAgainstAPlaintextServerNeverFallBack) {
       Open(absl::StrCat(plaintext, "?ssl-ca=", *dir_, "/ca.pem"));
   const std::string log = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(connection.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(log, HasSubstr("SSL is required, but the server does not support it"));
+  EXPECT_THAT(log,
+              HasSubstr("SSL is required, but the server does not support it"));
 }
 
 TEST_F(DatabaseTlsTest, ClientCertificateIsSentWhenGiven) {
@@ -259,8 +266,8 @@ TEST_F(DatabaseTlsTest, ClientCertificateIsSentWhenGiven) {
   const std::string log = RefusedLog(*url_);
   EXPECT_THAT(log, HasSubstr(absl::StrCat("error ", kErrAccessDenied)));
   absl::StatusOr<std::unique_ptr<PooledConnection>> connection =
-      Open(absl::StrCat(*url_, "&ssl-cert=", *dir_, "/client.pem&ssl-key=",
-                        *dir_, "/client.key"));
+      Open(absl::StrCat(*url_, "&ssl-cert=", *dir_,
+                        "/client.pem&ssl-key=", *dir_, "/client.key"));
   RootSql("ALTER USER 'miniter'@'127.0.0.1' REQUIRE NONE");
   ASSERT_TRUE(connection.ok()) << connection.status();
 }

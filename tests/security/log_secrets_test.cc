@@ -29,11 +29,10 @@ std::string ReadFile(const std::string& path) {
 
 TEST(LogSecretsTest, NoPasswordOrTokenReachesTheServerLog) {
   const char* address_file = std::getenv("MINITER_TEST_SERVER_ADDRESS_FILE");
-  ASSERT_NE(address_file, nullptr) << "run through ctest (fixture miniter_server)";
-  const std::string address(
-      absl::StripAsciiWhitespace(ReadFile(address_file)));
-  const std::string dir(address_file,
-                        std::string(address_file).rfind('/'));
+  ASSERT_NE(address_file, nullptr)
+      << "run through ctest (fixture miniter_server)";
+  const std::string address(absl::StripAsciiWhitespace(ReadFile(address_file)));
+  const std::string dir(address_file, std::string(address_file).rfind('/'));
   const std::string log_path = dir + "/server.log";
 
   auto stub = v1::Miniter::NewStub(
@@ -65,16 +64,18 @@ TEST(LogSecretsTest, NoPasswordOrTokenReachesTheServerLog) {
   v1::TweetRequest tweet;
   tweet.set_text("logged?");
   v1::TweetResponse posted;
-  EXPECT_TRUE(stub->Tweet(Context(token.access_token()).get(), tweet, &posted).ok());
+  EXPECT_TRUE(
+      stub->Tweet(Context(token.access_token()).get(), tweet, &posted).ok());
   std::string tampered = token.access_token();
   tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
   EXPECT_FALSE(stub->Tweet(Context(tampered).get(), tweet, &posted).ok());
   // An undecodable request whose bytes hold the password.
-  RawUnaryCall(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()),
-               MethodPath("Login"),
-               absl::StrCat("\x12", std::string(1, static_cast<char>(
-                                        password.size() + 1)),
-                            password, "\xFF"));
+  RawUnaryCall(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()),
+      MethodPath("Login"),
+      absl::StrCat("\x12",
+                   std::string(1, static_cast<char>(password.size() + 1)),
+                   password, "\xFF"));
 
   const std::string log = ReadFile(log_path);
   // The right file: the server announced itself in it.

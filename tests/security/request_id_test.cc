@@ -310,7 +310,8 @@ TEST_F(RequestIdApiTest, ClientLibraryRetriesALostTweetAndItIsStoredOnce) {
   EXPECT_EQ(posted->tweet().text(), "said once, sent twice");
 }
 
-TEST_F(RequestIdApiTest, WithoutRetriesTheLostTweetIsStoredAndAManualRetryFindsIt) {
+TEST_F(RequestIdApiTest,
+       WithoutRetriesTheLostTweetIsStoredAndAManualRetryFindsIt) {
   TestUser user = SignUpAndLogin(*stub_, "manual");
   AnswerLosingProxy proxy(server_->port(), MethodPath("Tweet"));
   client::ClientOptions options;

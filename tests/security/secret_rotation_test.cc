@@ -38,8 +38,8 @@ std::string IdText(const std::string& secret) {
 // The "kid" of an access token's (JWT) header; empty when it has none.
 std::string KeyIdOf(const std::string& token) {
   std::string header;
-  EXPECT_TRUE(absl::WebSafeBase64Unescape(token.substr(0, token.find('.')),
-                                          &header));
+  EXPECT_TRUE(
+      absl::WebSafeBase64Unescape(token.substr(0, token.find('.')), &header));
   const std::string field = "\"kid\":\"";
   const std::size_t at = header.find(field);
   if (at == std::string::npos) return "";
@@ -137,10 +137,10 @@ TEST_F(SecretRotationTest, OldTokensWorkUntilTheOldSecretIsDropped) {
   {
     auto server = StartWithSecretFile(kSecretA + "\n" + kSecretB + "\n");
     auto stub = StubForPort(port_);
-    EXPECT_THAT(ReadTextFile(log_path_),
-                HasSubstr(absl::StrCat("tokens signed with key id ",
-                                       IdText(kSecretA), "; also accepted: ",
-                                       IdText(kSecretB))));
+    EXPECT_THAT(
+        ReadTextFile(log_path_),
+        HasSubstr(absl::StrCat("tokens signed with key id ", IdText(kSecretA),
+                               "; also accepted: ", IdText(kSecretB))));
     v1::TimelineResponse page;
     grpc::Status status = Timeline(*stub, user.token, "", &page);
     EXPECT_TRUE(status.ok()) << Describe(status);
@@ -161,10 +161,10 @@ TEST_F(SecretRotationTest, OldTokensWorkUntilTheOldSecretIsDropped) {
     std::remove(log_path_.c_str());
     auto server = StartWithSecretFile(kSecretB + "\n" + kSecretA + "\n");
     auto stub = StubForPort(port_);
-    EXPECT_THAT(ReadTextFile(log_path_),
-                HasSubstr(absl::StrCat("tokens signed with key id ",
-                                       IdText(kSecretB), "; also accepted: ",
-                                       IdText(kSecretA))));
+    EXPECT_THAT(
+        ReadTextFile(log_path_),
+        HasSubstr(absl::StrCat("tokens signed with key id ", IdText(kSecretB),
+                               "; also accepted: ", IdText(kSecretA))));
     // Nobody is logged out: A's access token and page token still work.
     v1::TimelineResponse rest;
     grpc::Status status = Timeline(*stub, user.token, page_token_a, &rest);

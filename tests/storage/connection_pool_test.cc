@@ -61,8 +61,9 @@ TEST(ConnectionPoolTest, FullPoolTimesOutWithResourceExhausted) {
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(45));
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_THAT(c.status().message(),
-              HasSubstr("server busy: no database connection free within 50ms"));
+  EXPECT_THAT(
+      c.status().message(),
+      HasSubstr("server busy: no database connection free within 50ms"));
   EXPECT_EQ(common::RetryAfter(c.status()), ConnectionPool::kRetryAfter);
   EXPECT_EQ(opened, 2);
 }
@@ -86,8 +87,7 @@ TEST(ConnectionPoolTest, FullQueueRefusesAtOnceWithARetryHint) {
   EXPECT_LT(absl::Now() - start, absl::Milliseconds(100));
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_THAT(refused.status().message(),
-              HasSubstr("1 calls already waiting"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("1 calls already waiting"));
   EXPECT_EQ(common::RetryAfter(refused.status()), ConnectionPool::kRetryAfter);
   EXPECT_TRUE(waiter_done.WaitForNotificationWithTimeout(absl::Seconds(5)));
   waiter.join();

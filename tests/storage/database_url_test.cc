@@ -52,8 +52,8 @@ TEST(ParseDatabaseUrlTest, UnencodedAtAndColonInPasswordStillParse) {
 }
 
 TEST(ParseDatabaseUrlTest, Socket) {
-  absl::StatusOr<DatabaseUrl> url =
-      ParseDatabaseUrl("mysql://u:p@localhost/db?socket=/run/mysqld/mysqld.sock");
+  absl::StatusOr<DatabaseUrl> url = ParseDatabaseUrl(
+      "mysql://u:p@localhost/db?socket=/run/mysqld/mysqld.sock");
   ASSERT_TRUE(url.ok()) << url.status();
   EXPECT_EQ(url->socket, "/run/mysqld/mysqld.sock");
   EXPECT_EQ(DescribeDatabaseTarget(*url), "socket /run/mysqld/mysqld.sock/db");
@@ -146,12 +146,15 @@ INSTANTIATE_TEST_SUITE_P(
                "unknown parameter \"sslca\""},
         BadUrl{"mysql://u:hunter2@h/db?ssl-ca=/a.pem&ssl-ca=/b.pem",
                "\"ssl-ca\" is given twice"},
-        BadUrl{"mysql://u:hunter2@h/db?ssl-ca=ca.pem", "ssl-ca= needs an absolute"},
+        BadUrl{"mysql://u:hunter2@h/db?ssl-ca=ca.pem",
+               "ssl-ca= needs an absolute"},
         BadUrl{"mysql://u:hunter2@h/db?ssl-ca=", "ssl-ca= needs an absolute"},
-        BadUrl{"mysql://u:hunter2@h/db?ssl-ca=/c%zz", "percent-encoding in the ssl-ca"},
+        BadUrl{"mysql://u:hunter2@h/db?ssl-ca=/c%zz",
+               "percent-encoding in the ssl-ca"},
         BadUrl{"mysql://u:hunter2@h/db?ssl-mode=verify-ca&ssl-ca=/ca.pem",
                "verify-ca is not offered"},
-        BadUrl{"mysql://u:hunter2@h/db?ssl-mode=required", "required is not offered"},
+        BadUrl{"mysql://u:hunter2@h/db?ssl-mode=required",
+               "required is not offered"},
         BadUrl{"mysql://u:hunter2@h/db?ssl-mode=on", "ssl-mode must be"},
         BadUrl{"mysql://u:hunter2@h/db?ssl-mode=verify-identity",
                "verify-identity needs ssl-ca"},

@@ -34,8 +34,8 @@ TEST(KeepNewestUniqueTest, EqualsAFullSortDedupeAndCut) {
     }
     const std::vector<TweetId> expected = Reference(ids, limit);
     KeepNewestUnique(ids, limit);
-    ASSERT_EQ(ids, expected) << "round " << round << ", limit " << limit
-                             << ", " << count << " ids";
+    ASSERT_EQ(ids, expected)
+        << "round " << round << ", limit " << limit << ", " << count << " ids";
   }
 }
 
@@ -48,8 +48,8 @@ TEST(KeepNewestUniqueTest, DuplicatesAmongTheNewestFallBackToAFullSort) {
   }
   for (TweetId id = 1; id <= 100; ++id) ids.push_back(id);
   KeepNewestUnique(ids, 10);
-  EXPECT_THAT(ids, ::testing::ElementsAre(1004, 1003, 1002, 1001, 1000, 100,
-                                          99, 98, 97, 96));
+  EXPECT_THAT(ids, ::testing::ElementsAre(1004, 1003, 1002, 1001, 1000, 100, 99,
+                                          98, 97, 96));
 }
 
 }  // namespace

@@ -54,9 +54,8 @@ class SharedLimitsTest : public ::testing::Test {
                            absl::Uniform<std::uint32_t>(bitgen_), ":");
     limits_.login_per_peer = {5, absl::Minutes(1)};
     limits_.login_per_email = {3, absl::Hours(1)};
-    limits_.login_backoff_per_email_and_peer = {2, absl::Seconds(30),
-                                                absl::Minutes(5),
-                                                absl::Hours(1)};
+    limits_.login_backoff_per_email_and_peer = {
+        2, absl::Seconds(30), absl::Minutes(5), absl::Hours(1)};
     limits_.recognized_login_ttl = absl::Hours(24);
   }
 
@@ -104,8 +103,8 @@ class SharedLimitsTest : public ::testing::Test {
     rules::MiniterRules::Dependencies deps;
     deps.users = users_;
     deps.password_hasher = hasher;
-    deps.tokens = *rules::TokenService::Create(std::string(32, 'k'),
-                                               absl::Hours(1));
+    deps.tokens =
+        *rules::TokenService::Create(std::string(32, 'k'), absl::Hours(1));
     deps.rate_limits = limits_;
     deps.limiter_state = std::move(state);
     return std::make_unique<rules::MiniterRules>(std::move(deps));
@@ -221,10 +220,10 @@ TEST_F(SharedLimitsTest, LoginBackoffAndFailureBudgetCountAcrossServers) {
   rules::MiniterRules* b = server_b.rules.get();
   RedisLimiterState* state_b = server_b.limits.get();
   // Two free failures per (e-mail, address): one through each server...
-  EXPECT_TRUE(absl::IsUnauthenticated(
-      a->Login(kEmail, "guess 1", kPeer).status()));
-  EXPECT_TRUE(absl::IsUnauthenticated(
-      b->Login(kEmail, "guess 2", kPeer).status()));
+  EXPECT_TRUE(
+      absl::IsUnauthenticated(a->Login(kEmail, "guess 1", kPeer).status()));
+  EXPECT_TRUE(
+      absl::IsUnauthenticated(b->Login(kEmail, "guess 2", kPeer).status()));
   // ...then the next, through either, waits the first delay.
   absl::Status third = a->Login(kEmail, "guess 3", kPeer).status();
   EXPECT_EQ(third.code(), absl::StatusCode::kResourceExhausted) << third;
@@ -232,9 +231,8 @@ TEST_F(SharedLimitsTest, LoginBackoffAndFailureBudgetCountAcrossServers) {
   EXPECT_GT(*common::RetryAfter(third), absl::Seconds(25));
   EXPECT_LE(*common::RetryAfter(third), absl::Seconds(30));
   // The failures are forgotten an hour after the last one.
-  const std::string backoff = state_b->KeyFor("backoff", absl::StrCat(
-                                                  sizeof(kPeer) - 1, ":",
-                                                  kPeer, kEmail));
+  const std::string backoff = state_b->KeyFor(
+      "backoff", absl::StrCat(sizeof(kPeer) - 1, ":", kPeer, kEmail));
   EXPECT_GT(Ttl(backoff), absl::Minutes(59));
   EXPECT_LE(Ttl(backoff), absl::Hours(1) + absl::Milliseconds(1));
 
@@ -242,8 +240,8 @@ TEST_F(SharedLimitsTest, LoginBackoffAndFailureBudgetCountAcrossServers) {
   // and 2 spent two; one more from anywhere spends it, for both servers.
   EXPECT_TRUE(absl::IsUnauthenticated(
       b->Login(kEmail, "guess 4", "198.51.100.1").status()));
-  absl::Status spent = a->Login(kEmail, "correct horse", "198.51.100.2")
-                           .status();
+  absl::Status spent =
+      a->Login(kEmail, "correct horse", "198.51.100.2").status();
   EXPECT_EQ(spent.code(), absl::StatusCode::kResourceExhausted) << spent;
   EXPECT_THAT(std::string(spent.message()), ::testing::HasSubstr("e-mail"));
   const std::string budget = state_b->KeyFor("login_fail_email", kEmail);
@@ -304,8 +302,8 @@ TEST_F(SharedLimitsTest, KeysNameNoAddressOrEmailInClear) {
   ASSERT_NE(server.limits, nullptr);
   rules::MiniterRules* a = server.rules.get();
   ASSERT_TRUE(a->AdmitLogin(kPeer).ok());
-  ASSERT_TRUE(absl::IsUnauthenticated(
-      a->Login(kEmail, "guess", kPeer).status()));
+  ASSERT_TRUE(
+      absl::IsUnauthenticated(a->Login(kEmail, "guess", kPeer).status()));
   ASSERT_TRUE(a->Login(kEmail, "correct horse", "192.0.2.1").ok());
   RedisReply keys = Command({"KEYS", absl::StrCat(prefix_, "*")});
   EXPECT_GE(keys.elements.size(), 2u);

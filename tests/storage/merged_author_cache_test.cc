@@ -74,8 +74,9 @@ TEST(MergedAuthorCacheTest, StaleEntriesAskForAReload) {
   EXPECT_EQ(cache.Collect(7, kNewest, 0, 5, kT0 + absl::Seconds(1), out),
             Lookup::kHit);
   out.clear();
-  EXPECT_EQ(cache.Collect(7, kNewest, 0, 5, kT0 + absl::Milliseconds(1001), out),
-            Lookup::kLoad);
+  EXPECT_EQ(
+      cache.Collect(7, kNewest, 0, 5, kT0 + absl::Milliseconds(1001), out),
+      Lookup::kLoad);
   EXPECT_THAT(out, IsEmpty());
   cache.Store(7, {95, 90}, kT0 + absl::Seconds(2));
   EXPECT_EQ(cache.Collect(7, kNewest, 0, 5, kT0 + absl::Seconds(2), out),
@@ -90,9 +91,9 @@ TEST(MergedAuthorCacheTest, EntriesPastHalfTheirStalenessAreClaimedOnce) {
   std::vector<TweetId> out;
   bool due = false;
   // Young entry: a hit, nothing due, nothing to claim.
-  EXPECT_EQ(cache.Collect(7, kNewest, 0, 5, kT0 + absl::Milliseconds(500), out,
-                          &due),
-            Lookup::kHit);
+  EXPECT_EQ(
+      cache.Collect(7, kNewest, 0, 5, kT0 + absl::Milliseconds(500), out, &due),
+      Lookup::kHit);
   EXPECT_FALSE(due);
   std::vector<UserId> claimed;
   cache.ClaimDue(kT0 + absl::Milliseconds(500), 16, claimed);
@@ -130,8 +131,9 @@ TEST(MergedAuthorCacheTest, ClaimDueSkipsStaleEntriesAndRespectsMax) {
   EXPECT_THAT(claimed, ::testing::UnorderedElementsAre(2, 3));
   // A failed refresh is not stuck: once stale, Collect asks for a load.
   std::vector<TweetId> out;
-  EXPECT_EQ(cache.Collect(2, kNewest, 0, 5, kT0 + absl::Milliseconds(1400), out),
-            Lookup::kLoad);
+  EXPECT_EQ(
+      cache.Collect(2, kNewest, 0, 5, kT0 + absl::Milliseconds(1400), out),
+      Lookup::kLoad);
 }
 
 // The background refresher must not keep reloading authors nobody reads:
@@ -184,7 +186,8 @@ TEST(MergedAuthorCacheTest, EvictsTheLeastRecentlyUsedAuthorBeyondTheBound) {
   for (UserId author = 1; author <= 3; ++author) {
     cache.Store(author, {author * 10}, kT0);
   }
-  EXPECT_EQ(cache.Collect(1, kNewest, 0, 5, kT0, out), Lookup::kHit);  // 2 is LRU
+  EXPECT_EQ(cache.Collect(1, kNewest, 0, 5, kT0, out),
+            Lookup::kHit);  // 2 is LRU
   cache.Store(4, {40}, kT0);
   EXPECT_EQ(cache.size(), 3u);
   EXPECT_EQ(cache.Collect(2, kNewest, 0, 5, kT0, out), Lookup::kLoad);

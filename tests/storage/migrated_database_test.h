@@ -3,10 +3,10 @@
 #ifndef MINITER_TESTS_STORAGE_MIGRATED_DATABASE_TEST_H_
 #define MINITER_TESTS_STORAGE_MIGRATED_DATABASE_TEST_H_
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "absl/status/statusor.h"
 #include "server/storage/mysql/pooled_connection.h"

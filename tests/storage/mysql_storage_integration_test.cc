@@ -10,9 +10,9 @@
 
 #include <atomic>
 #include <cstdint>
-#include <iostream>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <set>
 #include <string>
@@ -28,8 +28,8 @@
 #include "absl/time/clock.h"
 #include "server/storage/mysql/database_url.h"
 #include "server/storage/mysql/mysql_storage.h"
-#include "tests/storage/migrated_database_test.h"
 #include "server/storage/mysql/pooled_connection.h"
+#include "tests/storage/migrated_database_test.h"
 
 namespace miniter::storage {
 namespace {
@@ -92,7 +92,8 @@ class MySqlStorageTest : public MigratedDatabaseTest {
   }
 
   TweetRecord MustTweet(UserId author, const std::string& text) {
-    absl::StatusOr<TweetRecord> tweet = storage_.tweets->CreateTweet(author, text);
+    absl::StatusOr<TweetRecord> tweet =
+        storage_.tweets->CreateTweet(author, text);
     EXPECT_TRUE(tweet.ok()) << tweet.status();
     return tweet.ok() ? *tweet : TweetRecord{};
   }
@@ -102,8 +103,11 @@ class MySqlStorageTest : public MigratedDatabaseTest {
     auto connection = OpenConnection();
     EXPECT_TRUE(connection.ok()) << connection.status();
     if (!connection.ok()) return -1;
-    sql::PreparedStatement& count = (*connection)->Prepare(
-        "SELECT COUNT(*) FROM follows WHERE follower_id = ? AND followee_id = ?");
+    sql::PreparedStatement& count =
+        (*connection)
+            ->Prepare(
+                "SELECT COUNT(*) FROM follows WHERE follower_id = ? AND "
+                "followee_id = ?");
     count.setUInt64(1, follower);
     count.setUInt64(2, followee);
     std::unique_ptr<sql::ResultSet> rows(count.executeQuery());
@@ -115,7 +119,6 @@ class MySqlStorageTest : public MigratedDatabaseTest {
   MySqlStorage storage_;
   absl::BitGen bitgen_;
 };
-
 
 TEST_F(MySqlStorageTest, MigrationsApplyOnceEvenConcurrently) {
   std::vector<std::thread> threads;
@@ -180,8 +183,7 @@ TEST_F(MySqlStorageTest, DuplicateEmailKeyIsAlreadyExists) {
   second.email_key = first.email_key;
   absl::StatusOr<UserRecord> duplicate = storage_.users->CreateUser(second);
   EXPECT_EQ(duplicate.status().code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_EQ(duplicate.status().message().find("Duplicate"),
-            std::string::npos);
+  EXPECT_EQ(duplicate.status().message().find("Duplicate"), std::string::npos);
 }
 
 TEST_F(MySqlStorageTest, EmailKeyUniquenessIsExactBytes) {
@@ -192,8 +194,10 @@ TEST_F(MySqlStorageTest, EmailKeyUniquenessIsExactBytes) {
   upper.email_key = absl::AsciiStrToUpper(lower.email_key);
   EXPECT_TRUE(storage_.users->CreateUser(lower).ok());
   EXPECT_TRUE(storage_.users->CreateUser(upper).ok());
-  EXPECT_EQ(storage_.users->FindCredentialsByEmailKey(
-                absl::StrCat(lower.email_key, "x")).status().code(),
+  EXPECT_EQ(storage_.users
+                ->FindCredentialsByEmailKey(absl::StrCat(lower.email_key, "x"))
+                .status()
+                .code(),
             absl::StatusCode::kNotFound);
 }
 
@@ -201,12 +205,12 @@ TEST_F(MySqlStorageTest, UnknownUserIsNotFound) {
   constexpr UserId kNoSuchUser = 18'000'000'000'000'000'000u;  // > 2^63
   EXPECT_EQ(storage_.users->CheckUserExists(kNoSuchUser).code(),
             absl::StatusCode::kNotFound);
-  EXPECT_EQ(storage_.users
-                ->FindCredentialsByEmailKey(absl::StrCat("nobody-",
-                                                         UniqueSuffix()))
-                .status()
-                .code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      storage_.users
+          ->FindCredentialsByEmailKey(absl::StrCat("nobody-", UniqueSuffix()))
+          .status()
+          .code(),
+      absl::StatusCode::kNotFound);
   EXPECT_EQ(storage_.tweets->CreateTweet(kNoSuchUser, "hi").status().code(),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(storage_.tweets->ReadTimelinePage({kNoSuchUser, 0, 10, {}})
@@ -368,10 +372,12 @@ TEST_F(MySqlStorageTest, SessionsAreSetUpExplicitly) {
   auto connection = mysql::OpenPooledConnection(settings);
   ASSERT_TRUE(connection.ok()) << connection.status();
   // tx_isolation is MariaDB's name (MySQL 8 calls it transaction_isolation).
-  sql::PreparedStatement& select = (*connection)->Prepare(
-      "SELECT @@character_set_connection, @@collation_connection,"
-      " @@character_set_results, @@time_zone, @@autocommit,"
-      " @@tx_isolation, @@sql_mode");
+  sql::PreparedStatement& select =
+      (*connection)
+          ->Prepare(
+              "SELECT @@character_set_connection, @@collation_connection,"
+              " @@character_set_results, @@time_zone, @@autocommit,"
+              " @@tx_isolation, @@sql_mode");
   std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
   ASSERT_TRUE(rows->next());
   EXPECT_EQ(rows->getString(1), "utf8mb4");

@@ -25,8 +25,8 @@ TEST(RunWithRetryTest, CallPastItsDeadlineDoesNoDatabaseWork) {
   ConnectionPool pool(FakeOpener(), 1);
   common::CallDeadlineScope deadline(absl::Now() - absl::Milliseconds(1));
   int bodies = 0;
-  absl::Status status = RunWithRetry(
-      pool, absl::Seconds(2), "Test", [&](PooledConnection&) {
+  absl::Status status =
+      RunWithRetry(pool, absl::Seconds(2), "Test", [&](PooledConnection&) {
         ++bodies;
         return absl::OkStatus();
       });
@@ -41,9 +41,9 @@ TEST(RunWithRetryTest, WaitForABusyPoolEndsAtTheCallsDeadline) {
   ASSERT_TRUE(held.ok());
   common::CallDeadlineScope deadline(absl::Now() + absl::Milliseconds(100));
   const absl::Time start = absl::Now();
-  absl::Status status = RunWithRetry(
-      pool, absl::Seconds(5), "Test",
-      [](PooledConnection&) { return absl::OkStatus(); });
+  absl::Status status =
+      RunWithRetry(pool, absl::Seconds(5), "Test",
+                   [](PooledConnection&) { return absl::OkStatus(); });
   const absl::Duration waited = absl::Now() - start;
   EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
   EXPECT_GE(waited, absl::Milliseconds(90));
@@ -55,9 +55,9 @@ TEST(RunWithRetryTest, WithoutADeadlineThePoolTimeoutStillSaysBusy) {
   ConnectionPool pool(FakeOpener(), 1);
   absl::StatusOr<ConnectionLease> held = pool.Acquire(absl::Seconds(1));
   ASSERT_TRUE(held.ok());
-  absl::Status status = RunWithRetry(
-      pool, absl::Milliseconds(50), "Test",
-      [](PooledConnection&) { return absl::OkStatus(); });
+  absl::Status status =
+      RunWithRetry(pool, absl::Milliseconds(50), "Test",
+                   [](PooledConnection&) { return absl::OkStatus(); });
   EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
 }
 
@@ -65,8 +65,8 @@ TEST(RunWithRetryTest, NoRetryOfAConflictStartsAfterTheDeadline) {
   ConnectionPool pool(FakeOpener(), 1);
   common::CallDeadlineScope deadline(absl::Now() + absl::Milliseconds(30));
   int bodies = 0;
-  absl::Status status = RunWithRetry(
-      pool, absl::Seconds(2), "Test", [&](PooledConnection&) {
+  absl::Status status =
+      RunWithRetry(pool, absl::Seconds(2), "Test", [&](PooledConnection&) {
         ++bodies;
         // The scenario: a body that outlives the 30 ms deadline.
         absl::SleepFor(absl::Milliseconds(40));
@@ -79,10 +79,9 @@ TEST(RunWithRetryTest, NoRetryOfAConflictStartsAfterTheDeadline) {
 TEST(RunWithRetryTest, ConflictsAreRetriedWhileTimeIsLeft) {
   ConnectionPool pool(FakeOpener(), 1);
   int bodies = 0;
-  absl::Status status = RunWithRetry(
-      pool, absl::Seconds(2), "Test", [&](PooledConnection&) {
-        return ++bodies < 3 ? absl::AbortedError("deadlock")
-                            : absl::OkStatus();
+  absl::Status status =
+      RunWithRetry(pool, absl::Seconds(2), "Test", [&](PooledConnection&) {
+        return ++bodies < 3 ? absl::AbortedError("deadlock") : absl::OkStatus();
       });
   EXPECT_TRUE(status.ok()) << status;
   EXPECT_EQ(bodies, 3);

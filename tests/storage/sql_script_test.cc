@@ -11,10 +11,10 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 TEST(SplitSqlStatementsTest, SplitsAtSemicolonsEndingLines) {
-  EXPECT_THAT(SplitSqlStatements("CREATE TABLE a (\n  x INT\n);\n"
-                                 "CREATE TABLE b (y INT);  \n"),
-              ElementsAre("CREATE TABLE a (\n  x INT\n)",
-                          "CREATE TABLE b (y INT)"));
+  EXPECT_THAT(
+      SplitSqlStatements("CREATE TABLE a (\n  x INT\n);\n"
+                         "CREATE TABLE b (y INT);  \n"),
+      ElementsAre("CREATE TABLE a (\n  x INT\n)", "CREATE TABLE b (y INT)"));
 }
 
 TEST(SplitSqlStatementsTest, DropsCommentLinesAndBlankStatements) {

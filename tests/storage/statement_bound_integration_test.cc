@@ -110,9 +110,9 @@ TEST_F(StatementBoundTest, HeavyScanIsCutOffToo) {
 
 TEST_F(StatementBoundTest, WriteTransactionCutOffIsRolledBack) {
   absl::BitGen bitgen;
-  const std::string key = absl::StrCat("bound-", absl::ToUnixMicros(absl::Now()),
-                                       "-", absl::Uniform<uint32_t>(bitgen),
-                                       "@example.com");
+  const std::string key =
+      absl::StrCat("bound-", absl::ToUnixMicros(absl::Now()), "-",
+                   absl::Uniform<uint32_t>(bitgen), "@example.com");
   PooledConnection* session = nullptr;
   {
     common::CallDeadlineScope deadline(absl::Now() + absl::Milliseconds(300));

@@ -33,9 +33,11 @@ PrivateRedis::PrivateRedis() {
   dir_ = dir;
   const std::string socket = absl::StrCat(dir_, "/redis.sock");
   std::vector<std::string> args = {
-      "redis-server", "--port", "0", "--unixsocket", socket,
-      "--unixsocketperm", "700", "--dir", dir_, "--save", "",
-      "--appendonly", "no", "--logfile", absl::StrCat(dir_, "/redis.log")};
+      "redis-server", "--port",    "0",
+      "--unixsocket", socket,      "--unixsocketperm",
+      "700",          "--dir",     dir_,
+      "--save",       "",          "--appendonly",
+      "no",           "--logfile", absl::StrCat(dir_, "/redis.log")};
   pid_ = fork();
   if (pid_ == 0) {
     std::vector<char*> argv;

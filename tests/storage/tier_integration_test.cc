@@ -13,15 +13,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cppconn/prepared_statement.h>
-#include <cppconn/resultset.h>
-
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
 
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
@@ -117,9 +117,9 @@ class TierTest : public MigratedDatabaseTest {
   UserId MustCreateUser(Server& server) {
     NewUser user;
     user.name = "tier";
-    user.email = absl::StrCat("tier.", absl::ToUnixMicros(absl::Now()), ".",
-                              absl::Uniform<std::uint64_t>(bitgen_),
-                              "@example.com");
+    user.email =
+        absl::StrCat("tier.", absl::ToUnixMicros(absl::Now()), ".",
+                     absl::Uniform<std::uint64_t>(bitgen_), "@example.com");
     user.email_key = absl::AsciiStrToLower(user.email);
     user.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA";
     absl::StatusOr<UserRecord> created = server.storage.users->CreateUser(user);
@@ -141,7 +141,8 @@ class TierTest : public MigratedDatabaseTest {
     TweetId before = 0;
     for (int pages = 0; pages < 1000; ++pages) {
       absl::StatusOr<std::vector<TweetRecord>> page =
-          server.storage.tweets->ReadTimelinePage({user, before, page_size, {}});
+          server.storage.tweets->ReadTimelinePage(
+              {user, before, page_size, {}});
       EXPECT_TRUE(page.ok()) << page.status();
       if (!page.ok() || page->empty()) break;
       for (const TweetRecord& tweet : *page) ids.push_back(tweet.id);
@@ -180,10 +181,13 @@ class TierTest : public MigratedDatabaseTest {
     EXPECT_TRUE(connection.ok()) << connection.status();
     if (!connection.ok()) return 0;
     std::string list;
-    for (UserId user : users) absl::StrAppend(&list, list.empty() ? "" : ",", user);
-    sql::PreparedStatement& select = (*connection)->Prepare(absl::StrCat(
-        "SELECT COUNT(*) FROM tier_outbox WHERE subject_id IN (", list,
-        ") OR author_id IN (", list, ")"));
+    for (UserId user : users)
+      absl::StrAppend(&list, list.empty() ? "" : ",", user);
+    sql::PreparedStatement& select =
+        (*connection)
+            ->Prepare(absl::StrCat(
+                "SELECT COUNT(*) FROM tier_outbox WHERE subject_id IN (", list,
+                ") OR author_id IN (", list, ")"));
     std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
     return rows->next() ? rows->getUInt64(1) : 0;
   }
@@ -234,7 +238,8 @@ TEST_F(TierTest, PagesEqualTheDatabaseUnderRandomWrites) {
   }
   ASSERT_EQ(PendingOutboxRows(users), 0u);
   for (UserId user : users) {
-    ASSERT_THAT(ReadAll(a, user, 5), ElementsAreArray(ReadAll(reference, user, 5)));
+    ASSERT_THAT(ReadAll(a, user, 5),
+                ElementsAreArray(ReadAll(reference, user, 5)));
     EXPECT_TRUE(HasEntry(user)) << user;
   }
 }

@@ -35,8 +35,8 @@
 #include "server/storage/mysql/database_url.h"
 #include "server/storage/mysql/mysql_bulk_loading.h"
 #include "server/storage/mysql/mysql_storage.h"
-#include "tests/storage/migrated_database_test.h"
 #include "server/storage/mysql/pooled_connection.h"
+#include "tests/storage/migrated_database_test.h"
 
 namespace miniter::storage {
 namespace {
@@ -64,22 +64,24 @@ class TimelineTest : public MigratedDatabaseTest {
   NewUser MakeNewUser(const std::string& name) {
     NewUser user;
     user.name = name;
-    user.email = absl::StrCat("tl.", absl::ToUnixMicros(absl::Now()), ".",
-                              absl::Uniform<std::uint64_t>(bitgen_),
-                              "@example.com");
+    user.email =
+        absl::StrCat("tl.", absl::ToUnixMicros(absl::Now()), ".",
+                     absl::Uniform<std::uint64_t>(bitgen_), "@example.com");
     user.email_key = absl::AsciiStrToLower(user.email);
     user.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA";
     return user;
   }
 
   UserId MustCreateUser(const std::string& name = "user") {
-    absl::StatusOr<UserRecord> user = storage_.users->CreateUser(MakeNewUser(name));
+    absl::StatusOr<UserRecord> user =
+        storage_.users->CreateUser(MakeNewUser(name));
     EXPECT_TRUE(user.ok()) << user.status();
     return user.ok() ? user->id : 0;
   }
 
   TweetId MustTweet(UserId author, const std::string& text = "tweet") {
-    absl::StatusOr<TweetRecord> tweet = storage_.tweets->CreateTweet(author, text);
+    absl::StatusOr<TweetRecord> tweet =
+        storage_.tweets->CreateTweet(author, text);
     EXPECT_TRUE(tweet.ok()) << tweet.status();
     return tweet.ok() ? tweet->id : 0;
   }
@@ -143,7 +145,8 @@ class TimelineTest : public MigratedDatabaseTest {
   }
   std::uint64_t HomeRowsBy(UserId owner, UserId author) {
     return QueryNumber(
-        "SELECT COUNT(*) FROM home_timeline WHERE owner_id = ? AND author_id = ?",
+        "SELECT COUNT(*) FROM home_timeline WHERE owner_id = ? AND author_id = "
+        "?",
         owner, author);
   }
   std::uint64_t Horizon(UserId owner) {
@@ -210,7 +213,8 @@ class TimelineTest : public MigratedDatabaseTest {
     return absl::Microseconds(skew_us_.load(std::memory_order_relaxed));
   }
   void Advance(absl::Duration by) {
-    skew_us_.fetch_add(absl::ToInt64Microseconds(by), std::memory_order_relaxed);
+    skew_us_.fetch_add(absl::ToInt64Microseconds(by),
+                       std::memory_order_relaxed);
   }
 
   MySqlOptions options_;
@@ -218,7 +222,6 @@ class TimelineTest : public MigratedDatabaseTest {
   absl::BitGen bitgen_;
   std::atomic<std::int64_t> skew_us_{0};
 };
-
 
 TEST_F(TimelineTest, ReadYourWrites) {
   UserId author = MustCreateUser();
@@ -421,7 +424,8 @@ TEST_F(TimelineTest, PagingAcrossTheHorizonWithMergedAuthorsHasNoGaps) {
   MustFollow(reader, quiet);
   EXPECT_TRUE(Merged(star));
   for (int i = 0; i < 12; ++i) {
-    expected.push_back(MustTweet(i % 3 == 0 ? star : (i % 3 == 1 ? chatty : quiet)));
+    expected.push_back(
+        MustTweet(i % 3 == 0 ? star : (i % 3 == 1 ? chatty : quiet)));
     if (i % 4 == 0) expected.push_back(MustTweet(reader));
     MustTweet(stranger);
   }
@@ -501,7 +505,8 @@ TEST_F(TimelineTest, BulkLoaderMatchesTheRpcPath) {
   for (std::size_t e = 0; e < half; ++e) {
     MustFollow(rpc_ids[edge_list[e].first], rpc_ids[edge_list[e].second]);
   }
-  for (int k = 0; k < kTweets; ++k) MustTweet(rpc_ids[tweet_author[k]], text_of(k));
+  for (int k = 0; k < kTweets; ++k)
+    MustTweet(rpc_ids[tweet_author[k]], text_of(k));
   for (std::size_t e = half; e < edge_list.size(); ++e) {
     MustFollow(rpc_ids[edge_list[e].first], rpc_ids[edge_list[e].second]);
   }
@@ -512,7 +517,8 @@ TEST_F(TimelineTest, BulkLoaderMatchesTheRpcPath) {
   ASSERT_TRUE(loader.ok()) << loader.status();
   std::vector<NewUser> new_users;
   for (int i = 0; i < kUsers; ++i) new_users.push_back(MakeNewUser("bulk"));
-  absl::StatusOr<std::vector<UserId>> bulk_ids = (*loader)->InsertUsers(new_users);
+  absl::StatusOr<std::vector<UserId>> bulk_ids =
+      (*loader)->InsertUsers(new_users);
   ASSERT_TRUE(bulk_ids.ok()) << bulk_ids.status();
   ASSERT_EQ(bulk_ids->size(), static_cast<std::size_t>(kUsers));
   std::vector<std::pair<UserId, UserId>> bulk_edges;
@@ -575,7 +581,8 @@ TEST_F(TimelineTest, MergedCacheGivesTheSamePagesAsTheSqlPath) {
   timeline.follow_backfill_depth = 2;
   timeline.fanout_threshold = 2;
   timeline.trim_one_in = 1;
-  timeline.merged_cache_ids_per_author = 4;  // smaller than some authors' history
+  timeline.merged_cache_ids_per_author =
+      4;  // smaller than some authors' history
   timeline.merged_cache_staleness = absl::Hours(1);
   Open(timeline);
   UserId reader = MustCreateUser();
@@ -596,9 +603,9 @@ TEST_F(TimelineTest, MergedCacheGivesTheSamePagesAsTheSqlPath) {
   MustFollow(reader, silent_star);  // merged, never tweets
   for (int i = 0; i < 24; ++i) {
     // stars[0] writes 12, stars[1] 6, stars[2] 1.
-    UserId author = i % 2 == 0 ? stars[0]
+    UserId author = i % 2 == 0   ? stars[0]
                     : i % 4 == 1 ? stars[1]
-                    : (i == 3 ? stars[2] : chatty);
+                                 : (i == 3 ? stars[2] : chatty);
     expected.push_back(MustTweet(author));
     if (i % 5 == 0) expected.push_back(MustTweet(reader));
   }
@@ -637,7 +644,8 @@ TEST_F(TimelineTest, MergedAuthorsTweetAppearsOnTheNextReadOnTheSameStore) {
   EXPECT_THAT(ReadAllIds(reader, 10), ElementsAreArray(NewestFirst(expected)));
   for (int i = 0; i < 3; ++i) {
     expected.push_back(MustTweet(star, absl::StrCat("new ", i)));
-    EXPECT_THAT(ReadAllIds(reader, 10), ElementsAreArray(NewestFirst(expected)));
+    EXPECT_THAT(ReadAllIds(reader, 10),
+                ElementsAreArray(NewestFirst(expected)));
     EXPECT_THAT(ReadAllIds(reader, 1), ElementsAreArray(NewestFirst(expected)));
   }
 }
@@ -716,7 +724,9 @@ TEST_F(TimelineTest, TweetCacheGivesTheSameRecordsAsTheDatabase) {
   UserId friend1 = MustCreateUser("친구");
   MustFollow(reader, friend1);
   for (int i = 0; i < 9; ++i) {
-    MustTweet(i % 3 == 0 ? star : i % 3 == 1 ? friend1 : reader,
+    MustTweet(i % 3 == 0   ? star
+              : i % 3 == 1 ? friend1
+                           : reader,
               absl::StrCat("트윗 ", i, " 🎉 ", std::string(i * 20, 'x')));
   }
   auto read_all = [&](std::int64_t cache_bytes, int page_size) {

@@ -13,7 +13,6 @@
 #include <thread>
 #include <vector>
 
-
 #include "absl/random/random.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -73,11 +72,12 @@ int main(int argc, char** argv) {
                  : latencies_ms[static_cast<std::size_t>(
                        q * static_cast<double>(latencies_ms.size() - 1))];
     };
-    std::printf("cache %-3s  %8.1f reads/s  p50 %6.2f ms  p90 %6.2f ms  "
-                "p99 %6.2f ms%s\n",
-                cached ? "on" : "off",
-                static_cast<double>(latencies_ms.size()) / seconds, at(0.5),
-                at(0.9), at(0.99), failed ? "  (ERRORS)" : "");
+    std::printf(
+        "cache %-3s  %8.1f reads/s  p50 %6.2f ms  p90 %6.2f ms  "
+        "p99 %6.2f ms%s\n",
+        cached ? "on" : "off",
+        static_cast<double>(latencies_ms.size()) / seconds, at(0.5), at(0.9),
+        at(0.99), failed ? "  (ERRORS)" : "");
   }
   return 0;
 }

@@ -63,7 +63,6 @@ TEST(AccountAdmissionTest, ZeroMeansNoLimit) {
   }
 }
 
-
 TEST(AccountAdmissionTest, RaisedTicketsHoldMoreUnitsUntilTheyEnd) {
   AccountAdmission admission(4, absl::Milliseconds(100));
   absl::StatusOr<AccountAdmission::Ticket> deep = admission.Enter(7);

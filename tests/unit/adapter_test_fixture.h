@@ -24,7 +24,8 @@ class AdapterTest : public ::testing::Test {
   // Rules with a cheap password hash and a fixed token key over the mocks,
   // served with `interceptors` installed.
   void StartServer(Interceptors interceptors = {}) {
-    tokens_ = *rules::TokenService::Create(std::string(32, 'k'), absl::Hours(1));
+    tokens_ =
+        *rules::TokenService::Create(std::string(32, 'k'), absl::Hours(1));
     rules::MiniterRules::Dependencies deps;
     deps.users = users_;
     deps.tweets = tweets_;
@@ -46,9 +47,9 @@ class AdapterTest : public ::testing::Test {
     }
     server_ = builder.BuildAndStart();
     ASSERT_NE(port, 0);
-    stub_ = miniter::v1::Miniter::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(port),
-        grpc::InsecureChannelCredentials()));
+    stub_ = miniter::v1::Miniter::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                            grpc::InsecureChannelCredentials()));
   }
   void TearDown() override {
     if (server_ != nullptr) server_->Shutdown();

@@ -24,9 +24,9 @@ TEST(ParseByteSizeTest, AcceptsBytesBinaryAndDecimalUnits) {
 }
 
 TEST(ParseByteSizeTest, RefusesWhatIsNoSize) {
-  for (const char* bad : {"", "auto", "MiB", "-1", "-5MiB", "1.2.3GiB",
-                          "12 parsecs", "1e9", "0x100", "1 Gibibyte",
-                          "9EiB", "100000000TiB"}) {
+  for (const char* bad :
+       {"", "auto", "MiB", "-1", "-5MiB", "1.2.3GiB", "12 parsecs", "1e9",
+        "0x100", "1 Gibibyte", "9EiB", "100000000TiB"}) {
     absl::StatusOr<std::uint64_t> parsed = ParseByteSize(bad);
     EXPECT_TRUE(absl::IsInvalidArgument(parsed.status()))
         << bad << " gave " << (parsed.ok() ? std::to_string(*parsed) : "");

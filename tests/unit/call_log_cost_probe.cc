@@ -27,8 +27,8 @@ miniter::api::CallRecord TypicalRecord() {
   record.latency = absl::Microseconds(1834);
   record.peer = "ipv4:127.0.0.1:50312";
   record.user_id = 123456;
-  record.trace = miniter::api::TraceContext{
-      "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", true};
+  record.trace = miniter::api::TraceContext{"4bf92f3577b34da6a3ce929d0e0e4736",
+                                            "00f067aa0ba902b7", true};
   return record;
 }
 

@@ -41,8 +41,7 @@ constexpr char kUnsampledTraceparent[] =
 absl::StatusOr<storage::TweetRecord> StoredAsSent(storage::UserId author,
                                                   std::string_view text,
                                                   std::string_view) {
-  return storage::TweetRecord{9, author, "Ann", std::string(text),
-                              absl::Now()};
+  return storage::TweetRecord{9, author, "Ann", std::string(text), absl::Now()};
 }
 
 // The lines a server wrote, collected from its threads.
@@ -147,8 +146,9 @@ TEST_F(CallLogInterceptorTest, OneLinePerCallWithWhatTheHandlerKnew) {
 
 TEST_F(CallLogInterceptorTest, SignUpAndLoginNameTheAccountButNoSecret) {
   Start(CallLogPolicy{});
-  EXPECT_CALL(*users_, CreateUser(_)).WillOnce(Return(storage::UserRecord{
-      7, "Ann", "ann.canary@example.com", "", absl::Now()}));
+  EXPECT_CALL(*users_, CreateUser(_))
+      .WillOnce(Return(storage::UserRecord{7, "Ann", "ann.canary@example.com",
+                                           "", absl::Now()}));
   grpc::ClientContext context;
   miniter::v1::SignUpRequest request;
   request.set_name("Ann");
@@ -219,9 +219,8 @@ TEST_F(CallLogInterceptorTest, SampleZeroKeepsFailuresAndSampledTraces) {
     code_by_request[line["request_id"]] = line["code"];
   }
   EXPECT_EQ(code_by_request,
-            (std::map<std::string, std::string>{{"req-traced", "OK"},
-                                                {"req-refused",
-                                                 "UNAUTHENTICATED"}}));
+            (std::map<std::string, std::string>{
+                {"req-traced", "OK"}, {"req-refused", "UNAUTHENTICATED"}}));
 }
 
 TEST_F(CallLogInterceptorTest, ErrorsModeLogsOnlyFailures) {

@@ -46,7 +46,8 @@ TEST(FormatCallRecordTest, LeavesOutWhatIsNotKnown) {
   const nlohmann::json line = nlohmann::json::parse(FormatCallRecord(record));
   EXPECT_EQ(line["code"], "UNAUTHENTICATED");
   EXPECT_EQ(line["level"], "warn");
-  for (const char* absent : {"user_id", "request_id", "trace_id", "parent_id"}) {
+  for (const char* absent :
+       {"user_id", "request_id", "trace_id", "parent_id"}) {
     EXPECT_FALSE(line.contains(absent)) << absent;
   }
   EXPECT_EQ(line.size(), 7u) << line.dump();
@@ -98,8 +99,7 @@ TEST(CallLogLevelTest, ServerFailuresAreErrorsAndRefusalsWarnings) {
   for (grpc::StatusCode code :
        {grpc::StatusCode::INTERNAL, grpc::StatusCode::UNKNOWN,
         grpc::StatusCode::DATA_LOSS, grpc::StatusCode::UNAVAILABLE,
-        grpc::StatusCode::DEADLINE_EXCEEDED,
-        grpc::StatusCode::UNIMPLEMENTED}) {
+        grpc::StatusCode::DEADLINE_EXCEEDED, grpc::StatusCode::UNIMPLEMENTED}) {
     EXPECT_EQ(CallLogLevel(code), common::LogLevel::kError)
         << StatusCodeName(code);
   }

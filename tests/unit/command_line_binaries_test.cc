@@ -31,14 +31,14 @@ struct Outcome {
 // words), without the two required settings unless `env` (NAME=value
 // words) gives them.
 Outcome RunCommand(const std::string& binary_env, const std::string& args,
-               const std::string& env = "") {
+                   const std::string& env = "") {
   const char* binary = std::getenv(binary_env.c_str());
   EXPECT_NE(binary, nullptr) << binary_env << " is not set";
   Outcome run;
   if (binary == nullptr) return run;
   const std::string command =
-      absl::StrCat("env -u MINITER_DATABASE_URL -u MINITER_TOKEN_SECRET ",
-                   env, " '", binary, "' ", args, " 2>&1");
+      absl::StrCat("env -u MINITER_DATABASE_URL -u MINITER_TOKEN_SECRET ", env,
+                   " '", binary, "' ", args, " 2>&1");
   FILE* pipe = popen(command.c_str(), "r");
   EXPECT_NE(pipe, nullptr) << command;
   if (pipe == nullptr) return run;
@@ -58,9 +58,9 @@ TEST(ServerBinaryTest, HelpListsEverySettingAndExitsZero) {
   EXPECT_THAT(run.output, HasSubstr("Usage: miniter-server"));
   for (const miniter::app::ServerSetting& setting :
        miniter::app::ServerSettings()) {
-    EXPECT_THAT(run.output, HasSubstr(absl::StrCat(
-                                "env ", setting.env, ", default ",
-                                setting.DefaultForHelp(), "\n")));
+    EXPECT_THAT(run.output,
+                HasSubstr(absl::StrCat("env ", setting.env, ", default ",
+                                       setting.DefaultForHelp(), "\n")));
   }
   EXPECT_THAT(run.output, Not(HasSubstr("No flags matched")));
 }
@@ -68,15 +68,16 @@ TEST(ServerBinaryTest, HelpListsEverySettingAndExitsZero) {
 TEST(ServerBinaryTest, VersionNamesTheVersionAndTheRevision) {
   const Outcome run = RunCommand("MINITER_SERVER_BINARY", "--version");
   EXPECT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_THAT(run.output, MatchesRegex("miniter-server [0-9]+\\.[0-9]+\\.[0-9]+ "
-                                       "\\(git ([0-9a-f]+|unknown)\\)\n"));
+  EXPECT_THAT(run.output,
+              MatchesRegex("miniter-server [0-9]+\\.[0-9]+\\.[0-9]+ "
+                           "\\(git ([0-9a-f]+|unknown)\\)\n"));
 }
 
 TEST(ServerBinaryTest, ABadValueExitsTwoNamingTheFlagAndTheVariable) {
   Outcome run = RunCommand("MINITER_SERVER_BINARY",
-                       "--database_url=mysql://u:p@127.0.0.1:1/x "
-                       "--token_secret=0123456789abcdef0123456789abcdef "
-                       "--shutdown_grace=soon");
+                           "--database_url=mysql://u:p@127.0.0.1:1/x "
+                           "--token_secret=0123456789abcdef0123456789abcdef "
+                           "--shutdown_grace=soon");
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_THAT(run.output,
               HasSubstr("--shutdown_grace / MINITER_SHUTDOWN_GRACE (from the "

@@ -65,8 +65,7 @@ TEST(KeyRingTest, RefusesBadListsWithoutEchoingASecret) {
       std::vector<std::string>(9, kNew),
   };
   for (const std::vector<std::string>& secrets : bad) {
-    absl::StatusOr<KeyRing> ring =
-        KeyRing::Create(secrets, 32, "token secret");
+    absl::StatusOr<KeyRing> ring = KeyRing::Create(secrets, 32, "token secret");
     ASSERT_EQ(ring.status().code(), absl::StatusCode::kInvalidArgument)
         << secrets.size();
     EXPECT_THAT(ring.status().message(), HasSubstr("token secret"));

@@ -14,9 +14,8 @@ class LocalLimiterStateTest : public ::testing::Test {
   LocalLimiterStateTest() {
     options_.login_per_peer = {1, absl::Minutes(1)};
     options_.tweet_per_peer = {2, absl::Minutes(1)};
-    options_.login_backoff_per_email_and_peer = {1, absl::Seconds(10),
-                                                 absl::Minutes(1),
-                                                 absl::Hours(1)};
+    options_.login_backoff_per_email_and_peer = {
+        1, absl::Seconds(10), absl::Minutes(1), absl::Hours(1)};
     options_.recognized_login_ttl = absl::Hours(1);
   }
   LocalLimiterState Make() {
@@ -38,7 +37,8 @@ TEST_F(LocalLimiterStateTest, EachBucketHasItsOwnLimitAndKeys) {
   for (int i = 0; i < 100; ++i) {
     EXPECT_EQ(state.Take(Bucket::kSignupPerPeer, "p", 1), absl::ZeroDuration());
   }
-  EXPECT_EQ(&LimitOf(options_, Bucket::kTweetPerPeer), &options_.tweet_per_peer);
+  EXPECT_EQ(&LimitOf(options_, Bucket::kTweetPerPeer),
+            &options_.tweet_per_peer);
 }
 
 TEST_F(LocalLimiterStateTest, BackoffAndRecognizedLogins) {

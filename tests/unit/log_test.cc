@@ -32,9 +32,9 @@ TEST(LogTimeTest, IsRfc3339InUtcWithMilliseconds) {
 }
 
 TEST(FormatLogLineTest, HasTimeLevelAndMessageInThatOrder) {
-  const std::string line = FormatLogLine(
-      LogLevel::kWarning, "disk \"almost\" full",
-      absl::FromUnixMillis(1'764'468'600'123));
+  const std::string line =
+      FormatLogLine(LogLevel::kWarning, "disk \"almost\" full",
+                    absl::FromUnixMillis(1'764'468'600'123));
   EXPECT_EQ(line,
             "{\"time\":\"2025-11-30T02:10:00.123Z\",\"level\":\"warn\","
             "\"msg\":\"disk \\\"almost\\\" full\"}");

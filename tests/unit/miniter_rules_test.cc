@@ -11,10 +11,10 @@
 #include <optional>
 #include <vector>
 
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "server/common/retry_hint.h"
 #include "server/rules/page_token.h"
 #include "server/storage/mocks/mock_stores.h"
@@ -22,15 +22,15 @@
 namespace miniter::rules {
 namespace {
 
+using storage::TimelinePageQuery;
+using storage::TweetRecord;
+using storage::UserCredentials;
+using storage::UserRecord;
 using ::testing::_;
 using ::testing::Field;
 using ::testing::HasSubstr;
 using ::testing::NiceMock;
 using ::testing::Return;
-using storage::TimelinePageQuery;
-using storage::TweetRecord;
-using storage::UserCredentials;
-using storage::UserRecord;
 
 const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
 
@@ -123,11 +123,14 @@ TEST_F(MiniterRulesTest, StorageUnavailablePassesThrough) {
             absl::StatusCode::kUnavailable);
 }
 
-TEST_F(MiniterRulesTest, LoginGivesTheSameAnswerForUnknownEmailAndWrongPassword) {
+TEST_F(MiniterRulesTest,
+       LoginGivesTheSameAnswerForUnknownEmailAndWrongPassword) {
   const std::string hash = *hasher_->Hash("correct horse");
-  ON_CALL(*users_, FindCredentialsByEmailKey(std::string_view("ann@example.com")))
+  ON_CALL(*users_,
+          FindCredentialsByEmailKey(std::string_view("ann@example.com")))
       .WillByDefault(Return(UserCredentials{5, hash}));
-  ON_CALL(*users_, FindCredentialsByEmailKey(std::string_view("bob@example.com")))
+  ON_CALL(*users_,
+          FindCredentialsByEmailKey(std::string_view("bob@example.com")))
       .WillByDefault(Return(absl::NotFoundError("no such e-mail")));
 
   absl::Status wrong_password =
@@ -162,7 +165,8 @@ TEST_F(MiniterRulesTest, AuthenticateRejectsMissingMalformedExpiredTokens) {
 }
 
 TEST_F(MiniterRulesTest, TweetIsNormalizedBeforeStorage) {
-  EXPECT_CALL(*tweets_, CreateTweet(3, std::string_view("caf\xC3\xA9"), std::string_view()))
+  EXPECT_CALL(*tweets_, CreateTweet(3, std::string_view("caf\xC3\xA9"),
+                                    std::string_view()))
       .WillOnce(Return(TweetRecord{1, 3, "Ann", "caf\xC3\xA9", kNow}));
   EXPECT_TRUE(rules_->PostTweet(3, "cafe\xCC\x81").ok());
 }
@@ -186,21 +190,21 @@ TEST_F(MiniterRulesTest, FollowRules) {
 }
 
 TEST_F(MiniterRulesTest, TimelinePagesWithACursorForTheSameUser) {
-  EXPECT_CALL(*tweets_,
-              ReadTimelinePage(AllOf(Field(&TimelinePageQuery::user_id, 3u),
-                                     Field(&TimelinePageQuery::limit, 3),
-                                     Field(&TimelinePageQuery::before_tweet_id, 0u))))
-      .WillOnce(Return(std::vector<TweetRecord>{
-          {30, 3, "Ann", "c", kNow}, {20, 4, "Bob", "b", kNow},
-          {10, 3, "Ann", "a", kNow}}));
+  EXPECT_CALL(*tweets_, ReadTimelinePage(AllOf(
+                            Field(&TimelinePageQuery::user_id, 3u),
+                            Field(&TimelinePageQuery::limit, 3),
+                            Field(&TimelinePageQuery::before_tweet_id, 0u))))
+      .WillOnce(Return(std::vector<TweetRecord>{{30, 3, "Ann", "c", kNow},
+                                                {20, 4, "Bob", "b", kNow},
+                                                {10, 3, "Ann", "a", kNow}}));
   absl::StatusOr<TimelinePage> page = rules_->ReadTimeline(3, 0, 2, "");
   ASSERT_TRUE(page.ok()) << page.status();
   ASSERT_EQ(page->tweets.size(), 2u);
   EXPECT_EQ(page->tweets[1].id, 20u);
   ASSERT_FALSE(page->next_page_token.empty());
 
-  EXPECT_CALL(*tweets_, ReadTimelinePage(
-                            Field(&TimelinePageQuery::before_tweet_id, 20u)))
+  EXPECT_CALL(*tweets_,
+              ReadTimelinePage(Field(&TimelinePageQuery::before_tweet_id, 20u)))
       .WillOnce(Return(std::vector<TweetRecord>{{10, 3, "Ann", "a", kNow}}));
   absl::StatusOr<TimelinePage> next =
       rules_->ReadTimeline(8, 3, 2, page->next_page_token);
@@ -209,8 +213,9 @@ TEST_F(MiniterRulesTest, TimelinePagesWithACursorForTheSameUser) {
   EXPECT_TRUE(next->next_page_token.empty());
 
   // A cursor from user 3's timeline is not valid for user 4's.
-  EXPECT_EQ(rules_->ReadTimeline(8, 4, 2, page->next_page_token).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      rules_->ReadTimeline(8, 4, 2, page->next_page_token).status().code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(MiniterRulesTest, TimelineRefusesPageTokensItDidNotSign) {
@@ -223,9 +228,8 @@ TEST_F(MiniterRulesTest, TimelineRefusesPageTokensItDidNotSign) {
   EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(refused.message(), HasSubstr("next_page_token"));
   // The unsigned tokens of the previous version.
-  refused =
-      rules_->ReadTimeline(8, 3, 2, absl::WebSafeBase64Escape("v1:3:20"))
-          .status();
+  refused = rules_->ReadTimeline(8, 3, 2, absl::WebSafeBase64Escape("v1:3:20"))
+                .status();
   EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(refused.message(),
             "page token from an older server version; start from the first "
@@ -270,7 +274,6 @@ TEST_F(MiniterRulesTest, TimelineOfUnknownUserIsNotFound) {
             absl::StatusCode::kNotFound);
 }
 
-
 }  // namespace
 }  // namespace miniter::rules
 
@@ -280,8 +283,8 @@ namespace miniter::rules {
 namespace {
 
 TEST_F(MiniterRulesTest, TweetRequestIdReachesStorageAndAReplayIsOk) {
-  EXPECT_CALL(*tweets_, CreateTweet(3, std::string_view("hi"),
-                                    std::string_view("req-1")))
+  EXPECT_CALL(*tweets_,
+              CreateTweet(3, std::string_view("hi"), std::string_view("req-1")))
       .Times(2)
       .WillRepeatedly(Return(TweetRecord{9, 3, "Ann", "hi", kNow}));
   absl::StatusOr<TweetRecord> first = rules_->PostTweet(3, "hi", "req-1");
@@ -370,7 +373,6 @@ TEST_F(RateLimitedRulesTest, TweetPerPeerCoversAccountsBehindOneAddress) {
   EXPECT_THAT(refused.message(), HasSubstr("address"));
 }
 
-
 // ---- Login throttling -------------------------------------------------------
 
 // Production-like settings: 10 failed logins an hour per e-mail from
@@ -415,7 +417,8 @@ class LoginThrottleTest : public MiniterRulesTest {
   int addresses_ = 0;
 };
 
-TEST_F(LoginThrottleTest, StrangersFailuresNeverStopTheOwnerWhereTheOwnerLogsIn) {
+TEST_F(LoginThrottleTest,
+       StrangersFailuresNeverStopTheOwnerWhereTheOwnerLogsIn) {
   ASSERT_TRUE(Login(kHome, "correct horse").ok());
   int judged = 0;
   for (int i = 0; i < 50; ++i) {
@@ -468,8 +471,8 @@ TEST_F(LoginThrottleTest, OneAddressGetsGrowingDelaysTheOwnerDoesNotFeel) {
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(absl::IsUnauthenticated(Login(attacker, "guess")));
   }
-  for (absl::Duration wait : {absl::Seconds(1), absl::Seconds(2),
-                              absl::Seconds(4)}) {
+  for (absl::Duration wait :
+       {absl::Seconds(1), absl::Seconds(2), absl::Seconds(4)}) {
     absl::Status refused = Login(attacker, "guess");
     EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
     EXPECT_THAT(refused.message(), HasSubstr("from your address"));
@@ -505,8 +508,8 @@ TEST_F(LoginThrottleTest, LetterCaseSharesABudgetAndUnknownEmailsLookAlike) {
   absl::Status unknown = Login(NewAddress(), "guess", "ghost@example.com");
   EXPECT_EQ(known.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(known, unknown);
-  EXPECT_TRUE(absl::IsUnauthenticated(
-      Login(NewAddress(), "guess", "bob@example.com")));
+  EXPECT_TRUE(
+      absl::IsUnauthenticated(Login(NewAddress(), "guess", "bob@example.com")));
 }
 
 TEST_F(LoginThrottleTest, StorageOutagesAreNoFailures) {
@@ -534,7 +537,8 @@ TEST_F(LoginThrottleTest, GuessingFromUnlimitedAddressesStaysWithinTheBound) {
       ++owner_logins;
       next_owner_login += absl::Minutes(7);
     }
-    absl::Status guess = Login(NewAddress(), absl::StrCat("guess ", judged.size()));
+    absl::Status guess =
+        Login(NewAddress(), absl::StrCat("guess ", judged.size()));
     if (absl::IsUnauthenticated(guess)) {
       judged.push_back(now_);
       continue;
@@ -542,8 +546,8 @@ TEST_F(LoginThrottleTest, GuessingFromUnlimitedAddressesStaysWithinTheBound) {
     ASSERT_EQ(guess.code(), absl::StatusCode::kResourceExhausted) << guess;
     const std::optional<absl::Duration> hint = common::RetryAfter(guess);
     ASSERT_TRUE(hint.has_value());
-    now_ += std::min(*hint, std::max(next_owner_login - now_,
-                                     absl::Milliseconds(1)));
+    now_ += std::min(*hint,
+                     std::max(next_owner_login - now_, absl::Milliseconds(1)));
   }
   std::cout << "4 h of guessing from new addresses: " << judged.size()
             << " wrong passwords judged; the owner logged in every time ("

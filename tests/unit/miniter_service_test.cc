@@ -65,8 +65,9 @@ TEST(ToGrpcStatusTest, KeepsCodeAndMessage) {
 }
 
 TEST(ToGrpcStatusTest, RetryHintIsAppendedToTheMessage) {
-  grpc::Status status = ToGrpcStatus(common::WithRetryAfter(
-      absl::ResourceExhaustedError("too many logins"), absl::Microseconds(1500)));
+  grpc::Status status = ToGrpcStatus(
+      common::WithRetryAfter(absl::ResourceExhaustedError("too many logins"),
+                             absl::Microseconds(1500)));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(status.error_message(), "too many logins; retry after 2 ms");
 }
@@ -112,7 +113,8 @@ TEST_F(MiniterServiceTest, TweetWithoutTokenIsUnauthenticated) {
 }
 
 TEST_F(MiniterServiceTest, TweetActsAsTheTokenOwnerAndConvertsTheReply) {
-  EXPECT_CALL(*tweets_, CreateTweet(42, std::string_view("hello"), std::string_view()))
+  EXPECT_CALL(*tweets_,
+              CreateTweet(42, std::string_view("hello"), std::string_view()))
       .WillOnce(Return(storage::TweetRecord{
           7, 42, "Ann", "hello",
           absl::FromUnixSeconds(1'800'000'000) + absl::Microseconds(5)}));

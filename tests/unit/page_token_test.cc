@@ -106,8 +106,8 @@ TEST(PageTokenTest, UnsignedV1TokensOfOlderServersAreRefusedWithAHint) {
 
 TEST(PageTokenTest, RejectsGarbage) {
   const PageTokenCodec codec = Codec();
-  for (const char* bad : {"", "x", "!!!!", "djI6MToy" /* v2:1:2 */,
-                          "' OR 1=1 --"}) {
+  for (const char* bad :
+       {"", "x", "!!!!", "djI6MToy" /* v2:1:2 */, "' OR 1=1 --"}) {
     EXPECT_EQ(codec.Decode(bad).status().code(),
               absl::StatusCode::kInvalidArgument)
         << bad;

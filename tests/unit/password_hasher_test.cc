@@ -104,12 +104,11 @@ TEST(PasswordHasherTest, NoWorkOnceTheCallsDeadlineHasPassed) {
   PasswordHasher hasher(cheap);
   const std::string hash = *hasher.Hash("correct horse battery");
   const common::CallDeadlineScope deadline(absl::Now() - absl::Seconds(1));
-  EXPECT_TRUE(absl::IsDeadlineExceeded(
-      hasher.Hash("correct horse battery").status()));
+  EXPECT_TRUE(
+      absl::IsDeadlineExceeded(hasher.Hash("correct horse battery").status()));
   EXPECT_TRUE(absl::IsDeadlineExceeded(
       hasher.Verify(hash, "correct horse battery").status()));
-  EXPECT_TRUE(
-      absl::IsDeadlineExceeded(hasher.VerifyAgainstDummy("anything")));
+  EXPECT_TRUE(absl::IsDeadlineExceeded(hasher.VerifyAgainstDummy("anything")));
 }
 
 TEST(ConcurrentHashesWithinTest, BudgetOverHashSizeAtLeastOneAtMostTheCpus) {

@@ -71,7 +71,7 @@ TEST_F(RateLimiterTest, EvictionPrefersIdleKeysSoActiveOnesStayLimited) {
   for (int i = 0; i < 98; ++i) limiter.Acquire(absl::StrCat("idle-", i));
   now_ += absl::Seconds(59);  // "busy" is still empty; the idle ones too
   EXPECT_GT(limiter.Acquire("busy"), absl::ZeroDuration());
-  now_ += absl::Seconds(2);   // idle ones full again, "busy" too by now...
+  now_ += absl::Seconds(2);  // idle ones full again, "busy" too by now...
   EXPECT_EQ(limiter.Acquire("busy"), absl::ZeroDuration());  // ...used again
   for (int i = 0; i < 10; ++i) limiter.Acquire(absl::StrCat("new-", i));
   // The sweep dropped full (idle) buckets, not "busy", which stays empty.
@@ -102,12 +102,10 @@ TEST(ParseRateLimitTest, RefusesEverythingElseNamingTheSyntax) {
   for (const char* bad : {"", "10", "10/", "/1m", "0/1m", "-1/1m", "10/0s",
                           "10/-1s", "10/inf", "ten/1m", "10/1 fortnight"}) {
     absl::StatusOr<RateLimit> limit = ParseRateLimit(bad);
-    EXPECT_EQ(limit.status().code(), absl::StatusCode::kInvalidArgument)
-        << bad;
+    EXPECT_EQ(limit.status().code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_NE(limit.status().message().find("N/DURATION"), std::string::npos);
   }
 }
-
 
 TEST_F(RateLimiterTest, WaitingExactlyTheHintAlwaysTakesAToken) {
   // 10/1h refills in sixths of a token per minute: after 1 + 5 minutes
@@ -180,9 +178,9 @@ TEST_F(FailureBackoffTest, FreeFailuresThenDoublingDelaysUpToTheCap) {
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(backoff.Acquire("k"), absl::ZeroDuration()) << i;
   }
-  for (absl::Duration delay : {absl::Seconds(1), absl::Seconds(2),
-                               absl::Seconds(4), absl::Seconds(8),
-                               absl::Seconds(8)}) {
+  for (absl::Duration delay :
+       {absl::Seconds(1), absl::Seconds(2), absl::Seconds(4), absl::Seconds(8),
+        absl::Seconds(8)}) {
     EXPECT_EQ(backoff.Acquire("k"), delay);
     now_ += delay - absl::Milliseconds(1);
     EXPECT_EQ(backoff.Acquire("k"), absl::Milliseconds(1));

@@ -73,11 +73,10 @@ TEST(ReadmeSettingsTest, TheConfigurationTableHasEverySettingInOrder) {
     expected.push_back(ExpectedRow(setting));
   }
   const std::vector<std::string> rows = ReadmeRows();
-  EXPECT_EQ(rows, expected)
-      << "README.md, \"Configuration\": each row begins\n"
-      << absl::StrJoin(expected, "\n")
-      << "\n(then the setting's meaning); it has\n"
-      << absl::StrJoin(rows, "\n");
+  EXPECT_EQ(rows, expected) << "README.md, \"Configuration\": each row begins\n"
+                            << absl::StrJoin(expected, "\n")
+                            << "\n(then the setting's meaning); it has\n"
+                            << absl::StrJoin(rows, "\n");
 }
 
 TEST(ReadmeSettingsTest, ThePackagesEnvFileNamesSettingsWithValuesTheyTake) {
@@ -85,8 +84,7 @@ TEST(ReadmeSettingsTest, ThePackagesEnvFileNamesSettingsWithValuesTheyTake) {
   for (std::string line : Lines("packaging/miniter.env")) {
     absl::string_view text = line;
     absl::ConsumePrefix(&text, "#");
-    if (!absl::StartsWith(text, "MINITER_") ||
-        !absl::StrContains(text, '=')) {
+    if (!absl::StartsWith(text, "MINITER_") || !absl::StrContains(text, '=')) {
       continue;
     }
     std::vector<std::string> name_value =

@@ -24,13 +24,12 @@ TEST(ServerCommandLineTest, TakesFlagsWithOneOrTwoDashesAndEitherValueForm) {
        "-call_log", "errors", "--metrics_listen=", "--drain_delay=a=b"});
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->action, Action::kServe);
-  EXPECT_EQ(parsed->flags,
-            (SettingValues{{"listen", "127.0.0.1:1"},
-                           {"pool_size", "3"},
-                           {"redis_url", "redis://r"},
-                           {"call_log", "errors"},
-                           {"metrics_listen", ""},
-                           {"drain_delay", "a=b"}}));
+  EXPECT_EQ(parsed->flags, (SettingValues{{"listen", "127.0.0.1:1"},
+                                          {"pool_size", "3"},
+                                          {"redis_url", "redis://r"},
+                                          {"call_log", "errors"},
+                                          {"metrics_listen", ""},
+                                          {"drain_delay", "a=b"}}));
 }
 
 TEST(ServerCommandLineTest, NoArgumentsServeWithTheDefaults) {

@@ -90,9 +90,9 @@ TEST_F(ServerOptionsTest, TheTablesDefaultsAreServerOptionsDefaults) {
             rules::FormatRateLimit(expected.tweet_per_peer));
   EXPECT_EQ(rules::FormatRateLimit(limits.tweet_per_account),
             rules::FormatRateLimit(expected.tweet_per_account));
-  EXPECT_EQ(rules::FormatBackoffPolicy(limits.login_backoff_per_email_and_peer),
-            rules::FormatBackoffPolicy(
-                expected.login_backoff_per_email_and_peer));
+  EXPECT_EQ(
+      rules::FormatBackoffPolicy(limits.login_backoff_per_email_and_peer),
+      rules::FormatBackoffPolicy(expected.login_backoff_per_email_and_peer));
   EXPECT_EQ(limits.max_calls_in_flight_per_account,
             expected.max_calls_in_flight_per_account);
   EXPECT_EQ(limits.deep_read_cost, expected.deep_read_cost);
@@ -111,10 +111,10 @@ TEST_F(ServerOptionsTest, AFlagWinsOverItsVariableWhichWinsOverTheDefault) {
   flags_["pool_size"] = "4";
   absl::StatusOr<ServerOptions> read = Read();
   ASSERT_TRUE(read.ok()) << read.status();
-  EXPECT_EQ(read->listen_address, "127.0.0.1:8000");      // flag
-  EXPECT_EQ(read->database.pool_size, 4);                 // flag
-  EXPECT_EQ(read->redis_timeout, absl::Seconds(1));       // variable
-  EXPECT_EQ(read->token_lifetime, absl::Hours(24));       // default
+  EXPECT_EQ(read->listen_address, "127.0.0.1:8000");  // flag
+  EXPECT_EQ(read->database.pool_size, 4);             // flag
+  EXPECT_EQ(read->redis_timeout, absl::Seconds(1));   // variable
+  EXPECT_EQ(read->token_lifetime, absl::Hours(24));   // default
 
   // An empty flag or variable counts as not given.
   flags_["listen"] = "";
@@ -150,8 +150,7 @@ TEST_F(ServerOptionsTest, EveryKindOfValueIsParsed) {
             rules::FormatRateLimit(*rules::ParseRateLimit("5/1s")));
   EXPECT_EQ(rules::FormatBackoffPolicy(
                 read->rate_limits.login_backoff_per_email_and_peer),
-            rules::FormatBackoffPolicy(
-                *rules::ParseBackoffPolicy("3,2s,10m")));
+            rules::FormatBackoffPolicy(*rules::ParseBackoffPolicy("3,2s,10m")));
   EXPECT_EQ(read->rate_limits.max_calls_in_flight_per_account, 0);
   EXPECT_EQ(read->rate_limits.deep_read_cost, 1);
   EXPECT_EQ(read->rate_limit_ipv6_prefix, 128);
@@ -168,16 +167,26 @@ TEST_F(ServerOptionsTest, BadValuesNameTheFlagAndTheVariable) {
     const char* name;
     const char* value;
   } bad[] = {
-      {"replica_max_staleness", "soon"}, {"redis_timeout", "0s"},
-      {"pool_size", "0"},                {"pool_size", "many"},
-      {"pool_queue", "-1"},              {"token_lifetime", "-1h"},
-      {"signup_rate_per_peer", "lots"},  {"login_rate_per_peer", "5"},
-      {"login_rate_per_email", "5/"},    {"tweet_rate_per_peer", "/1m"},
-      {"tweet_rate_per_account", "x"},   {"login_backoff_per_email_and_peer", "5"},
-      {"max_calls_per_account", "-1"},   {"deep_read_cost", "0"},
-      {"rate_limit_ipv6_prefix", "129"}, {"password_hash_memory", "lots"},
-      {"password_hash_queue", "10001"},  {"call_log", "loud"},
-      {"call_log_sample", "2"},          {"drain_delay", "-2s"},
+      {"replica_max_staleness", "soon"},
+      {"redis_timeout", "0s"},
+      {"pool_size", "0"},
+      {"pool_size", "many"},
+      {"pool_queue", "-1"},
+      {"token_lifetime", "-1h"},
+      {"signup_rate_per_peer", "lots"},
+      {"login_rate_per_peer", "5"},
+      {"login_rate_per_email", "5/"},
+      {"tweet_rate_per_peer", "/1m"},
+      {"tweet_rate_per_account", "x"},
+      {"login_backoff_per_email_and_peer", "5"},
+      {"max_calls_per_account", "-1"},
+      {"deep_read_cost", "0"},
+      {"rate_limit_ipv6_prefix", "129"},
+      {"password_hash_memory", "lots"},
+      {"password_hash_queue", "10001"},
+      {"call_log", "loud"},
+      {"call_log_sample", "2"},
+      {"drain_delay", "-2s"},
       {"shutdown_grace", "later"},
   };
   for (const auto& [name, value] : bad) {
@@ -187,9 +196,9 @@ TEST_F(ServerOptionsTest, BadValuesNameTheFlagAndTheVariable) {
     flags_[name] = value;
     absl::StatusOr<ServerOptions> read = Read();
     EXPECT_TRUE(absl::IsInvalidArgument(read.status())) << read.status();
-    EXPECT_THAT(read.status().message(),
-                HasSubstr(absl::StrCat("--", name, " / ", env,
-                                       " (from the flag)")));
+    EXPECT_THAT(
+        read.status().message(),
+        HasSubstr(absl::StrCat("--", name, " / ", env, " (from the flag)")));
     flags_.erase(name);
 
     env_[env] = value;
@@ -232,8 +241,7 @@ TEST_F(ServerOptionsTest, SecretsComeFromTheirFilesWhenNotGivenDirectly) {
   absl::StatusOr<ServerOptions> read = Read();
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(read->database.database_url, "mysql://u:p@file:3306/miniter");
-  EXPECT_EQ(read->token_secrets,
-            (std::vector<std::string>{"newest", "older"}));
+  EXPECT_EQ(read->token_secrets, (std::vector<std::string>{"newest", "older"}));
 
   // Given directly, the secret wins over its file.
   flags_["database_url"] = "mysql://u:p@flag:3306/miniter";
@@ -277,8 +285,9 @@ TEST_F(ServerOptionsTest, AnExplicitBudgetIsDividedByTheHashSize) {
   absl::StatusOr<ServerOptions> options = Read();
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->password_hashing.max_concurrent, 2);
-  EXPECT_TRUE(absl::StartsWith(options->password_hashing_sizing,
-                               "memory budget 128 MiB = --password_hash_memory"))
+  EXPECT_TRUE(
+      absl::StartsWith(options->password_hashing_sizing,
+                       "memory budget 128 MiB = --password_hash_memory"))
       << options->password_hashing_sizing;
   // Less than one hash still allows one.
   flags_["password_hash_memory"] = "1MiB";
@@ -376,8 +385,7 @@ TEST_F(ServerOptionsTest, CallLogIsOnByDefaultAndTakesFlagsOrEnvironment) {
 TEST(ServerSettingsTest, NamesAreUniqueAndEachVariableIsItsFlagInCapitals) {
   std::set<std::string> names;
   for (const ServerSetting& setting : ServerSettings()) {
-    EXPECT_TRUE(names.insert(std::string(setting.name)).second)
-        << setting.name;
+    EXPECT_TRUE(names.insert(std::string(setting.name)).second) << setting.name;
     EXPECT_EQ(setting.env,
               absl::StrCat("MINITER_", absl::AsciiStrToUpper(setting.name)));
     EXPECT_FALSE(setting.help.empty()) << setting.name;

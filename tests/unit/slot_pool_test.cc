@@ -89,8 +89,8 @@ TEST(SlotPoolTest, WithNoWaitingAllowedABusyPoolRefusesAtOnce) {
   absl::StatusOr<SlotPool::Slot> held = pool.Acquire(absl::ZeroDuration());
   ASSERT_TRUE(held.ok());
   const absl::Time start = absl::Now();
-  EXPECT_TRUE(absl::IsResourceExhausted(
-      pool.Acquire(absl::Seconds(10)).status()));
+  EXPECT_TRUE(
+      absl::IsResourceExhausted(pool.Acquire(absl::Seconds(10)).status()));
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 
@@ -99,8 +99,8 @@ TEST(SlotPoolTest, AWaitEndsAfterItsTimeout) {
   absl::StatusOr<SlotPool::Slot> held = pool.Acquire(absl::ZeroDuration());
   ASSERT_TRUE(held.ok());
   const absl::Time start = absl::Now();
-  EXPECT_TRUE(absl::IsResourceExhausted(
-      pool.Acquire(absl::Milliseconds(50)).status()));
+  EXPECT_TRUE(
+      absl::IsResourceExhausted(pool.Acquire(absl::Milliseconds(50)).status()));
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(50));
   EXPECT_EQ(pool.waiting(), 0);
 }

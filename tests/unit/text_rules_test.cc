@@ -19,10 +19,10 @@ std::string Repeat(const std::string& unit, int times) {
   return out;
 }
 
-const std::string kHangulSyllable = "\xEA\xB0\x80";      // U+AC00 가
-const std::string kGrinningFace = "\xF0\x9F\x98\x80";    // U+1F600 😀
-const std::string kDecomposedE = "e\xCC\x81";            // e + U+0301
-const std::string kComposedE = "\xC3\xA9";               // U+00E9 é
+const std::string kHangulSyllable = "\xEA\xB0\x80";    // U+AC00 가
+const std::string kGrinningFace = "\xF0\x9F\x98\x80";  // U+1F600 😀
+const std::string kDecomposedE = "e\xCC\x81";          // e + U+0301
+const std::string kComposedE = "\xC3\xA9";             // U+00E9 é
 
 TEST(NormalizeNfcTest, ComposesDecomposedSequences) {
   EXPECT_EQ(*NormalizeNfc(kDecomposedE, "text"), kComposedE);
@@ -30,8 +30,7 @@ TEST(NormalizeNfcTest, ComposesDecomposedSequences) {
 
 TEST(NormalizeNfcTest, ComposesConjoiningJamoIntoHangulSyllables) {
   // U+1100 U+1161 (ᄀ + ᅡ) compose to U+AC00 가.
-  EXPECT_EQ(*NormalizeNfc("\xE1\x84\x80\xE1\x85\xA1", "text"),
-            kHangulSyllable);
+  EXPECT_EQ(*NormalizeNfc("\xE1\x84\x80\xE1\x85\xA1", "text"), kHangulSyllable);
 }
 
 TEST(NormalizeNfcTest, RejectsInvalidUtf8) {
@@ -85,7 +84,7 @@ TEST(ValidateTweetTextTest, CountsAfterNormalization) {
 TEST(ValidateTweetTextTest, RejectsEmptyAndBlankText) {
   for (const std::string& blank :
        {std::string(), std::string("   "), std::string("\n\t \r\n"),
-        std::string("\xE3\x80\x80"),  // U+3000 ideographic space
+        std::string("\xE3\x80\x80"),     // U+3000 ideographic space
         std::string("\xE2\x80\x8B")}) {  // U+200B zero-width space
     absl::StatusOr<std::string> result = ValidateTweetText(blank);
     EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument)
@@ -159,10 +158,8 @@ TEST(ValidateEmailTest, RejectsImplausibleAddresses) {
         << "for \"" << bad << "\"";
   }
   EXPECT_FALSE(ValidateEmail(std::string(65, 'a') + "@example.com").ok());
-  EXPECT_FALSE(
-      ValidateEmail("a@" + std::string(250, 'b') + ".com").ok());
+  EXPECT_FALSE(ValidateEmail("a@" + std::string(250, 'b') + ".com").ok());
 }
-
 
 // ---- Bidirectional controls and invisible characters ----------------------
 
@@ -188,15 +185,15 @@ struct Refused {
   const char* code;
 };
 const Refused kRefusedInNames[] = {
-    {"\xE2\x80\xAA", "U+202A"}, {"\xE2\x80\xAB", "U+202B"},
-    {"\xE2\x80\xAC", "U+202C"}, {"\xE2\x80\xAD", "U+202D"},
-    {"\xE2\x80\xAE", "U+202E"}, {"\xE2\x81\xA6", "U+2066"},
-    {"\xE2\x81\xA7", "U+2067"}, {"\xE2\x81\xA8", "U+2068"},
-    {"\xE2\x81\xA9", "U+2069"}, {"\xE2\x80\x8E", "U+200E"},
-    {"\xE2\x80\x8F", "U+200F"}, {"\xD8\x9C", "U+061C"},
-    {"\xE2\x80\x8B", "U+200B"}, {"\xE2\x80\x8C", "U+200C"},
-    {"\xE2\x80\x8D", "U+200D"}, {"\xE2\x81\xA0", "U+2060"},
-    {"\xEF\xBB\xBF", "U+FEFF"}, {"\xF3\xA0\x80\x80", "U+E0000"},
+    {"\xE2\x80\xAA", "U+202A"},      {"\xE2\x80\xAB", "U+202B"},
+    {"\xE2\x80\xAC", "U+202C"},      {"\xE2\x80\xAD", "U+202D"},
+    {"\xE2\x80\xAE", "U+202E"},      {"\xE2\x81\xA6", "U+2066"},
+    {"\xE2\x81\xA7", "U+2067"},      {"\xE2\x81\xA8", "U+2068"},
+    {"\xE2\x81\xA9", "U+2069"},      {"\xE2\x80\x8E", "U+200E"},
+    {"\xE2\x80\x8F", "U+200F"},      {"\xD8\x9C", "U+061C"},
+    {"\xE2\x80\x8B", "U+200B"},      {"\xE2\x80\x8C", "U+200C"},
+    {"\xE2\x80\x8D", "U+200D"},      {"\xE2\x81\xA0", "U+2060"},
+    {"\xEF\xBB\xBF", "U+FEFF"},      {"\xF3\xA0\x80\x80", "U+E0000"},
     {"\xF3\xA0\x80\x81", "U+E0001"}, {"\xF3\xA0\x81\x81", "U+E0041"},
     {"\xF3\xA0\x81\xBF", "U+E007F"},
 };
@@ -235,7 +232,8 @@ TEST(ValidateNameTest, KeepsJoinersWhereTheyChangeWhatIsDrawn) {
            "\xF0\x9F\x8F\xB3\xEF\xB8\x8F" + kZwj + "\xF0\x9F\x8C\x88 Pride",
            "\xF0\x9F\x91\xA9\xF0\x9F\x8F\xBD" + kZwj + "\xF0\x9F\x9A\x80",
            // Persian "mikhaham": ZWNJ between two Arabic-script letters.
-           "\xD9\x85\xDB\x8C" + kZwnj + "\xD8\xAE\xD9\x88\xD8\xA7\xD9\x87\xD9\x85",
+           "\xD9\x85\xDB\x8C" + kZwnj +
+               "\xD8\xAE\xD9\x88\xD8\xA7\xD9\x87\xD9\x85",
            // Devanagari ka + virama + ZWJ/ZWNJ + ssa: a chosen conjunct form.
            "\xE0\xA4\x95\xE0\xA5\x8D" + kZwj + "\xE0\xA4\xB7",
            "\xE0\xA4\x95\xE0\xA5\x8D" + kZwnj + "\xE0\xA4\xB7",
@@ -249,7 +247,7 @@ TEST(ValidateNameTest, KeepsJoinersWhereTheyChangeWhatIsDrawn) {
            "An" + kZwj + "n", "Ann " + kZwj + "\xF0\x9F\x92\xBB",
            "\xF0\x9F\x91\xA9" + kZwj, "An" + kZwnj + "n",
            "\xEB\xAF\xBC" + kZwnj + "\xEC\x88\x98",  // 민‌수 (Hangul)
-           "\xD9\x85\xDB\x8C" + kZwnj,                // Arabic, at the end
+           "\xD9\x85\xDB\x8C" + kZwnj,               // Arabic, at the end
        }) {
     EXPECT_EQ(ValidateName(name).status().code(),
               absl::StatusCode::kInvalidArgument)
@@ -290,10 +288,12 @@ TEST(ValidateTweetTextTest, RefusesUnpairedBidiControlsSayingWhichAndWhere) {
            Case{kRli + "abc",
                 "U+2067 RIGHT-TO-LEFT ISOLATE at character 1 is not closed "
                 "by U+2069 POP DIRECTIONAL ISOLATE"},
-           Case{"ab" + kPdf, "U+202C POP DIRECTIONAL FORMATTING at "
-                             "character 3 closes nothing"},
-           Case{"ab" + kPdi, "U+2069 POP DIRECTIONAL ISOLATE at character 3 "
-                             "closes nothing"},
+           Case{"ab" + kPdf,
+                "U+202C POP DIRECTIONAL FORMATTING at "
+                "character 3 closes nothing"},
+           Case{"ab" + kPdi,
+                "U+2069 POP DIRECTIONAL ISOLATE at character 3 "
+                "closes nothing"},
            // A pair split over two lines is two unpaired controls.
            Case{kRlo + "a\nb" + kPdf, "before the line ends"},
            // Crossed instead of nested.
@@ -302,8 +302,9 @@ TEST(ValidateTweetTextTest, RefusesUnpairedBidiControlsSayingWhichAndWhere) {
                 "by U+2069 POP DIRECTIONAL ISOLATE before U+202C POP "
                 "DIRECTIONAL FORMATTING at character 5"},
            // A closer of the wrong kind does not close.
-           Case{kRlo + "a" + kPdi, "U+202E RIGHT-TO-LEFT OVERRIDE at "
-                                   "character 1 is not closed"},
+           Case{kRlo + "a" + kPdi,
+                "U+202E RIGHT-TO-LEFT OVERRIDE at "
+                "character 1 is not closed"},
            Case{kRlo + kRlo + "a" + kPdf, "at character 1 is not closed"},
        }) {
     absl::StatusOr<std::string> tweet = ValidateTweetText(c.text);
@@ -318,10 +319,9 @@ TEST(ValidateTweetTextTest, RefusesUnpairedBidiControlsSayingWhichAndWhere) {
 
 TEST(ValidateEmailTest, RefusesBidiControlsZeroWidthAndTagCharacters) {
   for (const Refused& refused : kRefusedInNames) {
-    for (const std::string& email :
-         {"an" + refused.text + "n@example.com",
-          "ann@exam" + refused.text + "ple.com",
-          "ann@example.com" + refused.text}) {
+    for (const std::string& email : {"an" + refused.text + "n@example.com",
+                                     "ann@exam" + refused.text + "ple.com",
+                                     "ann@example.com" + refused.text}) {
       EXPECT_EQ(ValidateEmail(email).status().code(),
                 absl::StatusCode::kInvalidArgument)
           << refused.code;

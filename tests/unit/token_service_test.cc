@@ -43,8 +43,9 @@ TEST(TokenServiceTest, IssuedTokenVerifiesUntilExpiry) {
   EXPECT_EQ(issued->expires_at, kNow + absl::Hours(1));
   EXPECT_EQ(*service->Verify(issued->token, kNow), 7u);
   EXPECT_EQ(*service->Verify(issued->token, kNow + absl::Minutes(59)), 7u);
-  EXPECT_EQ(service->Verify(issued->token, kNow + absl::Hours(1)).status().code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(
+      service->Verify(issued->token, kNow + absl::Hours(1)).status().code(),
+      absl::StatusCode::kUnauthenticated);
 }
 
 TEST(TokenServiceTest, LargeUserIdsSurvive) {
@@ -83,8 +84,8 @@ TEST(TokenServiceTest, RejectsUnsignedAlgNoneTokens) {
       absl::WebSafeBase64Escape(R"({"alg":"none","typ":"JWT"})");
   const std::string payload = absl::WebSafeBase64Escape(
       R"({"iss":"miniter","sub":"7","exp":1900000000})");
-  for (const std::string& token :
-       {absl::StrCat(header, ".", payload, "."), absl::StrCat(header, ".", payload)}) {
+  for (const std::string& token : {absl::StrCat(header, ".", payload, "."),
+                                   absl::StrCat(header, ".", payload)}) {
     EXPECT_EQ(service->Verify(token, kNow).status().code(),
               absl::StatusCode::kUnauthenticated)
         << token;
@@ -100,7 +101,6 @@ TEST(TokenServiceTest, RejectsGarbage) {
               absl::StatusCode::kUnauthenticated);
   }
 }
-
 
 TEST(TokenServiceTest, DerivedKeysFollowTheSecrets) {
   const KeyRing keys = MakeService()->DeriveKeys("miniter page token v3");
@@ -123,8 +123,8 @@ std::unique_ptr<TokenService> MakeService(std::vector<std::string> secrets) {
 // The JSON of a token's header.
 std::string HeaderOf(const std::string& token) {
   std::string header;
-  EXPECT_TRUE(absl::WebSafeBase64Unescape(
-      token.substr(0, token.find('.')), &header));
+  EXPECT_TRUE(
+      absl::WebSafeBase64Unescape(token.substr(0, token.find('.')), &header));
   return header;
 }
 
@@ -139,9 +139,9 @@ std::string HandMadeToken(const std::string& secret, const char* kid) {
   }
   EXPECT_EQ(jwt_add_grant(jwt, "iss", "miniter"), 0);
   EXPECT_EQ(jwt_add_grant(jwt, "sub", "7"), 0);
-  EXPECT_EQ(jwt_add_grant_int(jwt, "exp",
-                              absl::ToUnixSeconds(kNow + absl::Hours(1))),
-            0);
+  EXPECT_EQ(
+      jwt_add_grant_int(jwt, "exp", absl::ToUnixSeconds(kNow + absl::Hours(1))),
+      0);
   EXPECT_EQ(jwt_set_alg(jwt, JWT_ALG_HS256,
                         reinterpret_cast<const unsigned char*>(secret.data()),
                         static_cast<int>(secret.size())),
@@ -158,7 +158,8 @@ std::string IdText(const std::string& secret) {
 }
 
 TEST(TokenServiceTest, TokensCarryTheNewestSecretsKeyIdAndNotTheSecret) {
-  const std::string token = MakeService({kNewSecret, kSecret})->Issue(7, kNow)->token;
+  const std::string token =
+      MakeService({kNewSecret, kSecret})->Issue(7, kNow)->token;
   EXPECT_THAT(HeaderOf(token),
               HasSubstr(absl::StrCat("\"kid\":\"", IdText(kNewSecret), "\"")));
   EXPECT_EQ(token.find(kNewSecret), std::string::npos);
@@ -203,9 +204,9 @@ TEST(TokenServiceTest, AKeyIdDoesNotLetAnotherKeySign) {
             absl::StatusCode::kUnauthenticated);
   // The same token with the right id is accepted (the hand-made tokens
   // are otherwise valid).
-  EXPECT_EQ(*service->Verify(HandMadeToken(kSecret, IdText(kSecret).c_str()),
-                             kNow),
-            7u);
+  EXPECT_EQ(
+      *service->Verify(HandMadeToken(kSecret, IdText(kSecret).c_str()), kNow),
+      7u);
 }
 
 TEST(TokenServiceTest, TokensWithoutKeyIdVerifyWithAnyListedSecret) {
@@ -222,10 +223,9 @@ TEST(TokenServiceTest, TokensWithoutKeyIdVerifyWithAnyListedSecret) {
   std::string altered = legacy;
   char& in_signature = altered[altered.size() - 5];
   in_signature = in_signature == 'A' ? 'B' : 'A';
-  EXPECT_EQ(MakeService({kNewSecret, kSecret})->Verify(altered, kNow)
-                .status()
-                .code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(
+      MakeService({kNewSecret, kSecret})->Verify(altered, kNow).status().code(),
+      absl::StatusCode::kUnauthenticated);
 }
 
 TEST(TokenServiceTest, MalformedHeadersAndKeyIdsAreUnauthenticated) {

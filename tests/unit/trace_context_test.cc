@@ -49,23 +49,36 @@ TEST(TraceparentTest, MalformedValuesAreIgnored) {
            valid + " ",
            " " + valid,
            // Upper-case hex is not allowed anywhere.
-           std::string("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"),
-           std::string("00-4bf92f3577b34da6a3ce929d0e0e4736-00F067AA0BA902B7-01"),
-           std::string("0A-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
-           std::string("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0F"),
+           std::string(
+               "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"),
+           std::string(
+               "00-4bf92f3577b34da6a3ce929d0e0e4736-00F067AA0BA902B7-01"),
+           std::string(
+               "0A-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+           std::string(
+               "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0F"),
            // Version ff is forbidden.
-           std::string("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+           std::string(
+               "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
            // All-zero ids are invalid.
-           std::string("00-00000000000000000000000000000000-00f067aa0ba902b7-01"),
-           std::string("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"),
+           std::string(
+               "00-00000000000000000000000000000000-00f067aa0ba902b7-01"),
+           std::string(
+               "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"),
            // Wrong separators and field lengths.
-           std::string("00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
-           std::string("00-4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7-01"),
-           std::string("00-4bf92f3577b34da6a3ce929d0e0e47-3600f067aa0ba902b7-01"),
-           std::string("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b-701"),
+           std::string(
+               "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+           std::string(
+               "00-4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7-01"),
+           std::string(
+               "00-4bf92f3577b34da6a3ce929d0e0e47-3600f067aa0ba902b7-01"),
+           std::string(
+               "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b-701"),
            // Non-hex digits.
-           std::string("00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01"),
-           std::string("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0x"),
+           std::string(
+               "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01"),
+           std::string(
+               "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0x"),
        }) {
     EXPECT_FALSE(ParseTraceparent(bad).has_value()) << "\"" << bad << "\"";
   }

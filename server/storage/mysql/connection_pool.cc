@@ -25,19 +25,19 @@ ConnectionPool::ConnectionPool(Opener opener, int max_size, int max_waiting)
       max_waiting_(max_waiting < 0 ? std::numeric_limits<int>::max()
                                    : max_waiting) {}
 
-absl::StatusOr<ConnectionLease> ConnectionPool::Acquire(absl::Duration timeout) {
+absl::StatusOr<ConnectionLease> ConnectionPool::Acquire(
+    absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   std::unique_ptr<PooledConnection> connection;
   {
     absl::MutexLock lock(&mu_);
     if (idle_.empty() && open_ >= max_size_ && waiting_ >= max_waiting_) {
       ++refused_;
-      return common::WithRetryAfter(
-          absl::ResourceExhaustedError(absl::StrCat(
-              "server busy: all ", max_size_,
-              " database connections in use and ", waiting_,
-              " calls already waiting")),
-          kRetryAfter);
+      return common::WithRetryAfter(absl::ResourceExhaustedError(absl::StrCat(
+                                        "server busy: all ", max_size_,
+                                        " database connections in use and ",
+                                        waiting_, " calls already waiting")),
+                                    kRetryAfter);
     }
     ++waiting_;
     // Only a caller that waits reads the clock again.
@@ -51,9 +51,9 @@ absl::StatusOr<ConnectionLease> ConnectionPool::Acquire(absl::Duration timeout) 
         ++refused_;
         wait_time_ += absl::Now() - wait_began;
         return common::WithRetryAfter(
-            absl::ResourceExhaustedError(absl::StrCat(
-                "server busy: no database connection free within ",
-                absl::ToInt64Milliseconds(timeout), "ms")),
+            absl::ResourceExhaustedError(
+                absl::StrCat("server busy: no database connection free within ",
+                             absl::ToInt64Milliseconds(timeout), "ms")),
             kRetryAfter);
       }
     }

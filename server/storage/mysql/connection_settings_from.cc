@@ -18,17 +18,15 @@ namespace {
 // connection attempt failing later as "database unavailable".
 absl::Status CheckReadable(const std::string& path, absl::string_view name) {
   if (path.empty() || access(path.c_str(), R_OK) == 0) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("database URL: the ", name, "= file ", path,
-                   " cannot be read"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "database URL: the ", name, "= file ", path, " cannot be read"));
 }
 
 }  // namespace
 
 absl::StatusOr<ConnectionSettings> ConnectionSettingsFrom(
     const MySqlOptions& options) {
-  absl::StatusOr<DatabaseUrl> url =
-      ParseDatabaseUrl(options.database_url);
+  absl::StatusOr<DatabaseUrl> url = ParseDatabaseUrl(options.database_url);
   if (!url.ok()) return url.status();
   for (const auto& [path, name] : {std::pair(&url->ssl_ca, "ssl-ca"),
                                    std::pair(&url->ssl_cert, "ssl-cert"),
@@ -46,7 +44,8 @@ absl::StatusOr<ConnectionSettings> ConnectionSettingsFrom(
   const TimelineOptions& timeline = options.timeline;
   if (timeline.fanout_threshold < 1 || timeline.retention < 1 ||
       timeline.follow_backfill_depth < 0 || timeline.trim_one_in < 1 ||
-      timeline.bulk_load_depth < 1 || timeline.merged_cache_ids_per_author < 0 ||
+      timeline.bulk_load_depth < 1 ||
+      timeline.merged_cache_ids_per_author < 0 ||
       timeline.merged_cache_max_authors < 1 ||
       timeline.merged_cache_staleness < absl::ZeroDuration()) {
     return absl::InvalidArgumentError(

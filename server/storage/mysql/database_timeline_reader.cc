@@ -30,8 +30,8 @@ void DatabaseTimelineReader::AddMergedIds(PooledConnection& connection,
   std::vector<UserId> from_sql;
   bool due = false;
   for (UserId author : authors) {
-    switch (merged_cache_->Collect(author, before, lower, limit, now, ids,
-                                   &due)) {
+    switch (
+        merged_cache_->Collect(author, before, lower, limit, now, ids, &due)) {
       case MergedAuthorCache::Lookup::kHit: break;
       case MergedAuthorCache::Lookup::kLoad: to_load.push_back(author); break;
       case MergedAuthorCache::Lookup::kNotCovered:
@@ -45,9 +45,9 @@ void DatabaseTimelineReader::AddMergedIds(PooledConnection& connection,
   // still serve everyone else.
   std::vector<UserId> batch = to_load;
   const std::size_t slots = static_cast<std::size_t>(kMergedSlots);
-  const std::size_t free_slots =
-      to_load.empty() ? (due ? slots : 0)
-                      : (slots - to_load.size() % slots) % slots;
+  const std::size_t free_slots = to_load.empty()
+                                     ? (due ? slots : 0)
+                                     : (slots - to_load.size() % slots) % slots;
   if (free_slots > 0) merged_cache_->ClaimDue(now, free_slots, batch);
   if (!batch.empty()) LoadIntoCache(connection, batch, *merged_cache_, now);
   for (UserId author : to_load) {
@@ -74,9 +74,8 @@ absl::StatusOr<std::vector<TweetRecord>> DatabaseTimelineReader::Read(
                                      ? query.before_tweet_id
                                      : std::numeric_limits<TweetId>::max();
           // Step 1.
-          const TimelineSources sources =
-              ReadTimelineSources(connection, query.user_id, before,
-                                  query.limit);
+          const TimelineSources sources = ReadTimelineSources(
+              connection, query.user_id, before, query.limit);
           // Above the horizon: home rows plus merged authors' tweets.
           std::vector<TweetId> ids;
           for (TweetId id : sources.home_ids) {
@@ -100,8 +99,8 @@ absl::StatusOr<std::vector<TweetRecord>> DatabaseTimelineReader::Read(
               absl::Status admitted = query.admit_expensive_read();
               if (!admitted.ok()) return admitted;
             }
-            ReadFallbackIds(connection, query.user_id, before,
-                            sources.horizon, limit - ids.size(), ids);
+            ReadFallbackIds(connection, query.user_id, before, sources.horizon,
+                            limit - ids.size(), ids);
           }
           FetchTweets(connection, ids, tweet_cache_, tweets);
         }

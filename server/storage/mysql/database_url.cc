@@ -36,9 +36,9 @@ absl::StatusOr<std::string> PercentDecode(absl::string_view text,
     const int high = i + 1 < text.size() ? HexValue(text[i + 1]) : -1;
     const int low = i + 2 < text.size() ? HexValue(text[i + 2]) : -1;
     if (high < 0 || low < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "database URL: bad percent-encoding in the ", what,
-          " (expected %XX with two hex digits)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("database URL: bad percent-encoding in the ", what,
+                       " (expected %XX with two hex digits)"));
     }
     out.push_back(static_cast<char>(high * 16 + low));
     i += 2;
@@ -168,7 +168,8 @@ absl::StatusOr<DatabaseUrl> ParseDatabaseUrl(absl::string_view url) {
   // still parses; the host and database cannot contain one.
   size_t at = rest.rfind('@');
   if (at == absl::string_view::npos) {
-    return Invalid("needs USER@ before the host (mysql://USER:PASSWORD@HOST/DB)");
+    return Invalid(
+        "needs USER@ before the host (mysql://USER:PASSWORD@HOST/DB)");
   }
   absl::string_view userinfo = rest.substr(0, at);
   absl::string_view host_and_path = rest.substr(at + 1);
@@ -184,7 +185,8 @@ absl::StatusOr<DatabaseUrl> ParseDatabaseUrl(absl::string_view url) {
   if (!user.ok()) return user.status();
   if (user->empty()) return Invalid("the user name is empty");
   parsed.user = *std::move(user);
-  absl::StatusOr<std::string> password = PercentDecode(password_part, "password");
+  absl::StatusOr<std::string> password =
+      PercentDecode(password_part, "password");
   if (!password.ok()) return password.status();
   parsed.password = *std::move(password);
 
@@ -211,7 +213,8 @@ absl::StatusOr<DatabaseUrl> ParseDatabaseUrl(absl::string_view url) {
     parsed.host = std::string(host_port.substr(1, close - 1));
     absl::string_view after = host_port.substr(close + 1);
     if (!after.empty()) {
-      if (after[0] != ':') return Invalid("unexpected text after ']' in the host");
+      if (after[0] != ':')
+        return Invalid("unexpected text after ']' in the host");
       port_text = after.substr(1);
       if (port_text.empty()) return Invalid("the port after ':' is empty");
     }
@@ -252,11 +255,10 @@ std::string DescribeDatabaseTarget(const DatabaseUrl& url) {
     return absl::StrCat("socket ", url.socket, "/", url.database);
   }
   const bool ipv6 = url.host.find(':') != std::string::npos;
-  return absl::StrCat(ipv6 ? "[" : "", url.host, ipv6 ? "]" : "", ":", url.port,
-                      "/", url.database,
-                      url.tls_mode == TlsMode::kVerifyIdentity
-                          ? " tls=verify-identity"
-                          : "");
+  return absl::StrCat(
+      ipv6 ? "[" : "", url.host, ipv6 ? "]" : "", ":", url.port, "/",
+      url.database,
+      url.tls_mode == TlsMode::kVerifyIdentity ? " tls=verify-identity" : "");
 }
 
 }  // namespace miniter::storage::mysql

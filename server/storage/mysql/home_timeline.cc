@@ -17,7 +17,8 @@ constexpr const char* kRaiseHorizon =
 // The (retention+1)-th newest row: the newest one beyond the bound. A PK
 // range walked backwards, retention+1 entries at most.
 constexpr const char* kSelectTrimPoint =
-    "SELECT tweet_id FROM home_timeline FORCE INDEX (PRIMARY) WHERE owner_id = ? "
+    "SELECT tweet_id FROM home_timeline FORCE INDEX (PRIMARY) WHERE owner_id = "
+    "? "
     "ORDER BY tweet_id DESC LIMIT 1 OFFSET ?";
 constexpr const char* kDeleteUpTo =
     "DELETE FROM home_timeline WHERE owner_id = ? AND tweet_id <= ?";

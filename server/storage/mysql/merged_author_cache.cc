@@ -22,8 +22,7 @@ MergedAuthorCache::Lookup MergedAuthorCache::Collect(
     absl::Time now, std::vector<TweetId>& out, bool* due) {
   absl::MutexLock lock(&mu_);
   auto found = entries_.find(author);
-  if (found == entries_.end() ||
-      now - found->second.loaded_at > staleness_) {
+  if (found == entries_.end() || now - found->second.loaded_at > staleness_) {
     ++misses_;
     return Lookup::kLoad;
   }
@@ -36,8 +35,8 @@ MergedAuthorCache::Lookup MergedAuthorCache::Collect(
   }
   const std::vector<TweetId>& ids = entry.ids;
   // First id below `before` (ids are descending).
-  auto it = std::upper_bound(ids.begin(), ids.end(), before,
-                             std::greater<TweetId>());
+  auto it =
+      std::upper_bound(ids.begin(), ids.end(), before, std::greater<TweetId>());
   const std::size_t start = out.size();
   std::size_t taken = 0;
   for (; it != ids.end() && *it > lower && taken < limit; ++it, ++taken) {
@@ -46,8 +45,7 @@ MergedAuthorCache::Lookup MergedAuthorCache::Collect(
   // The ids are contiguous from ids.back() upwards, so the range is known
   // when the page filled, when we stopped at an id at or below `lower`, or
   // when the author has nothing older than what is cached.
-  const bool covered =
-      taken == limit || it != ids.end() || !entry.has_older;
+  const bool covered = taken == limit || it != ids.end() || !entry.has_older;
   if (covered) {
     ++hits_;
     return Lookup::kHit;
@@ -80,9 +78,9 @@ void MergedAuthorCache::ClaimOlderThan(absl::Time now, absl::Duration min_age,
 
 void MergedAuthorCache::Store(UserId author, const std::vector<TweetId>& newest,
                               absl::Time loaded_at) {
-  std::vector<TweetId> ids(newest.begin(),
-                           newest.begin() + static_cast<std::ptrdiff_t>(std::min(
-                                                newest.size(), ids_per_author_)));
+  std::vector<TweetId> ids(
+      newest.begin(), newest.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                           newest.size(), ids_per_author_)));
   std::sort(ids.begin(), ids.end(), std::greater<TweetId>());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   bool has_older = newest.size() > ids_per_author_;
@@ -131,8 +129,8 @@ void MergedAuthorCache::AddTweet(UserId author, TweetId id) {
   if (found == entries_.end()) return;
   std::vector<TweetId>& ids = found->second.ids;
   // Usually the newest, so the insertion point is at the front.
-  auto it = std::lower_bound(ids.begin(), ids.end(), id,
-                             std::greater<TweetId>());
+  auto it =
+      std::lower_bound(ids.begin(), ids.end(), id, std::greater<TweetId>());
   if (it != ids.end() && *it == id) return;
   // Below the cached ids, with older ones uncached: keeping it would claim
   // the gap above it is complete.

@@ -99,7 +99,7 @@ class MergedAuthorCache {
     // When a reader last used the entry (Collect); only entries read within
     // the staleness bound are claimed for a refresh.
     absl::Time last_read;
-    bool refresh_claimed = false;  // a ClaimDue() caller is reloading it
+    bool refresh_claimed = false;     // a ClaimDue() caller is reloading it
     std::list<UserId>::iterator lru;  // position in lru_
   };
 

@@ -33,20 +33,19 @@ void MergedAuthorRefresher::Run() {
   // failed load leaves the entries to go stale and be reloaded by readers;
   // the next round tries again.
   const absl::Duration staleness = cache_.staleness();
-  const absl::Duration period =
-      std::max(staleness / 4, absl::Milliseconds(10));
+  const absl::Duration period = std::max(staleness / 4, absl::Milliseconds(10));
   while (!stop_.WaitForNotificationWithTimeout(period)) {
     const absl::Time now = now_();
     std::vector<UserId> due;
     cache_.ClaimOlderThan(now, staleness / 4,
                           std::numeric_limits<std::size_t>::max(), due);
     if (due.empty()) continue;
-    const absl::Status loaded = RunWithRetry(
-        *pool_, acquire_timeout_, "RefreshMergedAuthors",
-        [&](PooledConnection& connection) {
-          LoadIntoCache(connection, due, cache_, now);
-          return absl::OkStatus();
-        });
+    const absl::Status loaded =
+        RunWithRetry(*pool_, acquire_timeout_, "RefreshMergedAuthors",
+                     [&](PooledConnection& connection) {
+                       LoadIntoCache(connection, due, cache_, now);
+                       return absl::OkStatus();
+                     });
     (void)loaded;  // unexpected errors are logged by MapSqlError
   }
 }

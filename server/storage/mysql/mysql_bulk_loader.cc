@@ -103,7 +103,8 @@ constexpr const char* kRecountFollowers =
 // Owners to rebuild: touched users and every follower of one (a loaded
 // tweet of theirs belongs in those timelines).
 constexpr const char* kOwnersFromTouched =
-    "INSERT IGNORE INTO bulk_owners (owner_id) SELECT user_id FROM bulk_touched";
+    "INSERT IGNORE INTO bulk_owners (owner_id) SELECT user_id FROM "
+    "bulk_touched";
 constexpr const char* kOwnersFromFollowers =
     "INSERT IGNORE INTO bulk_owners (owner_id)"
     " SELECT f.follower_id FROM bulk_touched t"
@@ -239,8 +240,7 @@ void MySqlBulkLoader::CompactTouched(bool force) {
     return;
   }
   std::sort(touched_.begin(), touched_.end());
-  touched_.erase(std::unique(touched_.begin(), touched_.end()),
-                 touched_.end());
+  touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
   touched_compacted_size_ = touched_.size();
 }
 
@@ -268,7 +268,8 @@ absl::StatusOr<std::vector<UserId>> MySqlBulkLoader::InsertUsers(
           insert.executeUpdate();
           // One multi-row INSERT gets consecutive ids (checked lock mode);
           // LAST_INSERT_ID() is the first.
-          sql::PreparedStatement& last = connection.Prepare(kSelectLastInsertId);
+          sql::PreparedStatement& last =
+              connection.Prepare(kSelectLastInsertId);
           std::unique_ptr<sql::ResultSet> rows(last.executeQuery());
           rows->next();
           const UserId first = rows->getUInt64(1);
@@ -311,7 +312,8 @@ absl::Status MySqlBulkLoader::InsertFollows(
   return absl::OkStatus();
 }
 
-absl::Status MySqlBulkLoader::InsertTweets(const std::vector<BulkTweet>& tweets) {
+absl::Status MySqlBulkLoader::InsertTweets(
+    const std::vector<BulkTweet>& tweets) {
   absl::Status status = Run(
       "BulkLoader::InsertTweets",
       [&](PooledConnection& connection) -> absl::Status {
@@ -349,15 +351,16 @@ absl::Status MySqlBulkLoader::FinishLoad() {
         connection.Execute(kClearTouched);
         connection.Execute(kClearOwners);
         connection.Execute(kClearRecent);
-        ForEachPiece(touched_.size(), [&](std::size_t begin, std::size_t count) {
-          sql::PreparedStatement& insert = connection.Prepare(
-              MultiRowSql(kInsertTouchedPrefix, kTouchedRow, count));
-          for (std::size_t i = 0; i < count; ++i) {
-            insert.setUInt64(static_cast<unsigned int>(i + 1),
-                             touched_[begin + i]);
-          }
-          insert.executeUpdate();
-        });
+        ForEachPiece(
+            touched_.size(), [&](std::size_t begin, std::size_t count) {
+              sql::PreparedStatement& insert = connection.Prepare(
+                  MultiRowSql(kInsertTouchedPrefix, kTouchedRow, count));
+              for (std::size_t i = 0; i < count; ++i) {
+                insert.setUInt64(static_cast<unsigned int>(i + 1),
+                                 touched_[begin + i]);
+              }
+              insert.executeUpdate();
+            });
         {
           // Autocommit: one statement, and it must commit before the home
           // timelines are built from the merged flags.
@@ -414,10 +417,10 @@ absl::Status MySqlBulkLoader::FinishLoad() {
         return absl::OkStatus();
       });
   if (!status.ok()) return status;
-  LogStorageLine(absl::StrCat(
-      "bulk load: rebuilt home timelines of ", owner_count, " owners (",
-      touched_.size(), " users touched) in ",
-      absl::FormatDuration(absl::Now() - start)));
+  LogStorageLine(absl::StrCat("bulk load: rebuilt home timelines of ",
+                              owner_count, " owners (", touched_.size(),
+                              " users touched) in ",
+                              absl::FormatDuration(absl::Now() - start)));
   touched_.clear();
   touched_compacted_size_ = 0;
   return absl::OkStatus();

@@ -28,8 +28,8 @@ absl::Status MySqlDatabaseHealth::Ping() {
       });
   // The contract is OK or UNAVAILABLE: the checker only needs yes or no.
   if (!status.ok() && !absl::IsUnavailable(status)) {
-    return absl::UnavailableError(
-        std::string("database unavailable: ") + std::string(status.message()));
+    return absl::UnavailableError(std::string("database unavailable: ") +
+                                  std::string(status.message()));
   }
   return status;
 }

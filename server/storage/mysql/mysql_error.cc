@@ -1,14 +1,13 @@
 // mysql_error.cc: MySQL/MariaDB error -> absl::Status (see mysql_error.h).
 #include "server/storage/mysql/mysql_error.h"
 
-#include "server/common/log.h"
-#include "server/storage/mysql/mysql_error_codes.h"
-
 #include <string>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "server/common/log.h"
+#include "server/storage/mysql/mysql_error_codes.h"
 
 namespace miniter::storage::mysql {
 namespace {
@@ -22,8 +21,7 @@ bool IsConnectionErrorCode(int code) {
     case kCrServerLost:
     case kCrServerLostExtended:
     case kErrConnectionKilled:
-    case kErrServerShutdown:
-      return true;
+    case kErrServerShutdown: return true;
     default:
       // The rest of the client range 2000-2999 (e.g. 2026 TLS, 2048
       // protocol mismatch) also means the session is unusable.
@@ -48,15 +46,15 @@ bool IsConnectionError(int error_code, absl::string_view sql_state,
 }
 
 absl::Status MapSqlError(int error_code, absl::string_view sql_state,
-                         absl::string_view message, absl::string_view operation) {
+                         absl::string_view message,
+                         absl::string_view operation) {
   absl::Status status;
   switch (error_code) {
     case kErrDupEntry:
     case kErrDupEntryWithKeyName:
       // Expected in normal operation; the store adds a precise message.
       return absl::AlreadyExistsError("already exists");
-    case kErrNoReferencedRow:
-      return absl::NotFoundError("user not found");
+    case kErrNoReferencedRow: return absl::NotFoundError("user not found");
     case kErrLockWaitTimeout:
     case kErrDeadlock:
       status = absl::AbortedError("database conflict; try again");
@@ -82,9 +80,9 @@ absl::Status MapSqlError(int error_code, absl::string_view sql_state,
       }
   }
   LogStorageLine(absl::StrCat(operation, ": error ", error_code, " (SQLSTATE ",
-                               sql_state.empty() ? "none" : sql_state, "): ",
-                               message, " -> ",
-                               absl::StatusCodeToString(status.code())));
+                              sql_state.empty() ? "none" : sql_state,
+                              "): ", message, " -> ",
+                              absl::StatusCodeToString(status.code())));
   return status;
 }
 

@@ -25,7 +25,8 @@ namespace miniter::storage::mysql {
 // quote SQL or data); UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED and INTERNAL
 // are logged to stderr with the detail, prefixed "storage: `operation`".
 absl::Status MapSqlError(int error_code, absl::string_view sql_state,
-                         absl::string_view message, absl::string_view operation);
+                         absl::string_view message,
+                         absl::string_view operation);
 
 // True when the connection that produced this error can no longer be trusted
 // and must be dropped rather than returned to the pool: client-side

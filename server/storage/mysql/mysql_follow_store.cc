@@ -145,9 +145,10 @@ absl::Status MySqlFollowStore::Follow(UserId follower, UserId followee) {
           // list them as an ordinary followee would miss the next ones.
           if (became_merged) {
             TierOutbox::Record(connection,
-                               TierOutbox::Kind::kInvalidateFollowers,
-                               followee, 0);
-            for (UserId owner : TierOutbox::ReadFollowers(connection, followee)) {
+                               TierOutbox::Kind::kInvalidateFollowers, followee,
+                               0);
+            for (UserId owner :
+                 TierOutbox::ReadFollowers(connection, followee)) {
               stale.push_back(owner);
             }
           }

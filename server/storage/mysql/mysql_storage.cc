@@ -21,9 +21,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "server/storage/mysql/connection_pool.h"
+#include "server/storage/mysql/connection_settings_from.h"
 #include "server/storage/mysql/database_url.h"
 #include "server/storage/mysql/embedded_migrations.h"
-#include "server/storage/mysql/connection_settings_from.h"
 #include "server/storage/mysql/mysql_database_health.h"
 #include "server/storage/mysql/mysql_error.h"
 #include "server/storage/mysql/mysql_follow_store.h"
@@ -89,7 +89,8 @@ absl::Status ApplyPendingMigrations(PooledConnection& connection,
   connection.Execute(kCreateSchemaMigrations);
   std::map<int, std::string> applied;
   {
-    sql::PreparedStatement& select = connection.Prepare(kSelectAppliedMigrations);
+    sql::PreparedStatement& select =
+        connection.Prepare(kSelectAppliedMigrations);
     std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
     while (rows->next()) applied[rows->getInt(1)] = rows->getString(2);
   }
@@ -120,8 +121,8 @@ absl::Status ApplyPendingMigrations(PooledConnection& connection,
       record.setString(2, migration.name);
       record.executeUpdate();
     } catch (const sql::SQLException& e) {
-      absl::Status status = mysql::MapSqlError(e.getErrorCode(), e.getSQLState(),
-                                               e.what(), step);
+      absl::Status status =
+          mysql::MapSqlError(e.getErrorCode(), e.getSQLState(), e.what(), step);
       if (absl::IsInternal(status)) {
         return absl::InternalError(
             absl::StrCat(step, " failed; see the storage log line"));
@@ -133,9 +134,9 @@ absl::Status ApplyPendingMigrations(PooledConnection& connection,
   }
   if (!applied.empty() && applied.rbegin()->first > newest_known) {
     // Normal during a rolling upgrade: a newer server already migrated.
-    mysql::LogStorageLine(absl::StrCat(
-        "database has schema version ", applied.rbegin()->first,
-        ", newer than this build's ", newest_known));
+    mysql::LogStorageLine(
+        absl::StrCat("database has schema version ", applied.rbegin()->first,
+                     ", newer than this build's ", newest_known));
   }
   return absl::OkStatus();
 }
@@ -143,13 +144,15 @@ absl::Status ApplyPendingMigrations(PooledConnection& connection,
 }  // namespace
 
 absl::StatusOr<MySqlStorage> OpenMySqlStorage(const MySqlOptions& options) {
-  absl::StatusOr<ConnectionSettings> settings = mysql::ConnectionSettingsFrom(options);
+  absl::StatusOr<ConnectionSettings> settings =
+      mysql::ConnectionSettingsFrom(options);
   if (!settings.ok()) return settings.status();
   if (options.pool_size < 1) {
     return absl::InvalidArgumentError("database pool size must be at least 1");
   }
   if (options.pool_queue < 0) {
-    return absl::InvalidArgumentError("database pool queue must not be negative");
+    return absl::InvalidArgumentError(
+        "database pool queue must not be negative");
   }
   auto opener = [settings = *settings]() {
     return mysql::OpenPooledConnection(settings);
@@ -195,7 +198,8 @@ absl::StatusOr<MySqlStorage> OpenMySqlStorage(const MySqlOptions& options) {
 }
 
 absl::StatusOr<std::vector<int>> ApplyMigrations(const MySqlOptions& options) {
-  absl::StatusOr<ConnectionSettings> settings = mysql::ConnectionSettingsFrom(options);
+  absl::StatusOr<ConnectionSettings> settings =
+      mysql::ConnectionSettingsFrom(options);
   if (!settings.ok()) return settings.status();
   settings->io_timeout = std::max(settings->io_timeout, kMigrationIoTimeout);
 
@@ -213,9 +217,9 @@ absl::StatusOr<std::vector<int>> ApplyMigrations(const MySqlOptions& options) {
             return absl::InternalError("could not take the migration lock");
           }
           if (rows->getInt(1) != 1) {
-            return absl::DeadlineExceededError(absl::StrCat(
-                "another server held the migration lock for ",
-                kMigrationLockSeconds, "s"));
+            return absl::DeadlineExceededError(
+                absl::StrCat("another server held the migration lock for ",
+                             kMigrationLockSeconds, "s"));
           }
         }
         // The lock also ends with the session; releasing it promptly lets
@@ -234,7 +238,8 @@ absl::StatusOr<std::vector<int>> ApplyMigrations(const MySqlOptions& options) {
 
 absl::StatusOr<std::vector<std::string>> CheckDurability(
     const MySqlOptions& options) {
-  absl::StatusOr<ConnectionSettings> settings = mysql::ConnectionSettingsFrom(options);
+  absl::StatusOr<ConnectionSettings> settings =
+      mysql::ConnectionSettingsFrom(options);
   if (!settings.ok()) return settings.status();
 
   std::vector<std::string> warnings;

@@ -63,7 +63,7 @@ class MySqlTweetStore : public TweetStore {
   std::shared_ptr<TierOutbox> outbox_;
   TweetWriter writer_;
   DatabaseTimelineReader database_reader_;
-  std::unique_ptr<TierTimelineReader> tier_reader_;  // null without a tier
+  std::unique_ptr<TierTimelineReader> tier_reader_;   // null without a tier
   std::unique_ptr<MergedAuthorRefresher> refresher_;  // null when off
 };
 

@@ -21,8 +21,8 @@ constexpr const char* kInsertUser =
 // LAST_INSERT_ID() is per session, so this reads back our own row even
 // while other sessions insert.
 constexpr const char* kSelectInsertedUser =
-    "SELECT id, " MINITER_SQL_UNIX_MICROS("created_at")
-    " FROM users WHERE id = LAST_INSERT_ID()";
+    "SELECT id, " MINITER_SQL_UNIX_MICROS(
+        "created_at") " FROM users WHERE id = LAST_INSERT_ID()";
 constexpr const char* kSelectCredentials =
     "SELECT id, password_hash FROM users WHERE email_key = ?";
 
@@ -48,7 +48,8 @@ absl::StatusOr<UserRecord> MySqlUserStore::CreateUser(const NewUser& user) {
         insert.setString(5, user.profile);
         insert.executeUpdate();
 
-        sql::PreparedStatement& select = connection.Prepare(kSelectInsertedUser);
+        sql::PreparedStatement& select =
+            connection.Prepare(kSelectInsertedUser);
         std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
         if (!rows->next()) {
           return absl::InternalError("internal storage error");

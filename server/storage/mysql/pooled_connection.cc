@@ -6,12 +6,12 @@
 #include <exception>
 #include <mutex>
 
-#include <mysql_driver.h>
 #include <cppconn/connection.h>
 #include <cppconn/exception.h>
 #include <cppconn/metadata.h>
 #include <cppconn/prepared_statement.h>
 #include <cppconn/statement.h>
+#include <mysql_driver.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
@@ -46,7 +46,8 @@ sql::mysql::MySQL_Driver* Driver() {
   // get_driver_instance() is not thread-safe on its first call.
   static std::once_flag once;
   static sql::mysql::MySQL_Driver* driver = nullptr;
-  std::call_once(once, [] { driver = sql::mysql::get_mysql_driver_instance(); });
+  std::call_once(once,
+                 [] { driver = sql::mysql::get_mysql_driver_instance(); });
   return driver;
 }
 
@@ -129,12 +130,10 @@ void PooledConnection::BoundStatementTime(absl::Duration time_left) {
   // Seconds with microseconds; 0 means no bound. A literal, not a
   // parameter: SET takes no placeholders in the text protocol, and the
   // value is a number we formatted.
-  const int64_t micros = bound == absl::InfiniteDuration()
-                             ? 0
-                             : absl::ToInt64Microseconds(bound);
-  const std::string seconds =
-      absl::StrCat(micros / 1000000, ".",
-                   absl::Dec(micros % 1000000, absl::kZeroPad6));
+  const int64_t micros =
+      bound == absl::InfiniteDuration() ? 0 : absl::ToInt64Microseconds(bound);
+  const std::string seconds = absl::StrCat(
+      micros / 1000000, ".", absl::Dec(micros % 1000000, absl::kZeroPad6));
   Execute(absl::StrCat("SET SESSION max_statement_time = ", seconds));
   statement_bound_ = bound;
 }
@@ -183,9 +182,9 @@ absl::StatusOr<std::unique_ptr<PooledConnection>> OpenPooledConnection(
     std::unique_ptr<sql::Connection> raw(Driver()->connect(options));
     // MySQL has no max_statement_time (its max_execution_time bounds
     // SELECTs only): there, statements stay bounded by the read timeout.
-    const bool mariadb =
-        absl::StrContains(std::string(raw->getMetaData()->getDatabaseProductVersion()),
-                          "MariaDB");
+    const bool mariadb = absl::StrContains(
+        std::string(raw->getMetaData()->getDatabaseProductVersion()),
+        "MariaDB");
     auto connection =
         std::make_unique<PooledConnection>(std::move(raw), mariadb);
     for (const char* statement : kSessionSetup) connection->Execute(statement);
@@ -203,7 +202,7 @@ absl::StatusOr<std::unique_ptr<PooledConnection>> OpenPooledConnection(
     return status;
   } catch (const std::exception& e) {
     LogStorageLine(absl::StrCat("connect to ", DescribeDatabaseTarget(url),
-                                 ": ", e.what()));
+                                ": ", e.what()));
     return absl::UnavailableError("database unavailable");
   }
 }

@@ -28,9 +28,10 @@ absl::Status CallDeadlinePassed() {
 
 }  // namespace
 
-absl::Status RunWithRetry(ConnectionPool& pool, absl::Duration acquire_timeout,
-                          absl::string_view operation,
-                          absl::FunctionRef<absl::Status(PooledConnection&)> body) {
+absl::Status RunWithRetry(
+    ConnectionPool& pool, absl::Duration acquire_timeout,
+    absl::string_view operation,
+    absl::FunctionRef<absl::Status(PooledConnection&)> body) {
   EnsureDriverThreadInit();
   absl::Status status;
   for (int attempt = 0; attempt <= kMaxRetries; ++attempt) {
@@ -38,8 +39,8 @@ absl::Status RunWithRetry(ConnectionPool& pool, absl::Duration acquire_timeout,
       // Conflicting transactions that retry in lockstep conflict again; a
       // few randomised milliseconds separate them.
       thread_local absl::BitGen bitgen;
-      absl::SleepFor(absl::Milliseconds(
-          absl::Uniform(bitgen, 2 * attempt, 10 * attempt)));
+      absl::SleepFor(
+          absl::Milliseconds(absl::Uniform(bitgen, 2 * attempt, 10 * attempt)));
     }
     // A caller that has given up gets no database work done for it: a
     // write started after its deadline would succeed unseen (the client
@@ -66,8 +67,8 @@ absl::Status RunWithRetry(ConnectionPool& pool, absl::Duration acquire_timeout,
       (*lease)->BoundStatementTime(call_deadline - absl::Now());
       status = body(**lease);
     } catch (const sql::SQLException& e) {
-      status = MapSqlError(e.getErrorCode(), e.getSQLState(), e.what(),
-                           operation);
+      status =
+          MapSqlError(e.getErrorCode(), e.getSQLState(), e.what(), operation);
       // A statement the server cut off (max_statement_time) leaves a
       // healthy session behind; only a lost or killed one is dropped.
       if (IsConnectionError(e.getErrorCode(), e.getSQLState(), e.what())) {
@@ -85,8 +86,7 @@ absl::Status RunWithRetry(ConnectionPool& pool, absl::Duration acquire_timeout,
   return status;
 }
 
-absl::Status CheckUserExistsOn(PooledConnection& connection,
-                               std::uint64_t id) {
+absl::Status CheckUserExistsOn(PooledConnection& connection, std::uint64_t id) {
   sql::PreparedStatement& select =
       connection.Prepare("SELECT 1 FROM users WHERE id = ?");
   select.setUInt64(1, id);

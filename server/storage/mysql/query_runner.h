@@ -29,15 +29,15 @@ namespace miniter::storage::mysql {
 // the call has left (PooledConnection::BoundStatementTime): one still
 // running then is cut off by the server, DEADLINE_EXCEEDED, the
 // connection kept for the next call.
-absl::Status RunWithRetry(ConnectionPool& pool, absl::Duration acquire_timeout,
-                          absl::string_view operation,
-                          absl::FunctionRef<absl::Status(PooledConnection&)> body);
+absl::Status RunWithRetry(
+    ConnectionPool& pool, absl::Duration acquire_timeout,
+    absl::string_view operation,
+    absl::FunctionRef<absl::Status(PooledConnection&)> body);
 
 // OK when user `id` exists, NOT_FOUND otherwise. Shared by the stores whose
 // writes or reads must tell "no rows" from "no such user". Runs inside a
 // RunWithRetry body (it may throw sql::SQLException like any query there).
-absl::Status CheckUserExistsOn(PooledConnection& connection,
-                               std::uint64_t id);
+absl::Status CheckUserExistsOn(PooledConnection& connection, std::uint64_t id);
 
 // The SQL expression that reads DATETIME(6) column `column` as microseconds
 // since the Unix epoch (exact, and independent of the session time zone).

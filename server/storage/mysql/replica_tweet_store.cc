@@ -54,8 +54,7 @@ bool ParseGtidPosition(absl::string_view text, GtidPosition* out) {
     std::uint32_t domain;
     std::uint32_t server;
     std::uint64_t sequence;
-    if (parts.size() != 3 ||
-        !absl::SimpleAtoi(parts[0], &domain) ||
+    if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &domain) ||
         !absl::SimpleAtoi(parts[1], &server) ||
         !absl::SimpleAtoi(parts[2], &sequence)) {
       return false;
@@ -92,11 +91,10 @@ void StalenessTracker::ReplicaApplied(const GtidPosition& applied) {
   }
 }
 
-ReplicaTweetStore::ReplicaTweetStore(std::shared_ptr<TweetStore> primary,
-                                     std::shared_ptr<TweetStore> replica,
-                                     std::shared_ptr<ConnectionPool> primary_probe,
-                                     std::shared_ptr<ConnectionPool> replica_probe,
-                                     Options options)
+ReplicaTweetStore::ReplicaTweetStore(
+    std::shared_ptr<TweetStore> primary, std::shared_ptr<TweetStore> replica,
+    std::shared_ptr<ConnectionPool> primary_probe,
+    std::shared_ptr<ConnectionPool> replica_probe, Options options)
     : primary_(std::move(primary)),
       replica_(std::move(replica)),
       primary_probe_(std::move(primary_probe)),
@@ -142,10 +140,10 @@ void ReplicaTweetStore::ProbeOnce() {
   common::LogLine(
       fresh ? "replica within its staleness bound: other users' timelines "
               "read from the replica"
-            : absl::StrCat("replica ",
-                           replica.ok() ? "behind its staleness bound"
-                                        : "unreachable",
-                           ": all timelines read from the primary"));
+            : absl::StrCat(
+                  "replica ",
+                  replica.ok() ? "behind its staleness bound" : "unreachable",
+                  ": all timelines read from the primary"));
 }
 
 bool ReplicaTweetStore::ReplicaIsFresh() const {

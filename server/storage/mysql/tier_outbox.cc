@@ -41,9 +41,8 @@ constexpr int kDeleteSlots = 64;
 const std::string& DeleteRowsSql() {
   static const std::string* const sql = [] {
     std::vector<std::string> marks(kDeleteSlots, "?");
-    return new std::string(absl::StrCat(
-        "DELETE FROM tier_outbox WHERE id IN (", absl::StrJoin(marks, ","),
-        ")"));
+    return new std::string(absl::StrCat("DELETE FROM tier_outbox WHERE id IN (",
+                                        absl::StrJoin(marks, ","), ")"));
   }();
   return *sql;
 }
@@ -197,12 +196,13 @@ absl::Status TierOutbox::Sweep(absl::Duration min_age) {
                 applied = tier_->Invalidate({row.subject});
                 break;
               case Kind::kInvalidateFollowers:
-                applied = tier_->Invalidate(ReadFollowers(connection, row.subject));
+                applied =
+                    tier_->Invalidate(ReadFollowers(connection, row.subject));
                 break;
             }
             if (!applied.ok()) {
-              return absl::UnavailableError(absl::StrCat(
-                  "memory tier outbox: ", applied.message()));
+              return absl::UnavailableError(
+                  absl::StrCat("memory tier outbox: ", applied.message()));
             }
             if (row.kind == Kind::kTweet || row.settled) {
               finished.push_back(row.id);

@@ -40,9 +40,9 @@ struct TierOutboxOptions {
 class TierOutbox {
  public:
   enum class Kind : int {
-    kTweet = 1,                 // subject: tweet id; author: its author
-    kInvalidateOwner = 2,       // subject: the owner
-    kInvalidateFollowers = 3,   // subject: the author followed
+    kTweet = 1,                // subject: tweet id; author: its author
+    kInvalidateOwner = 2,      // subject: the owner
+    kInvalidateFollowers = 3,  // subject: the author followed
   };
 
   // Starts the sweeper thread and registers the repair hook on `tier`.

@@ -27,12 +27,12 @@ absl::StatusOr<std::optional<TierPage>> TierTimelineReader::ReadOrBuildEntry(
     return read;
   }
   TierSnapshot snapshot;
-  absl::Status status = RunWithRetry(
-      *pool_, acquire_timeout_, "ReadTierSnapshot",
-      [&](PooledConnection& connection) {
-        return ReadTierSnapshot(connection, query.user_id, retention_,
-                                snapshot);
-      });
+  absl::Status status =
+      RunWithRetry(*pool_, acquire_timeout_, "ReadTierSnapshot",
+                   [&](PooledConnection& connection) {
+                     return ReadTierSnapshot(connection, query.user_id,
+                                             retention_, snapshot);
+                   });
   if (!status.ok()) return status;
   (void)tier_.FinishBuild(query.user_id, *token, snapshot);
   const TweetId before = query.before_tweet_id != 0
@@ -57,9 +57,8 @@ TierTimelineReader::Read(const TimelinePageQuery& query) {
   std::vector<TweetId> ids = std::move(page.ids);
   if (!page.merged_followees.empty()) {
     if (merged_cache_ == nullptr) return std::nullopt;
-    const TweetId lower = ids.size() >= limit
-                              ? std::max(page.floor, ids[limit - 1])
-                              : page.floor;
+    const TweetId lower =
+        ids.size() >= limit ? std::max(page.floor, ids[limit - 1]) : page.floor;
     const absl::Time now = now_();
     for (UserId author : page.merged_followees) {
       // Missing, stale or not covering the range: the database path loads

@@ -131,8 +131,8 @@ TweetRecord ReadTweetRow(sql::ResultSet& rows) {
   return tweet;
 }
 
-TimelineSources ReadTimelineSources(PooledConnection& connection,
-                                    UserId owner, TweetId before, int limit) {
+TimelineSources ReadTimelineSources(PooledConnection& connection, UserId owner,
+                                    TweetId before, int limit) {
   TimelineSources sources;
   sql::PreparedStatement& select = connection.Prepare(kSelectTimelineSources);
   select.setUInt64(1, owner);
@@ -248,12 +248,12 @@ void ReadMergedFromSql(PooledConnection& connection,
 }
 
 void LoadIntoCache(PooledConnection& connection,
-                   const std::vector<UserId>& authors,
-                   MergedAuthorCache& cache, absl::Time started) {
+                   const std::vector<UserId>& authors, MergedAuthorCache& cache,
+                   absl::Time started) {
   const int per_author = static_cast<int>(cache.ids_per_author()) + 1;
   for (std::size_t begin = 0; begin < authors.size(); begin += kMergedSlots) {
-    const std::size_t end =
-        std::min(authors.size(), begin + static_cast<std::size_t>(kMergedSlots));
+    const std::size_t end = std::min(
+        authors.size(), begin + static_cast<std::size_t>(kMergedSlots));
     sql::PreparedStatement& select =
         connection.Prepare(SelectNewestAuthorTweetsSql());
     for (int slot = 0; slot < kMergedSlots; ++slot) {
@@ -330,8 +330,8 @@ TierPage PageFromSnapshot(const TierSnapshot& snapshot, TweetId before,
   return page;
 }
 
-void ReadFallbackIds(PooledConnection& connection, UserId owner,
-                     TweetId before, TweetId horizon, std::size_t count,
+void ReadFallbackIds(PooledConnection& connection, UserId owner, TweetId before,
+                     TweetId horizon, std::size_t count,
                      std::vector<TweetId>& ids) {
   sql::PreparedStatement& select = connection.Prepare(kSelectFallbackIds);
   select.setUInt64(1, owner);

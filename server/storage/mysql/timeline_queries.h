@@ -33,8 +33,8 @@ struct TimelineSources {
   std::vector<UserId> merged_followees;
   std::vector<TweetId> home_ids;  // newest first; may include ids <= horizon
 };
-TimelineSources ReadTimelineSources(PooledConnection& connection,
-                                    UserId owner, TweetId before, int limit);
+TimelineSources ReadTimelineSources(PooledConnection& connection, UserId owner,
+                                    TweetId before, int limit);
 
 // What the memory tier's entry of `owner` is built from (the sources with
 // the newest `retention` home rows). NOT_FOUND when the owner does not
@@ -55,13 +55,13 @@ void ReadMergedFromSql(PooledConnection& connection,
 // Reads the newest ids of `authors` and stores them in `cache`, stamped
 // with `started` (taken before the read, so the staleness bound holds).
 void LoadIntoCache(PooledConnection& connection,
-                   const std::vector<UserId>& authors,
-                   MergedAuthorCache& cache, absl::Time started);
+                   const std::vector<UserId>& authors, MergedAuthorCache& cache,
+                   absl::Time started);
 
 // Step 4: appends up to `count` ids at or below `horizon` and below
 // `before` from the direct query.
-void ReadFallbackIds(PooledConnection& connection, UserId owner,
-                     TweetId before, TweetId horizon, std::size_t count,
+void ReadFallbackIds(PooledConnection& connection, UserId owner, TweetId before,
+                     TweetId horizon, std::size_t count,
                      std::vector<TweetId>& ids);
 
 // Step 5: fills `out` (newest first) with the full records of `ids`

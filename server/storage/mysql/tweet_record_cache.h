@@ -46,8 +46,8 @@ class TweetRecordCache {
   // Adds committed tweets (a record already cached is left as it is).
   void Insert(const std::vector<TweetRecord>& tweets);
 
-  std::size_t size() const;         // tweets cached
-  std::size_t bytes() const;        // their estimated footprint
+  std::size_t size() const;   // tweets cached
+  std::size_t bytes() const;  // their estimated footprint
   std::size_t max_bytes() const { return max_bytes_; }
   // For metrics, labelled "tweet_records"; hits and misses count ids.
   common::CacheStats Stats() const;

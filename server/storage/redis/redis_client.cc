@@ -2,10 +2,9 @@
 // copied into RedisReply (see redis_client.h).
 #include "server/storage/redis/redis_client.h"
 
+#include <hiredis/hiredis.h>
 #include <signal.h>
 #include <sys/time.h>
-
-#include <hiredis/hiredis.h>
 
 #include <mutex>
 #include <utility>
@@ -24,9 +23,7 @@ struct ReplyDeleter {
 };
 using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 
-timeval TimevalOf(absl::Duration duration) {
-  return absl::ToTimeval(duration);
-}
+timeval TimevalOf(absl::Duration duration) { return absl::ToTimeval(duration); }
 
 // Copies hiredis's reply tree; an error reply anywhere becomes the status.
 absl::Status Copy(const redisReply& from, RedisReply& to) {
@@ -57,8 +54,7 @@ absl::Status Copy(const redisReply& from, RedisReply& to) {
     case REDIS_REPLY_ERROR:
       return absl::InternalError(
           absl::StrCat("redis: ", absl::string_view(from.str, from.len)));
-    default:
-      return absl::InternalError("redis: unexpected reply type");
+    default: return absl::InternalError("redis: unexpected reply type");
   }
 }
 
@@ -162,7 +158,8 @@ absl::StatusOr<RedisClient::Context> RedisClient::Acquire() {
       REDIS_OK) {
     return absl::UnavailableError("redis: cannot set the I/O timeout");
   }
-  if (options_.endpoint.unix_socket.empty()) redisEnableKeepAlive(context.get());
+  if (options_.endpoint.unix_socket.empty())
+    redisEnableKeepAlive(context.get());
   return context;
 }
 
@@ -183,9 +180,9 @@ absl::StatusOr<RedisReply> RedisClient::CommandOn(
     pointers.push_back(arg.data());
     lengths.push_back(arg.size());
   }
-  Reply reply(static_cast<redisReply*>(redisCommandArgv(
-      context.get(), static_cast<int>(argv.size()), pointers.data(),
-      lengths.data())));
+  Reply reply(static_cast<redisReply*>(
+      redisCommandArgv(context.get(), static_cast<int>(argv.size()),
+                       pointers.data(), lengths.data())));
   if (reply == nullptr) {
     // Transport error (or timeout): the connection's state is unknown.
     std::string error = context->errstr;
@@ -246,7 +243,8 @@ absl::StatusOr<RedisReply> RedisClient::Eval(
     argv.insert(argv.end(), args.begin(), args.end());
     reply = CommandOn(*context, argv);
     // A restarted or flushed Redis forgets scripts: load and run again.
-    if (!reply.ok() && absl::StrContains(reply.status().message(), "NOSCRIPT") &&
+    if (!reply.ok() &&
+        absl::StrContains(reply.status().message(), "NOSCRIPT") &&
         *context != nullptr) {
       sha1.clear();
       continue;

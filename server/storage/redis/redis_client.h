@@ -10,11 +10,11 @@
 
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
@@ -27,7 +27,7 @@ struct RedisReply {
   enum class Type { kString, kArray, kInteger, kNil, kStatus };
   Type type = Type::kNil;
   long long integer = 0;
-  std::string str;  // kString and kStatus
+  std::string str;                   // kString and kStatus
   std::vector<RedisReply> elements;  // kArray
 };
 

@@ -280,9 +280,8 @@ absl::StatusOr<std::optional<TierPage>> RedisHomeTimelineTier::Read(
 
 absl::StatusOr<std::string> RedisHomeTimelineTier::BeginBuild(UserId owner) {
   thread_local absl::BitGen bitgen;
-  std::string token = absl::StrCat(
-      absl::Uniform<std::uint64_t>(bitgen), "-",
-      absl::Uniform<std::uint64_t>(bitgen));
+  std::string token = absl::StrCat(absl::Uniform<std::uint64_t>(bitgen), "-",
+                                   absl::Uniform<std::uint64_t>(bitgen));
   absl::StatusOr<RedisReply> reply = client_.Eval(
       begin_build_script_, {Key(owner)},
       {token, std::to_string(absl::ToInt64Milliseconds(options_.build_ttl))});
@@ -320,10 +319,10 @@ absl::Status RedisHomeTimelineTier::AddTweet(const std::vector<UserId>& owners,
   std::vector<std::string> keys;
   keys.reserve(owners.size());
   for (UserId owner : owners) keys.push_back(Key(owner));
-  absl::StatusOr<RedisReply> reply = client_.Eval(
-      add_script_, keys,
-      {std::to_string(tweet), std::to_string(options_.retention),
-       std::to_string(kTrimSlack)});
+  absl::StatusOr<RedisReply> reply =
+      client_.Eval(add_script_, keys,
+                   {std::to_string(tweet), std::to_string(options_.retention),
+                    std::to_string(kTrimSlack)});
   Count(kAddTweet, reply.status());
   return Note(reply.status());
 }

@@ -80,8 +80,14 @@ class RedisHomeTimelineTier : public HomeTimelineTier {
   RedisHomeTimelineTier(RedisTierOptions options, RedisClientOptions client);
   std::string Key(UserId owner) const;
   // The operations CallCounts() reports, as indexes of calls_ and errors_.
-  enum Operation { kRead, kBeginBuild, kFinishBuild, kAddTweet, kInvalidate,
-                   kOperations };
+  enum Operation {
+    kRead,
+    kBeginBuild,
+    kFinishBuild,
+    kAddTweet,
+    kInvalidate,
+    kOperations
+  };
   // Counts one call of `operation` with its `status` (relaxed atomics).
   void Count(Operation operation, const absl::Status& status);
   // Passes `status` through; an UNAVAILABLE one trips the breaker.

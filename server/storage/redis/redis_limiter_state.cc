@@ -131,9 +131,9 @@ absl::StatusOr<std::unique_ptr<RedisLimiterState>> RedisLimiterState::Create(
       options.url, options.connect_timeout, options.io_timeout);
   if (!client.ok()) return client.status();
   if (options.key_secret.size() < kMinSecretBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "shared rate limits need a key secret of at least ", kMinSecretBytes,
-        " bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("shared rate limits need a key secret of at least ",
+                     kMinSecretBytes, " bytes"));
   }
   if (fallback == nullptr) {
     return absl::InvalidArgumentError(
@@ -142,9 +142,8 @@ absl::StatusOr<std::unique_ptr<RedisLimiterState>> RedisLimiterState::Create(
   if (sodium_init() < 0) {
     return absl::InternalError("libsodium could not be initialized");
   }
-  return std::unique_ptr<RedisLimiterState>(
-      new RedisLimiterState(std::move(options), *std::move(client), limits,
-                            std::move(fallback)));
+  return std::unique_ptr<RedisLimiterState>(new RedisLimiterState(
+      std::move(options), *std::move(client), limits, std::move(fallback)));
 }
 
 RedisLimiterState::RedisLimiterState(
@@ -166,7 +165,8 @@ std::string RedisLimiterState::KeyFor(absl::string_view kind,
   unsigned char mac[crypto_auth_hmacsha256_BYTES];
   crypto_auth_hmacsha256_state state;
   crypto_auth_hmacsha256_init(
-      &state, reinterpret_cast<const unsigned char*>(options_.key_secret.data()),
+      &state,
+      reinterpret_cast<const unsigned char*>(options_.key_secret.data()),
       options_.key_secret.size());
   // NUL after the kind: no kind and key can run together into another's.
   const std::string kind_nul = absl::StrCat(kind, absl::string_view("\0", 1));
@@ -176,10 +176,9 @@ std::string RedisLimiterState::KeyFor(absl::string_view kind,
   crypto_auth_hmacsha256_update(
       &state, reinterpret_cast<const unsigned char*>(key.data()), key.size());
   crypto_auth_hmacsha256_final(&state, mac);
-  return absl::StrCat(
-      options_.key_prefix, kind, ":",
-      absl::BytesToHexString(absl::string_view(
-          reinterpret_cast<const char*>(mac), kKeyHashBytes)));
+  return absl::StrCat(options_.key_prefix, kind, ":",
+                      absl::BytesToHexString(absl::string_view(
+                          reinterpret_cast<const char*>(mac), kKeyHashBytes)));
 }
 
 absl::StatusOr<RedisReply> RedisLimiterState::Run(

@@ -46,8 +46,7 @@ int main(int argc, char** argv) {
   signup.set_password(password);
   absl::StatusOr<miniter::v1::SignUpResponse> user = client->SignUp(signup);
   if (!user.ok()) return Fail("SignUp", user.status());
-  std::cout << "signed up user " << user->user().id() << " <" << email
-            << ">\n";
+  std::cout << "signed up user " << user->user().id() << " <" << email << ">\n";
 
   miniter::v1::LoginRequest login;
   login.set_email(email);

@@ -104,11 +104,11 @@ class MiniterClient {
   // "dns:///host:port", or a comma-separated list of IP:port such as
   // "127.0.0.1:50051,127.0.0.1:50052") with the retry policy and TLS
   // settings of `options`. Calls are spread round robin over every server
-  // the target names; one that is down drops out until it is back. The channel connects lazily, so an unreachable server shows
-  // up as UNAVAILABLE on the first call, not here. Fails with
-  // INVALID_ARGUMENT for an empty address or contradictory options, and
-  // with the file's error (NOT_FOUND, PERMISSION_DENIED, ...) when a TLS
-  // file cannot be read.
+  // the target names; one that is down drops out until it is back. The channel
+  // connects lazily, so an unreachable server shows up as UNAVAILABLE on the
+  // first call, not here. Fails with INVALID_ARGUMENT for an empty address or
+  // contradictory options, and with the file's error (NOT_FOUND,
+  // PERMISSION_DENIED, ...) when a TLS file cannot be read.
   static absl::StatusOr<MiniterClient> Connect(const std::string& address,
                                                ClientOptions options = {});
 
