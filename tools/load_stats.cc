@@ -7,6 +7,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -43,24 +44,9 @@ std::string ErrorsJson(const std::map<std::string, std::int64_t>& errors) {
 }
 
 std::string StatusCodeName(int c) {
-  static const char* const kNames[] = {"OK",
-                                       "CANCELLED",
-                                       "UNKNOWN",
-                                       "INVALID_ARGUMENT",
-                                       "DEADLINE_EXCEEDED",
-                                       "NOT_FOUND",
-                                       "ALREADY_EXISTS",
-                                       "PERMISSION_DENIED",
-                                       "RESOURCE_EXHAUSTED",
-                                       "FAILED_PRECONDITION",
-                                       "ABORTED",
-                                       "OUT_OF_RANGE",
-                                       "UNIMPLEMENTED",
-                                       "INTERNAL",
-                                       "UNAVAILABLE",
-                                       "DATA_LOSS",
-                                       "UNAUTHENTICATED"};
-  return c >= 0 && c <= 16 ? kNames[c] : absl::StrCat("CODE_", c);
+  // gRPC and Abseil number status codes alike, so Abseil names them.
+  std::string name = absl::StatusCodeToString(static_cast<absl::StatusCode>(c));
+  return name.empty() ? absl::StrCat("CODE_", c) : name;
 }
 
 std::string JsonEscape(const std::string& s) {

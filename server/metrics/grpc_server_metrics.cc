@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "server/metrics/families.h"
@@ -10,27 +11,6 @@
 namespace miniter::metrics {
 namespace {
 
-// grpc::StatusCode names as the grpc_code label spells them (the
-// grpc-ecosystem middleware uses the same upper-case names).
-constexpr const char* kCodeNames[] = {
-    "OK",
-    "CANCELLED",
-    "UNKNOWN",
-    "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED",
-    "NOT_FOUND",
-    "ALREADY_EXISTS",
-    "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION",
-    "ABORTED",
-    "OUT_OF_RANGE",
-    "UNIMPLEMENTED",
-    "INTERNAL",
-    "UNAVAILABLE",
-    "DATA_LOSS",
-    "UNAUTHENTICATED",
-};
 constexpr int kUnknownCode = 2;
 
 }  // namespace
@@ -118,7 +98,10 @@ std::vector<prometheus::MetricFamily> GrpcServerMetrics::Collect() const {
 
     for (int code = 0; code < Method::kCodes; ++code) {
       prometheus::ClientMetric count;
-      count.label = {{"grpc_code", kCodeNames[code]},
+      // gRPC and Abseil number codes alike; Abseil's names are the
+      // upper-case ones the grpc-ecosystem middleware uses as grpc_code.
+      count.label = {{"grpc_code", absl::StatusCodeToString(
+                                       static_cast<absl::StatusCode>(code))},
                      {"grpc_method", name.method},
                      {"grpc_service", name.service}};
       count.counter.value = static_cast<double>(
