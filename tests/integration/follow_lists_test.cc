@@ -22,6 +22,7 @@ using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 
 constexpr std::uint64_t kUnknownUser = 18446744073709551615ull;
+const std::vector<std::string> kRpcs = {"following", "followers", "tweets"};
 
 class FollowListsTest : public ::testing::Test {
  protected:
@@ -285,7 +286,7 @@ TEST_F(FollowListsTest, ErrorsAndTokensBoundToTheirRpcAndUser) {
     Follow(other, user.id);
     PostTweet(user, "tweet");
   }
-  for (const std::string& rpc : {"following", "followers", "tweets"}) {
+  for (const std::string& rpc : kRpcs) {
     SCOPED_TRACE(rpc);
     Page unknown = Read(rpc, user, kUnknownUser);
     EXPECT_EQ(unknown.status.error_code(), grpc::StatusCode::NOT_FOUND);
@@ -314,7 +315,7 @@ TEST_F(FollowListsTest, ErrorsAndTokensBoundToTheirRpcAndUser) {
     EXPECT_EQ(other_user.status.error_code(),
               grpc::StatusCode::INVALID_ARGUMENT);
     EXPECT_THAT(other_user.status.error_message(), HasSubstr("user_id"));
-    for (const std::string& other_rpc : {"following", "followers", "tweets"}) {
+    for (const std::string& other_rpc : kRpcs) {
       if (other_rpc == rpc) continue;
       EXPECT_EQ(Read(other_rpc, user, user.id, 1, token).status.error_code(),
                 grpc::StatusCode::INVALID_ARGUMENT)
@@ -335,7 +336,7 @@ TEST_F(FollowListsTest, ErrorsAndTokensBoundToTheirRpcAndUser) {
   ASSERT_TRUE(
       stub_->Timeline(Context(user.token).get(), timeline, &response).ok());
   ASSERT_FALSE(response.next_page_token().empty());
-  for (const std::string& rpc : {"following", "followers", "tweets"}) {
+  for (const std::string& rpc : kRpcs) {
     EXPECT_EQ(Read(rpc, user, user.id, 1, response.next_page_token())
                   .status.error_code(),
               grpc::StatusCode::INVALID_ARGUMENT)
