@@ -276,6 +276,11 @@ absl::Status RunUnfollow(Context& c) {
                absl::StrCat("no longer following user ", *id, "\n"));
 }
 
+// The --server value for a next-page command: only when the user gave one.
+std::string ServerFlag(const Context& c) {
+  return c.cl.given.count("server") ? c.server : std::string();
+}
+
 absl::Status RunTimeline(Context& c) {
   absl::StatusOr<uint64_t> id = UserIdArgument(c);
   if (!id.ok()) return id.status();
@@ -288,9 +293,54 @@ absl::Status RunTimeline(Context& c) {
   absl::StatusOr<miniter::v1::TimelineResponse> response =
       c.client.Timeline(request);
   if (!response.ok()) return response.status();
-  const std::string server_flag =
-      c.cl.given.count("server") ? c.server : std::string();
-  return Print(c, *response, FormatTimeline(request, *response, server_flag));
+  return Print(c, *response, FormatTimeline(request, *response, ServerFlag(c)));
+}
+
+absl::Status RunTweets(Context& c) {
+  absl::StatusOr<uint64_t> id = UserIdArgument(c);
+  if (!id.ok()) return id.status();
+  if (absl::Status s = UseSavedToken(c); !s.ok()) return s;
+
+  miniter::v1::UserTweetsRequest request;
+  request.set_user_id(*id);
+  request.set_page_size(c.cl.page_size);
+  request.set_page_token(c.cl.page_token);
+  absl::StatusOr<miniter::v1::UserTweetsResponse> response =
+      c.client.UserTweets(request);
+  if (!response.ok()) return response.status();
+  return Print(c, *response,
+               FormatUserTweets(request, *response, ServerFlag(c)));
+}
+
+// `miniter following` and `miniter followers`: the same request and
+// response fields, so one body for both.
+template <typename Request, typename Response>
+absl::Status RunUserList(
+    Context& c,
+    absl::StatusOr<Response> (MiniterClient::*call)(const Request&) const) {
+  absl::StatusOr<uint64_t> id = UserIdArgument(c);
+  if (!id.ok()) return id.status();
+  if (absl::Status s = UseSavedToken(c); !s.ok()) return s;
+
+  Request request;
+  request.set_user_id(*id);
+  request.set_page_size(c.cl.page_size);
+  request.set_page_token(c.cl.page_token);
+  absl::StatusOr<Response> response = (c.client.*call)(request);
+  if (!response.ok()) return response.status();
+  return Print(
+      c, *response,
+      FormatUserList(c.cl.command, request.user_id(), request.page_size(),
+                     request.page_token().empty(), response->users(),
+                     response->next_page_token(), ServerFlag(c)));
+}
+
+absl::Status RunFollowing(Context& c) {
+  return RunUserList(c, &MiniterClient::ListFollowing);
+}
+
+absl::Status RunFollowers(Context& c) {
+  return RunUserList(c, &MiniterClient::ListFollowers);
 }
 
 absl::Status RunLogout(Context& c) {
@@ -321,10 +371,11 @@ using Runner = absl::Status (*)(Context&);
 
 const std::map<std::string, Runner>& Runners() {
   static const auto* const kRunners = new std::map<std::string, Runner>{
-      {"signup", &RunSignUp},     {"login", &RunLogin},
-      {"tweet", &RunTweet},       {"follow", &RunFollow},
-      {"unfollow", &RunUnfollow}, {"timeline", &RunTimeline},
-      {"logout", &RunLogout},
+      {"signup", &RunSignUp},       {"login", &RunLogin},
+      {"tweet", &RunTweet},         {"follow", &RunFollow},
+      {"unfollow", &RunUnfollow},   {"timeline", &RunTimeline},
+      {"tweets", &RunTweets},       {"following", &RunFollowing},
+      {"followers", &RunFollowers}, {"logout", &RunLogout},
   };
   return *kRunners;
 }

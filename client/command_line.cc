@@ -130,7 +130,8 @@ CommandTable::CommandTable()
   };
   auto add_user_id = [&](CLI::App* command) {
     AddValueFlag(command, "user_id", &v.user_id, "<n>",
-                 "the user; for timeline whose, default your own")
+                 "the user; for timeline, tweets, following and "
+                 "followers whose, default your own")
         ->check(DecimalInteger(/*allow_minus=*/false));
   };
 
@@ -175,18 +176,38 @@ CommandTable::CommandTable()
   add_user_id(unfollow);
   add_arguments(unfollow, "<user_id>");
 
-  CLI::App* timeline =
-      add_command("timeline",
-                  "timeline [<user_id> | --user_id=<n>] [--page_size=<n>] "
-                  "[--page_token=<token>]",
-                  "read a timeline, newest first (default: your own)");
-  add_user_id(timeline);
-  AddValueFlag(timeline, "page_size", &v.page_size, "<n>",
-               "tweets per page, 1 to 100")
-      ->check(DecimalInteger(/*allow_minus=*/true));
-  AddValueFlag(timeline, "page_token", &v.page_token, "<token>",
-               "continue where the previous page ended");
-  add_arguments(timeline, "<user_id>");
+  // The paged reads: whose (a positional id or --user_id, default the
+  // caller), page size and the token that continues a walk.
+  auto add_paged_read = [&](const char* name, const char* synopsis,
+                            const char* summary) {
+    CLI::App* command = add_command(name, synopsis, summary);
+    add_user_id(command);
+    AddValueFlag(command, "page_size", &v.page_size, "<n>",
+                 "tweets or users per page, 1 to 100")
+        ->check(DecimalInteger(/*allow_minus=*/true));
+    AddValueFlag(command, "page_token", &v.page_token, "<token>",
+                 "continue where the previous page ended");
+    add_arguments(command, "<user_id>");
+  };
+  add_paged_read("timeline",
+                 "timeline [<user_id> | --user_id=<n>] [--page_size=<n>] "
+                 "[--page_token=<token>]",
+                 "read a timeline, newest first (default: your own)");
+  add_paged_read("tweets",
+                 "tweets [<user_id> | --user_id=<n>] [--page_size=<n>] "
+                 "[--page_token=<token>]",
+                 "read the tweets one user wrote, newest first (default: "
+                 "yours)");
+  add_paged_read("following",
+                 "following [<user_id> | --user_id=<n>] [--page_size=<n>] "
+                 "[--page_token=<token>]",
+                 "list whom a user follows, most recent first (default: "
+                 "you)");
+  add_paged_read("followers",
+                 "followers [<user_id> | --user_id=<n>] [--page_size=<n>] "
+                 "[--page_token=<token>]",
+                 "list who follows a user, most recent first (default: "
+                 "you)");
 
   CLI::App* logout = add_command("logout", "logout", "delete the saved token");
   add_arguments(logout, "");

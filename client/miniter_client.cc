@@ -26,8 +26,9 @@ using miniter::v1::Miniter;
 // RetryOptions in the header. SignUp must never appear here (a retry after
 // a lost answer is ALREADY_EXISTS); Tweet may, because Tweet() below always
 // sends a request_id, which the server deduplicates.
-constexpr const char* kIdempotentMethods[] = {"Timeline", "Follow", "Unfollow",
-                                              "Login", "Tweet"};
+constexpr const char* kIdempotentMethods[] = {
+    "Timeline", "Follow",        "Unfollow",      "Login",
+    "Tweet",    "ListFollowing", "ListFollowers", "UserTweets"};
 constexpr char kServiceName[] = "miniter.v1.Miniter";
 
 // A google.protobuf.Duration in its JSON form ("0.100000000s"), which is
@@ -286,6 +287,30 @@ absl::StatusOr<miniter::v1::TimelineResponse> MiniterClient::Timeline(
   PrepareContext(context);
   return Call<miniter::v1::TimelineResponse>(
       *stub_, &Miniter::StubInterface::Timeline, context, request);
+}
+
+absl::StatusOr<miniter::v1::ListFollowingResponse> MiniterClient::ListFollowing(
+    const miniter::v1::ListFollowingRequest& request) const {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  return Call<miniter::v1::ListFollowingResponse>(
+      *stub_, &Miniter::StubInterface::ListFollowing, context, request);
+}
+
+absl::StatusOr<miniter::v1::ListFollowersResponse> MiniterClient::ListFollowers(
+    const miniter::v1::ListFollowersRequest& request) const {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  return Call<miniter::v1::ListFollowersResponse>(
+      *stub_, &Miniter::StubInterface::ListFollowers, context, request);
+}
+
+absl::StatusOr<miniter::v1::UserTweetsResponse> MiniterClient::UserTweets(
+    const miniter::v1::UserTweetsRequest& request) const {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  return Call<miniter::v1::UserTweetsResponse>(
+      *stub_, &Miniter::StubInterface::UserTweets, context, request);
 }
 
 }  // namespace miniter::client

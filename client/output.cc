@@ -24,6 +24,48 @@ bool IsShellSafe(char c) {
          c == ',' || c == '@' || c == '%';
 }
 
+// "next page: miniter COMMAND [--server=..] [--user_id=N] [--page_size=N]
+// --page_token=T\n", or nothing without a token.
+std::string NextPageCommand(absl::string_view command,
+                            absl::string_view server_flag,
+                            std::uint64_t user_id, std::int32_t page_size,
+                            absl::string_view next_page_token) {
+  if (next_page_token.empty()) return "";
+  std::string out = absl::StrCat("next page: miniter ", command);
+  if (!server_flag.empty()) {
+    absl::StrAppend(&out, " --server=", ShellQuote(server_flag));
+  }
+  if (user_id != 0) absl::StrAppend(&out, " --user_id=", user_id);
+  if (page_size != 0) absl::StrAppend(&out, " --page_size=", page_size);
+  absl::StrAppend(&out, " --page_token=", ShellQuote(next_page_token), "\n");
+  return out;
+}
+
+// One block per tweet, then the next-page command (FormatTimeline).
+std::string FormatTweetPage(
+    absl::string_view command, std::uint64_t user_id, std::int32_t page_size,
+    bool first_page,
+    const google::protobuf::RepeatedPtrField<miniter::v1::Tweet>& tweets,
+    absl::string_view next_page_token, absl::string_view server_flag) {
+  std::string out;
+  if (tweets.empty()) {
+    out = first_page ? "(no tweets)\n" : "(no more tweets)\n";
+  }
+  for (const miniter::v1::Tweet& tweet : tweets) {
+    absl::StrAppend(&out, "#", tweet.id(), "  ",
+                    SanitizeForTerminal(tweet.author_name(), false), " (user ",
+                    tweet.author_id(), ")  ",
+                    FormatTimestamp(tweet.created_at()), "\n");
+    for (absl::string_view line :
+         absl::StrSplit(SanitizeForTerminal(tweet.text(), true), '\n')) {
+      absl::StrAppend(&out, "    ", line, "\n");
+    }
+  }
+  absl::StrAppend(&out, NextPageCommand(command, server_flag, user_id,
+                                        page_size, next_page_token));
+  return out;
+}
+
 }  // namespace
 
 std::string FormatTimestamp(const google::protobuf::Timestamp& timestamp) {
@@ -75,9 +117,12 @@ std::string ShellQuote(absl::string_view word) {
 }
 
 std::string FormatUser(const miniter::v1::User& user) {
-  return absl::StrCat("user ", user.id(), " \"",
-                      SanitizeForTerminal(user.name(), false), "\" <",
-                      SanitizeForTerminal(user.email(), false), ">");
+  std::string out = absl::StrCat("user ", user.id(), " \"",
+                                 SanitizeForTerminal(user.name(), false), "\"");
+  if (!user.email().empty()) {
+    absl::StrAppend(&out, " <", SanitizeForTerminal(user.email(), false), ">");
+  }
+  return out;
 }
 
 std::string FormatSignUp(const miniter::v1::SignUpResponse& response) {
@@ -104,34 +149,31 @@ std::string FormatTweet(const miniter::v1::TweetResponse& response) {
 std::string FormatTimeline(const miniter::v1::TimelineRequest& request,
                            const miniter::v1::TimelineResponse& response,
                            absl::string_view server_flag) {
+  return FormatTweetPage("timeline", request.user_id(), request.page_size(),
+                         request.page_token().empty(), response.tweets(),
+                         response.next_page_token(), server_flag);
+}
+
+std::string FormatUserTweets(const miniter::v1::UserTweetsRequest& request,
+                             const miniter::v1::UserTweetsResponse& response,
+                             absl::string_view server_flag) {
+  return FormatTweetPage("tweets", request.user_id(), request.page_size(),
+                         request.page_token().empty(), response.tweets(),
+                         response.next_page_token(), server_flag);
+}
+
+std::string FormatUserList(
+    absl::string_view command, std::uint64_t user_id, std::int32_t page_size,
+    bool first_page,
+    const google::protobuf::RepeatedPtrField<miniter::v1::User>& users,
+    absl::string_view next_page_token, absl::string_view server_flag) {
   std::string out;
-  if (response.tweets().empty()) {
-    out = request.page_token().empty() ? "(no tweets)\n" : "(no more tweets)\n";
+  if (users.empty()) out = first_page ? "(nobody)\n" : "(no more users)\n";
+  for (const miniter::v1::User& user : users) {
+    absl::StrAppend(&out, FormatUser(user), "\n");
   }
-  for (const miniter::v1::Tweet& tweet : response.tweets()) {
-    absl::StrAppend(&out, "#", tweet.id(), "  ",
-                    SanitizeForTerminal(tweet.author_name(), false), " (user ",
-                    tweet.author_id(), ")  ",
-                    FormatTimestamp(tweet.created_at()), "\n");
-    for (absl::string_view line :
-         absl::StrSplit(SanitizeForTerminal(tweet.text(), true), '\n')) {
-      absl::StrAppend(&out, "    ", line, "\n");
-    }
-  }
-  if (!response.next_page_token().empty()) {
-    absl::StrAppend(&out, "next page: miniter timeline");
-    if (!server_flag.empty()) {
-      absl::StrAppend(&out, " --server=", ShellQuote(server_flag));
-    }
-    if (request.user_id() != 0) {
-      absl::StrAppend(&out, " --user_id=", request.user_id());
-    }
-    if (request.page_size() != 0) {
-      absl::StrAppend(&out, " --page_size=", request.page_size());
-    }
-    absl::StrAppend(
-        &out, " --page_token=", ShellQuote(response.next_page_token()), "\n");
-  }
+  absl::StrAppend(&out, NextPageCommand(command, server_flag, user_id,
+                                        page_size, next_page_token));
   return out;
 }
 

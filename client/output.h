@@ -3,6 +3,7 @@
 #ifndef MINITER_CLIENT_OUTPUT_H_
 #define MINITER_CLIENT_OUTPUT_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -26,7 +27,8 @@ std::string SanitizeForTerminal(absl::string_view text, bool keep_newlines);
 // command can be pasted back.
 std::string ShellQuote(absl::string_view word);
 
-// user 3 "Ann" <ann@example.com>
+// user 3 "Ann" <ann@example.com>, or user 3 "Ann" when the e-mail is not
+// shown (someone else's account).
 std::string FormatUser(const miniter::v1::User& user);
 
 // signed up: user 3 "Ann" <ann@example.com>
@@ -51,6 +53,22 @@ std::string FormatTweet(const miniter::v1::TweetResponse& response);
 std::string FormatTimeline(const miniter::v1::TimelineRequest& request,
                            const miniter::v1::TimelineResponse& response,
                            absl::string_view server_flag);
+
+// UserTweets as Timeline is shown, the next-page command being
+// `miniter tweets`.
+std::string FormatUserTweets(const miniter::v1::UserTweetsRequest& request,
+                             const miniter::v1::UserTweetsResponse& response,
+                             absl::string_view server_flag);
+
+// A page of ListFollowing or ListFollowers: one FormatUser line per
+// account, most recent edge first, then, when there are more, the command
+// that fetches them (`command`: "following" or "followers"), as for
+// FormatTimeline. `users` and `next_page_token` are the response's.
+std::string FormatUserList(
+    absl::string_view command, std::uint64_t user_id, std::int32_t page_size,
+    bool first_page,
+    const google::protobuf::RepeatedPtrField<miniter::v1::User>& users,
+    absl::string_view next_page_token, absl::string_view server_flag);
 
 // The message as one line of JSON with the .proto field names
 // (access_token, next_page_token), as grpcurl shows them.

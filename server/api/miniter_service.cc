@@ -59,6 +59,24 @@ void ToProto(const storage::TweetRecord& tweet, miniter::v1::Tweet* out) {
 
 }  // namespace
 
+// ListFollowing and ListFollowers have the same request and response
+// fields: `list` (the rules' method) reads the page for `caller`.
+template <typename Request, typename Response>
+grpc::Status MiniterService::ServeUserList(
+    grpc::ServerContext* context, const absl::StatusOr<storage::UserId>& caller,
+    const Request& request, Response* response, UserListMethod list) {
+  if (!caller.ok()) return ToGrpcStatus(caller.status(), context);
+  absl::StatusOr<rules::UserListPage> page = ((*rules_).*list)(
+      *caller, request.user_id(), request.page_size(), request.page_token());
+  if (!page.ok()) return ToGrpcStatus(page.status(), context);
+  response->mutable_users()->Reserve(static_cast<int>(page->users.size()));
+  for (const storage::UserRecord& user : page->users) {
+    ToProto(user, response->add_users());
+  }
+  response->set_next_page_token(std::move(page->next_page_token));
+  return grpc::Status::OK;
+}
+
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   if (status.code() == absl::StatusCode::kUnknown) {
@@ -242,6 +260,41 @@ grpc::Status MiniterService::Timeline(
   absl::StatusOr<storage::UserId> caller = Caller(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status(), context);
   absl::StatusOr<rules::TimelinePage> page = rules_->ReadTimeline(
+      *caller, request->user_id(), request->page_size(), request->page_token());
+  if (!page.ok()) return ToGrpcStatus(page.status(), context);
+  response->mutable_tweets()->Reserve(static_cast<int>(page->tweets.size()));
+  for (const storage::TweetRecord& tweet : page->tweets) {
+    ToProto(tweet, response->add_tweets());
+  }
+  response->set_next_page_token(std::move(page->next_page_token));
+  return grpc::Status::OK;
+}
+
+grpc::Status MiniterService::ListFollowing(
+    grpc::ServerContext* context,
+    const miniter::v1::ListFollowingRequest* request,
+    miniter::v1::ListFollowingResponse* response) {
+  const common::CallDeadlineScope deadline = DeadlineOf(*context);
+  return ServeUserList(context, Caller(*context), *request, response,
+                       &rules::MiniterRules::ListFollowing);
+}
+
+grpc::Status MiniterService::ListFollowers(
+    grpc::ServerContext* context,
+    const miniter::v1::ListFollowersRequest* request,
+    miniter::v1::ListFollowersResponse* response) {
+  const common::CallDeadlineScope deadline = DeadlineOf(*context);
+  return ServeUserList(context, Caller(*context), *request, response,
+                       &rules::MiniterRules::ListFollowers);
+}
+
+grpc::Status MiniterService::UserTweets(
+    grpc::ServerContext* context, const miniter::v1::UserTweetsRequest* request,
+    miniter::v1::UserTweetsResponse* response) {
+  const common::CallDeadlineScope deadline = DeadlineOf(*context);
+  absl::StatusOr<storage::UserId> caller = Caller(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status(), context);
+  absl::StatusOr<rules::TimelinePage> page = rules_->ReadUserTweets(
       *caller, request->user_id(), request->page_size(), request->page_token());
   if (!page.ok()) return ToGrpcStatus(page.status(), context);
   response->mutable_tweets()->Reserve(static_cast<int>(page->tweets.size()));

@@ -72,12 +72,34 @@ class MiniterService final : public miniter::v1::Miniter::Service {
   grpc::Status Timeline(grpc::ServerContext* context,
                         const miniter::v1::TimelineRequest* request,
                         miniter::v1::TimelineResponse* response) override;
+  grpc::Status ListFollowing(
+      grpc::ServerContext* context,
+      const miniter::v1::ListFollowingRequest* request,
+      miniter::v1::ListFollowingResponse* response) override;
+  grpc::Status ListFollowers(
+      grpc::ServerContext* context,
+      const miniter::v1::ListFollowersRequest* request,
+      miniter::v1::ListFollowersResponse* response) override;
+  grpc::Status UserTweets(grpc::ServerContext* context,
+                          const miniter::v1::UserTweetsRequest* request,
+                          miniter::v1::UserTweetsResponse* response) override;
 
  private:
   // The authenticated caller of this call, from its "authorization"
   // metadata; also noted for the call log (call_notes.h).
   absl::StatusOr<storage::UserId> Caller(
       const grpc::ServerContext& context) const;
+
+  // ListFollowing and ListFollowers, which differ only in the rules'
+  // method they call.
+  using UserListMethod = absl::StatusOr<rules::UserListPage> (
+      rules::MiniterRules::*)(storage::UserId, storage::UserId, int,
+                              absl::string_view);
+  template <typename Request, typename Response>
+  grpc::Status ServeUserList(grpc::ServerContext* context,
+                             const absl::StatusOr<storage::UserId>& caller,
+                             const Request& request, Response* response,
+                             UserListMethod list);
 
   // The rate-limit key of this call's client (ClientAddress, then
   // RateLimitKey).

@@ -1,6 +1,7 @@
 // miniter_rules.cc: sign-up, login, tweets, follows and timelines.
 #include "server/rules/miniter_rules.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -30,6 +31,24 @@ PageTokenCodec PageTokensFor(const TokenService* tokens) {
   // Derived keys' 32 bytes are always long enough; a random key is the safe
   // answer should that ever change.
   return codec.ok() ? *std::move(codec) : PageTokenCodec::WithRandomKey();
+}
+
+// page_size as a paged RPC takes it: 0 means the default, else 1..100.
+absl::StatusOr<int> CheckedPageSize(int page_size) {
+  if (page_size == 0) return kDefaultTimelinePageSize;
+  if (page_size < 0 || page_size > kMaxTimelinePageSize) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_size must be between 1 and ", kMaxTimelinePageSize,
+        " (or 0 for the default of ", kDefaultTimelinePageSize, ")"));
+  }
+  return page_size;
+}
+
+// The refusal of a page token that was made for another user_id.
+absl::Status TokenOfAnotherUser() {
+  return absl::InvalidArgumentError(
+      "page_token belongs to another user_id; send the same user_id as for "
+      "the previous page");
 }
 
 std::shared_ptr<LimiterState> LimiterStateFor(
@@ -331,12 +350,9 @@ absl::StatusOr<TimelinePage> MiniterRules::ReadTimeline(
     storage::UserId caller, storage::UserId target, int page_size,
     absl::string_view page_token) {
   if (target == 0) target = caller;
-  if (page_size == 0) page_size = kDefaultTimelinePageSize;
-  if (page_size < 0 || page_size > kMaxTimelinePageSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "page_size must be between 1 and ", kMaxTimelinePageSize,
-        " (or 0 for the default of ", kDefaultTimelinePageSize, ")"));
-  }
+  absl::StatusOr<int> checked_size = CheckedPageSize(page_size);
+  if (!checked_size.ok()) return checked_size.status();
+  page_size = *checked_size;
   storage::TimelinePageQuery query;
   query.user_id = target;
   // One extra row tells whether an older page exists without a second
@@ -377,6 +393,109 @@ absl::StatusOr<TimelinePage> MiniterRules::ReadTimeline(
   if (page.tweets.size() > static_cast<std::size_t>(page_size)) {
     page.tweets.resize(page_size);
     page.next_page_token = page_tokens_.Encode({target, page.tweets.back().id});
+  }
+  return page;
+}
+
+absl::StatusOr<UserListPage> MiniterRules::ListFollowing(
+    storage::UserId caller, storage::UserId target, int page_size,
+    absl::string_view page_token) {
+  return ListFollows(FollowListKind::kFollowing, caller, target, page_size,
+                     page_token);
+}
+
+absl::StatusOr<UserListPage> MiniterRules::ListFollowers(
+    storage::UserId caller, storage::UserId target, int page_size,
+    absl::string_view page_token) {
+  return ListFollows(FollowListKind::kFollowers, caller, target, page_size,
+                     page_token);
+}
+
+absl::StatusOr<UserListPage> MiniterRules::ListFollows(
+    FollowListKind kind, storage::UserId caller, storage::UserId target,
+    int page_size, absl::string_view page_token) {
+  if (target == 0) target = caller;
+  absl::StatusOr<int> checked_size = CheckedPageSize(page_size);
+  if (!checked_size.ok()) return checked_size.status();
+  storage::FollowListQuery query;
+  query.user_id = target;
+  // One extra row tells whether there is a next page.
+  query.limit = *checked_size + 1;
+  if (!page_token.empty()) {
+    absl::StatusOr<FollowListCursor> cursor =
+        page_tokens_.DecodeFollowList(kind, page_token);
+    if (!cursor.ok()) return cursor.status();
+    if (cursor->list_user_id != target) return TokenOfAnotherUser();
+    query.after_followed_at = cursor->after_followed_at;
+    query.after_user_id = cursor->after_user_id;
+  }
+  absl::StatusOr<AccountAdmission::Ticket> admitted =
+      account_calls_.Enter(caller);
+  if (!admitted.ok()) return admitted.status();
+  absl::StatusOr<std::vector<storage::FollowListEntry>> entries =
+      kind == FollowListKind::kFollowing ? deps_.follows->ListFollowing(query)
+                                         : deps_.follows->ListFollowers(query);
+  if (absl::IsNotFound(entries.status())) {
+    return absl::NotFoundError(absl::StrCat("no user has id ", target));
+  }
+  if (!entries.ok()) return entries.status();
+
+  UserListPage page;
+  const std::size_t shown =
+      std::min(entries->size(), static_cast<std::size_t>(*checked_size));
+  page.users.reserve(shown);
+  for (std::size_t i = 0; i < shown; ++i) {
+    storage::UserRecord& user = (*entries)[i].user;
+    // An e-mail address is shown to its owner only.
+    if (user.id != caller) user.email.clear();
+    page.users.push_back(std::move(user));
+  }
+  if (entries->size() > shown) {
+    const storage::FollowListEntry& last = (*entries)[shown - 1];
+    page.next_page_token = page_tokens_.EncodeFollowList(
+        kind, {target, last.followed_at, last.user.id});
+  }
+  return page;
+}
+
+absl::StatusOr<TimelinePage> MiniterRules::ReadUserTweets(
+    storage::UserId caller, storage::UserId target, int page_size,
+    absl::string_view page_token) {
+  if (target == 0) target = caller;
+  absl::StatusOr<int> checked_size = CheckedPageSize(page_size);
+  if (!checked_size.ok()) return checked_size.status();
+  storage::UserTweetsQuery query;
+  query.user_id = target;
+  query.limit = *checked_size + 1;
+  if (!page_token.empty()) {
+    absl::StatusOr<UserTweetsCursor> cursor =
+        page_tokens_.DecodeUserTweets(page_token);
+    if (!cursor.ok()) return cursor.status();
+    if (cursor->user_id != target) return TokenOfAnotherUser();
+    query.before_tweet_id = cursor->before_tweet_id;
+  }
+  absl::StatusOr<AccountAdmission::Ticket> admitted =
+      account_calls_.Enter(caller);
+  if (!admitted.ok()) return admitted.status();
+  // As for timelines: an author sees their own tweet at once; others may
+  // read a bounded time behind.
+  storage::TweetStore& store =
+      target != caller && deps_.lagging_timelines != nullptr
+          ? *deps_.lagging_timelines
+          : *deps_.tweets;
+  absl::StatusOr<std::vector<storage::TweetRecord>> tweets =
+      store.ReadUserTweetsPage(query);
+  if (absl::IsNotFound(tweets.status())) {
+    return absl::NotFoundError(absl::StrCat("no user has id ", target));
+  }
+  if (!tweets.ok()) return tweets.status();
+
+  TimelinePage page;
+  page.tweets = *std::move(tweets);
+  if (page.tweets.size() > static_cast<std::size_t>(*checked_size)) {
+    page.tweets.resize(*checked_size);
+    page.next_page_token =
+        page_tokens_.EncodeUserTweets({target, page.tweets.back().id});
   }
   return page;
 }

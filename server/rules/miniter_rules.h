@@ -55,6 +55,13 @@ struct TimelinePage {
   std::string next_page_token;
 };
 
+// One page of a follow list, most recent edge first.
+struct UserListPage {
+  std::vector<storage::UserRecord> users;
+  // Empty at the end of the list.
+  std::string next_page_token;
+};
+
 // Thread-safe when its dependencies are.
 class MiniterRules {
  public:
@@ -156,7 +163,39 @@ class MiniterRules {
                                             int page_size,
                                             absl::string_view page_token);
 
+  // The accounts `target` follows (ListFollowing) or that follow it
+  // (ListFollowers), the most recent edge first; `target` 0 means the
+  // caller. Page size and token as for ReadTimeline, except that a token
+  // is refused by the other list, and for another `target`. E-mail
+  // addresses are kept only in the caller's own record. NOT_FOUND for an
+  // unknown user; RESOURCE_EXHAUSTED when the account has all its places
+  // in use. One index range per page, so no page costs more than one
+  // place.
+  absl::StatusOr<UserListPage> ListFollowing(storage::UserId caller,
+                                             storage::UserId target,
+                                             int page_size,
+                                             absl::string_view page_token);
+  absl::StatusOr<UserListPage> ListFollowers(storage::UserId caller,
+                                             storage::UserId target,
+                                             int page_size,
+                                             absl::string_view page_token);
+
+  // The tweets `target` wrote (0: the caller), newest first, with the
+  // cursor rules of ReadTimeline (a token only from this RPC for this
+  // `target`); other users' come from `lagging_timelines` like their
+  // timelines. NOT_FOUND for an unknown user; RESOURCE_EXHAUSTED when the
+  // account has all its places in use.
+  absl::StatusOr<TimelinePage> ReadUserTweets(storage::UserId caller,
+                                              storage::UserId target,
+                                              int page_size,
+                                              absl::string_view page_token);
+
  private:
+  absl::StatusOr<UserListPage> ListFollows(FollowListKind kind,
+                                           storage::UserId caller,
+                                           storage::UserId target,
+                                           int page_size,
+                                           absl::string_view page_token);
   absl::Status CheckFollowTarget(storage::UserId caller, storage::UserId target,
                                  absl::string_view action) const;
   // Login without the throttling: the credentials check itself.

@@ -3,6 +3,12 @@
 //   | tweet id (8 bytes, big-endian)
 //   | the first 16 bytes of HMAC-SHA256(key, the 23 bytes before),
 // 39 bytes, so 52 characters with no padding.
+//
+// The other RPCs' cursors have the same frame, each with its own first
+// byte, their fields (8 bytes each, big-endian) in place of the two ids:
+//   0x11 ListFollowing, 0x12 ListFollowers: list owner, edge time (Unix
+//        microseconds), last account shown (47 bytes, 63 characters)
+//   0x13 UserTweets: author, last tweet id shown (39 bytes, 52 characters)
 #include "server/rules/page_token.h"
 
 #include <sodium.h>
@@ -61,6 +67,79 @@ void Tag(const std::string& key, const unsigned char* payload,
       &state, reinterpret_cast<const unsigned char*>(key.data()), key.size());
   crypto_auth_hmacsha256_update(&state, payload, kPayloadBytes);
   crypto_auth_hmacsha256_final(&state, tag);
+}
+
+// The frames of the cursors other than Timeline's (see the top of this
+// file).
+constexpr unsigned char kFollowingFormat = 0x11;
+constexpr unsigned char kFollowersFormat = 0x12;
+constexpr unsigned char kUserTweetsFormat = 0x13;
+constexpr std::size_t kFieldsAt = 1 + KeyRing::kIdBytes;
+
+// HMAC-SHA256 of `size` bytes at `data` with a key of any length.
+void FieldsTag(const std::string& key, const unsigned char* data,
+               std::size_t size,
+               unsigned char (&tag)[crypto_auth_hmacsha256_BYTES]) {
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(
+      &state, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_auth_hmacsha256_update(&state, data, size);
+  crypto_auth_hmacsha256_final(&state, tag);
+}
+
+std::string SealFields(const KeyRing::Key& key, unsigned char format,
+                       const std::vector<std::uint64_t>& fields) {
+  std::vector<unsigned char> token(kFieldsAt + 8 * fields.size() + kTagBytes);
+  token[0] = format;
+  std::copy(key.id.begin(), key.id.end(), token.begin() + 1);
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    PutBigEndian(fields[i], token.data() + kFieldsAt + 8 * i);
+  }
+  const std::size_t signed_bytes = token.size() - kTagBytes;
+  unsigned char tag[crypto_auth_hmacsha256_BYTES];
+  FieldsTag(key.secret, token.data(), signed_bytes, tag);
+  std::copy(tag, tag + kTagBytes, token.begin() + signed_bytes);
+  return absl::WebSafeBase64Escape(absl::string_view(
+      reinterpret_cast<const char*>(token.data()), token.size()));
+}
+
+// The `count` fields of a token SealFields made with `format` and any key
+// of `keys`; every other token is refused with one message naming `rpc`.
+absl::StatusOr<std::vector<std::uint64_t>> OpenFields(const KeyRing& keys,
+                                                      unsigned char format,
+                                                      std::size_t count,
+                                                      absl::string_view token,
+                                                      absl::string_view rpc) {
+  const absl::Status invalid = absl::InvalidArgumentError(absl::StrCat(
+      "page_token is not a next_page_token returned by ", rpc,
+      " (it was altered, truncated, returned by another RPC, issued by "
+      "another deployment or signed with a secret this one no longer "
+      "accepts); send the next_page_token unchanged, or no page_token for "
+      "the first page"));
+  const std::size_t size = kFieldsAt + 8 * count + kTagBytes;
+  // The limit only keeps garbage from being decoded at all.
+  if (token.size() > 2 * size) return invalid;
+  std::string plain;
+  if (!absl::WebSafeBase64Unescape(token, &plain)) return invalid;
+  if (plain.size() != size || static_cast<unsigned char>(plain[0]) != format) {
+    return invalid;
+  }
+  const KeyRing::Key* key =
+      keys.Find(absl::string_view(plain).substr(1, KeyRing::kIdBytes));
+  if (key == nullptr) return invalid;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(plain.data());
+  const std::size_t signed_bytes = size - kTagBytes;
+  unsigned char tag[crypto_auth_hmacsha256_BYTES];
+  FieldsTag(key->secret, bytes, signed_bytes, tag);
+  if (crypto_verify_16(tag, bytes + signed_bytes) != 0) return invalid;
+  std::vector<std::uint64_t> fields(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    fields[i] = GetBigEndian(bytes + kFieldsAt + 8 * i);
+    // Encoders never sign a zero field (ids start at 1, edge times are
+    // after 1970), but a cursor is checked the same either way.
+    if (fields[i] == 0) return invalid;
+  }
+  return fields;
 }
 
 }  // namespace
@@ -149,6 +228,45 @@ absl::StatusOr<TimelineCursor> PageTokenCodec::Decode(
     return invalid;
   }
   return cursor;
+}
+
+std::string PageTokenCodec::EncodeFollowList(
+    FollowListKind kind, const FollowListCursor& cursor) const {
+  return SealFields(
+      keys_.newest(),
+      kind == FollowListKind::kFollowing ? kFollowingFormat : kFollowersFormat,
+      {cursor.list_user_id,
+       static_cast<std::uint64_t>(absl::ToUnixMicros(cursor.after_followed_at)),
+       cursor.after_user_id});
+}
+
+absl::StatusOr<FollowListCursor> PageTokenCodec::DecodeFollowList(
+    FollowListKind kind, absl::string_view token) const {
+  const bool following = kind == FollowListKind::kFollowing;
+  absl::StatusOr<std::vector<std::uint64_t>> fields =
+      OpenFields(keys_, following ? kFollowingFormat : kFollowersFormat, 3,
+                 token, following ? "ListFollowing" : "ListFollowers");
+  if (!fields.ok()) return fields.status();
+  FollowListCursor cursor;
+  cursor.list_user_id = (*fields)[0];
+  cursor.after_followed_at =
+      absl::FromUnixMicros(static_cast<std::int64_t>((*fields)[1]));
+  cursor.after_user_id = (*fields)[2];
+  return cursor;
+}
+
+std::string PageTokenCodec::EncodeUserTweets(
+    const UserTweetsCursor& cursor) const {
+  return SealFields(keys_.newest(), kUserTweetsFormat,
+                    {cursor.user_id, cursor.before_tweet_id});
+}
+
+absl::StatusOr<UserTweetsCursor> PageTokenCodec::DecodeUserTweets(
+    absl::string_view token) const {
+  absl::StatusOr<std::vector<std::uint64_t>> fields =
+      OpenFields(keys_, kUserTweetsFormat, 2, token, "UserTweets");
+  if (!fields.ok()) return fields.status();
+  return UserTweetsCursor{(*fields)[0], (*fields)[1]};
 }
 
 }  // namespace miniter::rules

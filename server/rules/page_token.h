@@ -22,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "server/rules/key_ring.h"
 #include "server/storage/records.h"
 
@@ -29,6 +30,25 @@ namespace miniter::rules {
 
 struct TimelineCursor {
   storage::UserId timeline_user_id = 0;
+  storage::TweetId before_tweet_id = 0;
+};
+
+// The cursors of ListFollowing and ListFollowers: whose list, and the
+// keyset of the last account shown (when that edge was made, and the
+// account's id); the next page starts after it.
+struct FollowListCursor {
+  storage::UserId list_user_id = 0;
+  absl::Time after_followed_at;
+  storage::UserId after_user_id = 0;
+};
+
+// Which follow list a FollowListCursor belongs to: a token of one is
+// refused by the other.
+enum class FollowListKind { kFollowing, kFollowers };
+
+// The cursor of UserTweets: whose tweets, and the last id shown.
+struct UserTweetsCursor {
+  storage::UserId user_id = 0;
   storage::TweetId before_tweet_id = 0;
 };
 
@@ -62,6 +82,19 @@ class PageTokenCodec {
   // without a key id), with a message that says to start from the first
   // page.
   absl::StatusOr<TimelineCursor> Decode(absl::string_view token) const;
+
+  // The same for the cursors of the other paged RPCs. Each RPC's tokens
+  // carry a format byte of their own, covered by the MAC, so a token of
+  // one RPC never decodes as another's (nor as a Timeline cursor);
+  // INVALID_ARGUMENT, naming the RPC, for such a token and for everything
+  // Decode refuses.
+  std::string EncodeFollowList(FollowListKind kind,
+                               const FollowListCursor& cursor) const;
+  absl::StatusOr<FollowListCursor> DecodeFollowList(
+      FollowListKind kind, absl::string_view token) const;
+  std::string EncodeUserTweets(const UserTweetsCursor& cursor) const;
+  absl::StatusOr<UserTweetsCursor> DecodeUserTweets(
+      absl::string_view token) const;
 
  private:
   explicit PageTokenCodec(KeyRing keys) : keys_(std::move(keys)) {}

@@ -69,6 +69,32 @@ struct TimelinePageQuery {
   std::function<absl::Status()> admit_expensive_read;
 };
 
+// One page of a follow list (the accounts `user_id` follows, or those
+// that follow it), newest edge first. The page starts after the edge
+// (after_followed_at, after_user_id) of the previous page, in the order
+// (followed_at descending, other account's id descending); after_user_id 0
+// means the first page.
+struct FollowListQuery {
+  UserId user_id = 0;
+  absl::Time after_followed_at;
+  UserId after_user_id = 0;
+  int limit = 0;
+};
+
+// One account of a follow list and when that edge was made (its keyset).
+struct FollowListEntry {
+  UserRecord user;
+  absl::Time followed_at;
+};
+
+// One page of the tweets `user_id` wrote, with id < `before_tweet_id` (0
+// means no bound), newest first.
+struct UserTweetsQuery {
+  UserId user_id = 0;
+  TweetId before_tweet_id = 0;
+  int limit = 0;
+};
+
 }  // namespace miniter::storage
 
 #endif  // MINITER_SERVER_STORAGE_RECORDS_H_

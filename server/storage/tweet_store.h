@@ -43,6 +43,13 @@ class TweetStore {
   // its refusal returned as is (records.h).
   virtual absl::StatusOr<std::vector<TweetRecord>> ReadTimelinePage(
       const TimelinePageQuery& query) = 0;
+
+  // Returns up to `query.limit` tweets written by `query.user_id` (not by
+  // the accounts it follows), with id below `query.before_tweet_id` when
+  // that is non-zero, newest first: one range of the author's tweets,
+  // however many there are. NOT_FOUND when `query.user_id` does not exist.
+  virtual absl::StatusOr<std::vector<TweetRecord>> ReadUserTweetsPage(
+      const UserTweetsQuery& query) = 0;
 };
 
 }  // namespace miniter::storage

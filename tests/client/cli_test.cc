@@ -154,6 +154,44 @@ TEST_F(CliTest, TimelinePrintsTweetsAndNextPage) {
             "--page_token=next-12\n");
 }
 
+TEST_F(CliTest, FollowingAndFollowersListUsersAndTheNextPage) {
+  ASSERT_EQ(Run({"followers", "7", "--page_size=2"}), 0) << err_.str();
+  auto request = server_.service().last_paged_request();
+  EXPECT_EQ(request.method, "ListFollowers");
+  EXPECT_EQ(request.user_id, 7u);
+  EXPECT_EQ(request.page_size, 2);
+  EXPECT_EQ(out_.str(),
+            "user 5 \"Bob\"\n"
+            "user 3 \"Ann\" <ann@example.com>\n"
+            "next page: miniter followers --user_id=7 --page_size=2 "
+            "--page_token=next-5\n");
+
+  ASSERT_EQ(Run({"following", "--page_token=next-5"}), 0) << err_.str();
+  request = server_.service().last_paged_request();
+  EXPECT_EQ(request.method, "ListFollowing");
+  EXPECT_EQ(request.user_id, 0u);  // the caller's own
+  EXPECT_EQ(request.page_token, "next-5");
+  EXPECT_THAT(out_.str(), EndsWith("next page: miniter following "
+                                   "--page_token=next-5\n"));
+
+  ASSERT_EQ(Run({"--json", "following", "--user_id=9"}), 0) << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("\"next_page_token\":\"next-5\""));
+  EXPECT_THAT(out_.str(), HasSubstr("\"email\":\"ann@example.com\""));
+}
+
+TEST_F(CliTest, TweetsPrintsOneUsersTweetsAndTheNextPage) {
+  ASSERT_EQ(Run({"tweets", "8"}), 0) << err_.str();
+  auto request = server_.service().last_paged_request();
+  EXPECT_EQ(request.method, "UserTweets");
+  EXPECT_EQ(request.user_id, 8u);
+  EXPECT_EQ(out_.str(),
+            "#11  Bob (user 8)  2026-11-26 12:00:00 UTC\n"
+            "    mine\n"
+            "next page: miniter tweets --user_id=8 --page_token=next-11\n");
+  EXPECT_EQ(Run({"tweets", "8", "9"}), 64);
+  EXPECT_EQ(Run({"followers", "x"}), 64);
+}
+
 TEST_F(CliTest, ServerErrorsGoToStderrWithExitCode) {
   server_.service().set_error(
       grpc::Status(grpc::StatusCode::ALREADY_EXISTS, "e-mail already taken"));

@@ -3,6 +3,7 @@
 #ifndef MINITER_TESTS_CLIENT_FAKE_MINITER_SERVICE_H_
 #define MINITER_TESTS_CLIENT_FAKE_MINITER_SERVICE_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +34,18 @@ class FakeMiniterService final : public miniter::v1::Miniter::Service {
   miniter::v1::TimelineRequest last_timeline_request() {
     absl::MutexLock lock(&mu_);
     return last_timeline_request_;
+  }
+  // user_id, page_size and page_token of the last ListFollowing,
+  // ListFollowers or UserTweets call (they share that layout), and which.
+  struct PagedRequest {
+    std::string method;
+    std::uint64_t user_id = 0;
+    std::int32_t page_size = 0;
+    std::string page_token;
+  };
+  PagedRequest last_paged_request() {
+    absl::MutexLock lock(&mu_);
+    return last_paged_request_;
   }
   // The request_id of every Tweet attempt received, in order.
   std::vector<std::string> tweet_request_ids() {
@@ -136,7 +149,63 @@ class FakeMiniterService final : public miniter::v1::Miniter::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status ListFollowing(
+      grpc::ServerContext* context,
+      const miniter::v1::ListFollowingRequest* request,
+      miniter::v1::ListFollowingResponse* response) override {
+    return UserList("ListFollowing", context, *request, response);
+  }
+
+  grpc::Status ListFollowers(
+      grpc::ServerContext* context,
+      const miniter::v1::ListFollowersRequest* request,
+      miniter::v1::ListFollowersResponse* response) override {
+    return UserList("ListFollowers", context, *request, response);
+  }
+
+  grpc::Status UserTweets(grpc::ServerContext* context,
+                          const miniter::v1::UserTweetsRequest* request,
+                          miniter::v1::UserTweetsResponse* response) override {
+    grpc::Status status = RecordPaged("UserTweets", context, *request);
+    if (!status.ok()) return status;
+    miniter::v1::Tweet* tweet = response->add_tweets();
+    tweet->set_id(11);
+    tweet->set_author_id(request->user_id());
+    tweet->set_author_name("Bob");
+    tweet->set_text("mine");
+    tweet->mutable_created_at()->set_seconds(1795694400);
+    response->set_next_page_token("next-11");
+    return grpc::Status::OK;
+  }
+
  private:
+  template <typename Request>
+  grpc::Status RecordPaged(const char* method, grpc::ServerContext* context,
+                           const Request& request) {
+    grpc::Status status = Record(context);
+    absl::MutexLock lock(&mu_);
+    last_paged_request_ = {method, request.user_id(), request.page_size(),
+                           request.page_token()};
+    return status;
+  }
+
+  // Two users, the caller's own (id 3) with its e-mail; a next page.
+  template <typename Request, typename Response>
+  grpc::Status UserList(const char* method, grpc::ServerContext* context,
+                        const Request& request, Response* response) {
+    grpc::Status status = RecordPaged(method, context, request);
+    if (!status.ok()) return status;
+    miniter::v1::User* bob = response->add_users();
+    bob->set_id(5);
+    bob->set_name("Bob");
+    miniter::v1::User* ann = response->add_users();
+    ann->set_id(3);
+    ann->set_name("Ann");
+    ann->set_email("ann@example.com");
+    response->set_next_page_token("next-5");
+    return grpc::Status::OK;
+  }
+
   grpc::Status Record(grpc::ServerContext* context) {
     absl::MutexLock lock(&mu_);
     ++calls_;
@@ -159,6 +228,7 @@ class FakeMiniterService final : public miniter::v1::Miniter::Service {
   std::string last_tweet_text_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> tweet_request_ids_ ABSL_GUARDED_BY(mu_);
   miniter::v1::TimelineRequest last_timeline_request_ ABSL_GUARDED_BY(mu_);
+  PagedRequest last_paged_request_ ABSL_GUARDED_BY(mu_);
   int calls_ ABSL_GUARDED_BY(mu_) = 0;
   int failures_left_ ABSL_GUARDED_BY(mu_) = 0;
   grpc::Status failure_ ABSL_GUARDED_BY(mu_);

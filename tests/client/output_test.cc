@@ -126,5 +126,42 @@ TEST(OutputTest, ShellQuoteLeavesSafeWordsAlone) {
   EXPECT_EQ(ShellQuote("$(rm -rf)"), "'$(rm -rf)'");
 }
 
+TEST(OutputTest, UserListsShowAnEmailOnlyWhenThereIsOne) {
+  google::protobuf::RepeatedPtrField<miniter::v1::User> users;
+  miniter::v1::User* bob = users.Add();
+  bob->set_id(5);
+  bob->set_name("Bob\x1b[2J");
+  miniter::v1::User* ann = users.Add();
+  ann->set_id(3);
+  ann->set_name("Ann");
+  ann->set_email("ann@example.com");
+  EXPECT_EQ(FormatUserList("followers", 7, 0, true, users, "t'k", "h:1"),
+            "user 5 \"Bob\\x1b[2J\"\n"
+            "user 3 \"Ann\" <ann@example.com>\n"
+            "next page: miniter followers --server=h:1 --user_id=7 "
+            "--page_token='t'\\''k'\n");
+  users.Clear();
+  EXPECT_EQ(FormatUserList("following", 0, 0, true, users, "", ""),
+            "(nobody)\n");
+  EXPECT_EQ(FormatUserList("following", 0, 5, false, users, "", ""),
+            "(no more users)\n");
+}
+
+TEST(OutputTest, UserTweetsReadLikeATimelineWithTheirOwnCommand) {
+  miniter::v1::UserTweetsRequest request;
+  request.set_user_id(3);
+  request.set_page_size(1);
+  miniter::v1::UserTweetsResponse response;
+  *response.add_tweets() = MakeTweet(12, 3, "Ann", "hello", 1795694401);
+  response.set_next_page_token("abc");
+  EXPECT_EQ(FormatUserTweets(request, response, ""),
+            "#12  Ann (user 3)  2026-11-26 12:00:01 UTC\n"
+            "    hello\n"
+            "next page: miniter tweets --user_id=3 --page_size=1 "
+            "--page_token=abc\n");
+  request.set_page_token("abc");
+  EXPECT_EQ(FormatUserTweets(request, {}, ""), "(no more tweets)\n");
+}
+
 }  // namespace
 }  // namespace miniter::client

@@ -50,6 +50,12 @@ std::vector<MethodCase> IdempotentMethods() {
        [](const MiniterClient& c) { return c.Unfollow({}).status(); }},
       {"Login", [](const MiniterClient& c) { return c.Login({}).status(); }},
       {"Tweet", [](const MiniterClient& c) { return c.Tweet({}).status(); }},
+      {"ListFollowing",
+       [](const MiniterClient& c) { return c.ListFollowing({}).status(); }},
+      {"ListFollowers",
+       [](const MiniterClient& c) { return c.ListFollowers({}).status(); }},
+      {"UserTweets",
+       [](const MiniterClient& c) { return c.UserTweets({}).status(); }},
   };
 }
 

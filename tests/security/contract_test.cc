@@ -65,8 +65,9 @@ std::string Varint(int number, uint64_t value) {
   return out;
 }
 
-const std::vector<std::string> kRpcs = {"SignUp", "Login",    "Tweet",
-                                        "Follow", "Unfollow", "Timeline"};
+const std::vector<std::string> kRpcs = {
+    "SignUp",   "Login",         "Tweet",         "Follow",    "Unfollow",
+    "Timeline", "ListFollowing", "ListFollowers", "UserTweets"};
 constexpr std::size_t kHugeButValid = 60 * 1024;  // under the 64 KiB limit
 constexpr std::size_t kOverLimit = 70 * 1024;     // over it
 
@@ -394,6 +395,123 @@ TEST_F(ContractTest, OversizedMetadataIsRefusedAndTheServerStaysUp) {
         << Describe(status);
     ExpectServerAnswers();
   }
+}
+
+// ListFollowing, ListFollowers and UserTweets share their request layout
+// (user_id = 1, page_size = 2, page_token = 3), so every bad value of each
+// field is sent to each of the three.
+TEST_F(ContractTest, PagedListsBadInputOnEveryField) {
+  // Real next_page_tokens of each RPC, to send to the others and for other
+  // users: a page of one user, with a second user following and followed.
+  auto stub = StubForPort(server_->port());
+  TestUser other = SignUpAndLogin(*stub, "contract lists");
+  TestUser third = SignUpAndLogin(*stub, "contract lists 2");
+  for (const TestUser* follower : {&other, &third}) {
+    v1::FollowRequest follow;
+    follow.set_user_id(user_->id);
+    v1::FollowResponse followed;
+    ASSERT_TRUE(
+        stub->Follow(Context(follower->token).get(), follow, &followed).ok());
+    follow.set_user_id(follower == &other ? third.id : other.id);
+    ASSERT_TRUE(
+        stub->Follow(Context(follower->token).get(), follow, &followed).ok());
+  }
+  for (int i = 0; i < 2; ++i) {
+    v1::TweetRequest tweet;
+    tweet.set_text("contract list tweet");
+    v1::TweetResponse posted;
+    ASSERT_TRUE(stub->Tweet(Context(user_->token).get(), tweet, &posted).ok());
+  }
+  auto token_of = [&](const std::string& rpc, std::uint64_t user_id) {
+    v1::UserTweetsRequest request;  // the shared layout
+    request.set_user_id(user_id);
+    request.set_page_size(1);
+    std::string reply;
+    grpc::Status status =
+        RawUnaryCall(channel_, MethodPath(rpc), Bytes(request),
+                     {{"authorization", "Bearer " + user_->token}}, &reply);
+    EXPECT_TRUE(status.ok()) << rpc << ": " << Describe(status);
+    v1::UserTweetsResponse tweets;  // field 2 is next_page_token in all three
+    v1::ListFollowersResponse users;
+    if (rpc == "UserTweets") {
+      EXPECT_TRUE(tweets.ParseFromString(reply));
+      return tweets.next_page_token();
+    }
+    EXPECT_TRUE(users.ParseFromString(reply));
+    return users.next_page_token();
+  };
+  const std::vector<std::string> rpcs = {"ListFollowing", "ListFollowers",
+                                         "UserTweets"};
+  std::vector<std::pair<std::string, std::string>> tokens;  // rpc, token
+  tokens.emplace_back("ListFollowers", token_of("ListFollowers", user_->id));
+  tokens.emplace_back("ListFollowing", token_of("ListFollowing", other.id));
+  tokens.emplace_back("UserTweets", token_of("UserTweets", user_->id));
+  v1::TimelineRequest timeline_request;
+  timeline_request.set_page_size(1);
+  v1::TimelineResponse timeline;
+  ASSERT_TRUE(
+      stub->Timeline(Context(user_->token).get(), timeline_request, &timeline)
+          .ok());
+  tokens.emplace_back("Timeline", timeline.next_page_token());
+  for (const auto& [rpc, token] : tokens) {
+    ASSERT_FALSE(token.empty()) << rpc;
+  }
+
+  auto request = [](std::uint64_t user_id, std::int32_t page_size,
+                    const std::string& page_token) {
+    v1::UserTweetsRequest message;
+    message.set_user_id(user_id);
+    message.set_page_size(page_size);
+    message.set_page_token(page_token);
+    return Bytes(message);
+  };
+  const std::uint64_t unknown = 18446744073709551615ull;
+  std::vector<Case> cases;
+  for (const std::string& rpc : rpcs) {
+    auto add = [&](const std::string& name, std::string bytes, bool token,
+                   StatusCode expected) {
+      cases.push_back(
+          {rpc + " " + name, rpc, std::move(bytes), token, {}, expected});
+    };
+    add("{} (own, default size)", "", true, StatusCode::OK);
+    add("{} no token", "", false, StatusCode::UNAUTHENTICATED);
+    add("page_size 100", request(0, 100, ""), true, StatusCode::OK);
+    add("page_size 101", request(0, 101, ""), true,
+        StatusCode::INVALID_ARGUMENT);
+    add("page_size -1", request(0, -1, ""), true, StatusCode::INVALID_ARGUMENT);
+    add("page_size INT32_MIN", request(0, -2147483647 - 1, ""), true,
+        StatusCode::INVALID_ARGUMENT);
+    add("page_size as a huge varint (int32 truncation)",
+        Varint(2, 0xFFFFFFFFFFull), true, StatusCode::INVALID_ARGUMENT);
+    add("user_id unknown", request(unknown, 0, ""), true,
+        StatusCode::NOT_FOUND);
+    add("user_id as a string (ignored: own)", LengthDelimited(1, "12"), true,
+        StatusCode::OK);
+    add("page_token garbage", request(0, 0, "not-a-token"), true,
+        StatusCode::INVALID_ARGUMENT);
+    add("page_token SQL", request(0, 0, "' OR 1=1 --"), true,
+        StatusCode::INVALID_ARGUMENT);
+    add("page_token huge", request(0, 0, std::string(kHugeButValid, 'A')), true,
+        StatusCode::INVALID_ARGUMENT);
+    add("page_token invalid UTF-8", LengthDelimited(3, "\xFF\xFE"), true,
+        StatusCode::INVALID_ARGUMENT);
+    for (const auto& [token_rpc, token] : tokens) {
+      if (token_rpc == rpc) {
+        // Its own token, for the user it was made for, is fine; for
+        // another user_id it is refused.
+        const std::uint64_t owner =
+            rpc == "ListFollowing" ? other.id : user_->id;
+        add("own token", request(owner, 1, token), true, StatusCode::OK);
+        add("own token for another user_id",
+            request(owner == other.id ? third.id : other.id, 1, token), true,
+            StatusCode::INVALID_ARGUMENT);
+        continue;
+      }
+      add(token_rpc + "'s token", request(user_->id, 1, token), true,
+          StatusCode::INVALID_ARGUMENT);
+    }
+  }
+  RunAll(cases);
 }
 
 TEST_F(ContractTest, UnknownMethodIsUnimplemented) {

@@ -27,12 +27,18 @@ class MockTweetStore : public TweetStore {
               (UserId, std::string_view, std::string_view), (override));
   MOCK_METHOD(absl::StatusOr<std::vector<TweetRecord>>, ReadTimelinePage,
               (const TimelinePageQuery&), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<TweetRecord>>, ReadUserTweetsPage,
+              (const UserTweetsQuery&), (override));
 };
 
 class MockFollowStore : public FollowStore {
  public:
   MOCK_METHOD(absl::Status, Follow, (UserId, UserId), (override));
   MOCK_METHOD(absl::Status, Unfollow, (UserId, UserId), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<FollowListEntry>>, ListFollowing,
+              (const FollowListQuery&), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<FollowListEntry>>, ListFollowers,
+              (const FollowListQuery&), (override));
 };
 
 class MockDatabaseHealth : public DatabaseHealth {

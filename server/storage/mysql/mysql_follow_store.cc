@@ -75,7 +75,8 @@ MySqlFollowStore::MySqlFollowStore(std::shared_ptr<ConnectionPool> pool,
     : pool_(std::move(pool)),
       acquire_timeout_(acquire_timeout),
       timeline_(std::move(timeline)),
-      outbox_(std::move(outbox)) {}
+      outbox_(std::move(outbox)),
+      lists_(pool_, acquire_timeout_) {}
 
 absl::Status MySqlFollowStore::Follow(UserId follower, UserId followee) {
   // Entries of the memory tier this follow makes stale (after the commit).
@@ -194,6 +195,16 @@ absl::Status MySqlFollowStore::Unfollow(UserId follower, UserId followee) {
       });
   if (status.ok() && changed) outbox_->ApplyInvalidation({follower});
   return status;
+}
+
+absl::StatusOr<std::vector<FollowListEntry>> MySqlFollowStore::ListFollowing(
+    const FollowListQuery& query) {
+  return lists_.Read(FollowListReader::Direction::kFollowing, query);
+}
+
+absl::StatusOr<std::vector<FollowListEntry>> MySqlFollowStore::ListFollowers(
+    const FollowListQuery& query) {
+  return lists_.Read(FollowListReader::Direction::kFollowers, query);
 }
 
 }  // namespace miniter::storage::mysql

@@ -37,7 +37,8 @@ MySqlTweetStore::MySqlTweetStore(const std::shared_ptr<ConnectionPool>& pool,
       writer_(pool, acquire_timeout, timeline, merged_cache_.get(),
               outbox_.get()),
       database_reader_(pool, acquire_timeout, merged_cache_.get(),
-                       tweet_cache_.get(), timeline.now) {
+                       tweet_cache_.get(), timeline.now),
+      user_tweets_reader_(pool, acquire_timeout, tweet_cache_.get()) {
   if (outbox_ != nullptr) {
     tier_reader_ = std::make_unique<TierTimelineReader>(
         pool, acquire_timeout, timeline.retention, outbox_->tier(),
@@ -74,6 +75,11 @@ absl::StatusOr<std::vector<TweetRecord>> MySqlTweetStore::ReadTimelinePage(
     if (served->has_value()) return *std::move(*served);
   }
   return database_reader_.Read(query);
+}
+
+absl::StatusOr<std::vector<TweetRecord>> MySqlTweetStore::ReadUserTweetsPage(
+    const UserTweetsQuery& query) {
+  return user_tweets_reader_.Read(query);
 }
 
 }  // namespace miniter::storage::mysql

@@ -3,7 +3,8 @@
 // TierTimelineReader (pages from the shared memory tier, when there is
 // one), DatabaseTimelineReader (pages from MariaDB), the two in-process
 // caches they share (merged authors' newest ids, tweet records) and the
-// MergedAuthorRefresher that keeps the first fresh.
+// MergedAuthorRefresher that keeps the first fresh; UserTweetsReader reads
+// one author's own tweets.
 // docs/timeline-design.md explains the design.
 #ifndef MINITER_SERVER_STORAGE_MYSQL_MYSQL_TWEET_STORE_H_
 #define MINITER_SERVER_STORAGE_MYSQL_MYSQL_TWEET_STORE_H_
@@ -23,6 +24,7 @@
 #include "server/storage/mysql/timeline_options.h"
 #include "server/storage/mysql/tweet_record_cache.h"
 #include "server/storage/mysql/tweet_writer.h"
+#include "server/storage/mysql/user_tweets_reader.h"
 #include "server/storage/tweet_store.h"
 
 namespace miniter::storage::mysql {
@@ -49,6 +51,8 @@ class MySqlTweetStore : public TweetStore {
                                           std::string_view request_id) override;
   absl::StatusOr<std::vector<TweetRecord>> ReadTimelinePage(
       const TimelinePageQuery& query) override;
+  absl::StatusOr<std::vector<TweetRecord>> ReadUserTweetsPage(
+      const UserTweetsQuery& query) override;
 
   // Its caches now (those enabled), for metrics. Thread-safe.
   std::vector<common::CacheStats> CacheStatsNow() const;
@@ -63,6 +67,7 @@ class MySqlTweetStore : public TweetStore {
   std::shared_ptr<TierOutbox> outbox_;
   TweetWriter writer_;
   DatabaseTimelineReader database_reader_;
+  UserTweetsReader user_tweets_reader_;
   std::unique_ptr<TierTimelineReader> tier_reader_;   // null without a tier
   std::unique_ptr<MergedAuthorRefresher> refresher_;  // null when off
 };

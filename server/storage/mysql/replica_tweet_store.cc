@@ -179,13 +179,31 @@ absl::StatusOr<std::vector<TweetRecord>> ReplicaTweetStore::ReadTimelinePage(
     if (refused) return page.status();
     // Whatever went wrong there (down, overloaded, an account that has not
     // arrived yet), the primary's answer is the authoritative one.
-    if (!absl::IsNotFound(page.status())) {
-      absl::MutexLock lock(&mu_);
-      tracker_.ReplicaUnknown();
-    }
+    NoteReplicaFailure(page.status());
   }
   primary_reads_.fetch_add(1);
   return primary_->ReadTimelinePage(query);
+}
+
+absl::StatusOr<std::vector<TweetRecord>> ReplicaTweetStore::ReadUserTweetsPage(
+    const UserTweetsQuery& query) {
+  if (ReplicaIsFresh()) {
+    absl::StatusOr<std::vector<TweetRecord>> page =
+        replica_->ReadUserTweetsPage(query);
+    if (page.ok()) {
+      replica_reads_.fetch_add(1);
+      return page;
+    }
+    NoteReplicaFailure(page.status());
+  }
+  primary_reads_.fetch_add(1);
+  return primary_->ReadUserTweetsPage(query);
+}
+
+void ReplicaTweetStore::NoteReplicaFailure(const absl::Status& status) {
+  if (absl::IsNotFound(status)) return;
+  absl::MutexLock lock(&mu_);
+  tracker_.ReplicaUnknown();
 }
 
 absl::StatusOr<std::shared_ptr<TweetStore>> OpenReplicaTweetStore(

@@ -102,16 +102,23 @@ class ReplicaTweetStore : public TweetStore {
                                           std::string_view request_id) override;
   absl::StatusOr<std::vector<TweetRecord>> ReadTimelinePage(
       const TimelinePageQuery& query) override;
+  // Routed like ReadTimelinePage.
+  absl::StatusOr<std::vector<TweetRecord>> ReadUserTweetsPage(
+      const UserTweetsQuery& query) override;
 
   // One probe round now (the background thread does this every interval).
   void ProbeOnce();
   // True when a read now would go to the replica.
   bool ReplicaIsFresh() const;
-  // Timeline pages served by the replica / by the primary so far.
+  // Pages served by the replica / by the primary so far.
   std::uint64_t replica_reads() const { return replica_reads_.load(); }
   std::uint64_t primary_reads() const { return primary_reads_.load(); }
 
  private:
+  // After a read the replica failed: unless it only did not know the
+  // user (an account too new to have arrived), it is no longer trusted.
+  void NoteReplicaFailure(const absl::Status& status);
+
   std::shared_ptr<TweetStore> primary_;
   std::shared_ptr<TweetStore> replica_;
   std::shared_ptr<ConnectionPool> primary_probe_;

@@ -69,7 +69,7 @@ constexpr const char* kInsertOwnHomeRow =
     "INSERT INTO home_timeline (owner_id, tweet_id, author_id) "
     "VALUES (?, ?, ?)";
 // One statement for the author's own row and all followers' (an index
-// range on ix_follows_followee_follower, fewer than fanout_threshold rows).
+// range on ix_follows_followee_created, fewer than fanout_threshold rows).
 // RETURNING lists the owners that got a row, from which the server picks
 // the ones to trim, without reading the follow list a second time.
 constexpr const char* kFanOut =

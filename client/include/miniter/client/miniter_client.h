@@ -21,13 +21,14 @@ namespace miniter::client {
 // Automatic retries of calls that failed with UNAVAILABLE (server down or
 // restarting, or its database unreachable), done by gRPC itself from a
 // service config on the channel. Only the methods that are safe to send
-// twice are retried: Timeline (a read), Follow and Unfollow (idempotent:
-// following twice is fine, unfollowing someone you do not follow is fine)
-// Login (only issues a new token) and Tweet: MiniterClient::Tweet gives
-// every request a request_id (a random UUID unless the caller set one), and
-// the server stores a tweet once per id, so a retry whose first attempt was
-// stored returns that tweet. SignUp is never retried: a retry after a lost
-// answer would fail with ALREADY_EXISTS for an account that was created.
+// twice are retried: the reads (Timeline, ListFollowing, ListFollowers,
+// UserTweets), Follow and Unfollow (idempotent: following twice is fine,
+// unfollowing someone you do not follow is fine), Login (only issues a new
+// token) and Tweet: MiniterClient::Tweet gives every request a request_id (a
+// random UUID unless the caller set one), and the server stores a tweet once
+// per id, so a retry whose first attempt was stored returns that tweet. SignUp
+// is never retried: a retry after a lost answer would fail with ALREADY_EXISTS
+// for an account that was created.
 //
 // Every attempt runs inside the call's one deadline (ClientOptions::deadline),
 // so retries never make a call take longer than that.
@@ -142,6 +143,12 @@ class MiniterClient {
       const miniter::v1::UnfollowRequest& request) const;
   absl::StatusOr<miniter::v1::TimelineResponse> Timeline(
       const miniter::v1::TimelineRequest& request) const;
+  absl::StatusOr<miniter::v1::ListFollowingResponse> ListFollowing(
+      const miniter::v1::ListFollowingRequest& request) const;
+  absl::StatusOr<miniter::v1::ListFollowersResponse> ListFollowers(
+      const miniter::v1::ListFollowersRequest& request) const;
+  absl::StatusOr<miniter::v1::UserTweetsResponse> UserTweets(
+      const miniter::v1::UserTweetsRequest& request) const;
 
  private:
   // Fills in the deadline and, when there is a token, the metadata.
