@@ -188,6 +188,14 @@ CommandTable::CommandTable()
                "continue where the previous page ended");
   add_arguments(timeline, "<user_id>");
 
+  CLI::App* watch = add_command(
+      "watch", "watch [--resume_cursor=<cursor>]",
+      "print your timeline's new tweets as they are posted, until interrupted");
+  AddValueFlag(watch, "resume_cursor", &v.resume_cursor, "<cursor>",
+               "first print what was missed since the stream that printed "
+               "this cursor ended");
+  add_arguments(watch, "");
+
   CLI::App* logout = add_command("logout", "logout", "delete the saved token");
   add_arguments(logout, "");
 

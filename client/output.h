@@ -52,6 +52,11 @@ std::string FormatTimeline(const miniter::v1::TimelineRequest& request,
                            const miniter::v1::TimelineResponse& response,
                            absl::string_view server_flag);
 
+// One WatchTimeline event: a tweet as one FormatTimeline block, a gap as a
+// note that older missed tweets are in `miniter timeline`, a heartbeat as
+// nothing.
+std::string FormatWatchEvent(const miniter::v1::WatchTimelineResponse& event);
+
 // The message as one line of JSON with the .proto field names
 // (access_token, next_page_token), as grpcurl shows them.
 absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message);
