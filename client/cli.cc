@@ -343,6 +343,34 @@ absl::Status RunFollowers(Context& c) {
   return RunUserList(c, &MiniterClient::ListFollowers);
 }
 
+absl::Status RunWatch(Context& c) {
+  if (absl::Status s = NoPositional(c); !s.ok()) return s;
+  if (absl::Status s = UseSavedToken(c); !s.ok()) return s;
+
+  miniter::v1::WatchTimelineRequest request;
+  request.set_resume_cursor(c.cl.resume_cursor);
+  std::string cursor = c.cl.resume_cursor;
+  absl::Status printed = absl::OkStatus();
+  absl::Status ended = c.client.WatchTimeline(
+      request,
+      [&](const miniter::v1::WatchTimelineResponse& event) {
+        // Heartbeats print only as JSON, where a script may want them.
+        if (c.cl.json || !event.has_heartbeat()) {
+          printed = Print(c, event, FormatWatchEvent(event));
+          c.env.out->flush();
+        }
+        return printed.ok();
+      },
+      &cursor);
+  if (!printed.ok()) return printed;
+  if (!ended.ok() && !cursor.empty()) {
+    *c.env.err << "miniter: to continue where this stopped: miniter watch "
+                  "--resume_cursor="
+               << cursor << "\n";
+  }
+  return ended;
+}
+
 absl::Status RunLogout(Context& c) {
   if (absl::Status s = NoPositional(c); !s.ok()) return s;
   absl::StatusOr<TokenStore> store = OpenTokenStore(c.env);
@@ -375,7 +403,8 @@ const std::map<std::string, Runner>& Runners() {
       {"tweet", &RunTweet},         {"follow", &RunFollow},
       {"unfollow", &RunUnfollow},   {"timeline", &RunTimeline},
       {"tweets", &RunTweets},       {"following", &RunFollowing},
-      {"followers", &RunFollowers}, {"logout", &RunLogout},
+      {"followers", &RunFollowers}, {"watch", &RunWatch},
+      {"logout", &RunLogout},
   };
   return *kRunners;
 }

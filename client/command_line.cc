@@ -209,6 +209,14 @@ CommandTable::CommandTable()
                  "list who follows a user, most recent first (default: "
                  "you)");
 
+  CLI::App* watch = add_command(
+      "watch", "watch [--resume_cursor=<cursor>]",
+      "print your timeline's new tweets as they are posted, until interrupted");
+  AddValueFlag(watch, "resume_cursor", &v.resume_cursor, "<cursor>",
+               "first print what was missed since the stream that printed "
+               "this cursor ended");
+  add_arguments(watch, "");
+
   CLI::App* logout = add_command("logout", "logout", "delete the saved token");
   add_arguments(logout, "");
 

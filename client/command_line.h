@@ -55,6 +55,7 @@ struct CommandLine {
   uint64_t user_id = 0;
   int32_t page_size = 0;
   std::string page_token;
+  std::string resume_cursor;
   bool print_token = false;
 };
 

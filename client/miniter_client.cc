@@ -313,4 +313,44 @@ absl::StatusOr<miniter::v1::UserTweetsResponse> MiniterClient::UserTweets(
       *stub_, &Miniter::StubInterface::UserTweets, context, request);
 }
 
+absl::Status MiniterClient::WatchTimeline(
+    const miniter::v1::WatchTimelineRequest& request,
+    const std::function<bool(const miniter::v1::WatchTimelineResponse&)>&
+        on_event,
+    std::string* resume_cursor) const {
+  grpc::ClientContext context;
+  if (!options_.access_token.empty()) {
+    context.AddMetadata("authorization", "Bearer " + options_.access_token);
+  }
+  std::unique_ptr<
+      grpc::ClientReaderInterface<miniter::v1::WatchTimelineResponse>>
+      reader = stub_->WatchTimeline(&context, request);
+  miniter::v1::WatchTimelineResponse event;
+  bool stopped = false;
+  while (reader->Read(&event)) {
+    if (resume_cursor != nullptr) *resume_cursor = event.cursor();
+    if (!on_event(event)) {
+      stopped = true;
+      context.TryCancel();
+      break;
+    }
+  }
+  if (stopped) {
+    // Drains what is still in flight; the status is CANCELLED, which is
+    // this call's own doing.
+    while (reader->Read(&event)) {
+    }
+  }
+  const grpc::Status status = reader->Finish();
+  if (resume_cursor != nullptr && !stopped) {
+    const auto& trailers = context.GetServerTrailingMetadata();
+    const auto trailer = trailers.find("resume-cursor");
+    if (trailer != trailers.end()) {
+      *resume_cursor =
+          std::string(trailer->second.data(), trailer->second.size());
+    }
+  }
+  return stopped ? absl::OkStatus() : FromGrpcStatus(status);
+}
+
 }  // namespace miniter::client

@@ -177,6 +177,20 @@ std::string FormatUserList(
   return out;
 }
 
+std::string FormatWatchEvent(const miniter::v1::WatchTimelineResponse& event) {
+  if (event.has_tweet()) {
+    miniter::v1::TimelineResponse one;
+    *one.add_tweets() = event.tweet();
+    return FormatTimeline(miniter::v1::TimelineRequest(), one, "");
+  }
+  if (event.has_gap()) {
+    return absl::StrCat(
+        "(more tweets were missed than a stream replays; those older than #",
+        event.gap().oldest_replayed_tweet_id(), " are in miniter timeline)\n");
+  }
+  return "";
+}
+
 absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;

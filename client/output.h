@@ -70,6 +70,11 @@ std::string FormatUserList(
     const google::protobuf::RepeatedPtrField<miniter::v1::User>& users,
     absl::string_view next_page_token, absl::string_view server_flag);
 
+// One WatchTimeline event: a tweet as one FormatTimeline block, a gap as a
+// note that older missed tweets are in `miniter timeline`, a heartbeat as
+// nothing.
+std::string FormatWatchEvent(const miniter::v1::WatchTimelineResponse& event);
+
 // The message as one line of JSON with the .proto field names
 // (access_token, next_page_token), as grpcurl shows them.
 absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message);

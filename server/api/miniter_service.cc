@@ -16,6 +16,7 @@
 #include "absl/strings/strip.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "server/api/call_notes.h"
+#include "server/api/watch_timeline_reactor.h"
 #include "server/common/call_deadline.h"
 #include "server/common/retry_hint.h"
 
@@ -75,6 +76,10 @@ grpc::Status MiniterService::ServeUserList(
   }
   response->set_next_page_token(std::move(page->next_page_token));
   return grpc::Status::OK;
+}
+
+void TweetToProto(const storage::TweetRecord& tweet, miniter::v1::Tweet* out) {
+  ToProto(tweet, out);
 }
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
@@ -146,10 +151,14 @@ std::string RateLimitKey(absl::string_view address, int ipv6_prefix_bits) {
 
 MiniterService::MiniterService(std::shared_ptr<rules::MiniterRules> rules,
                                std::set<std::string> trusted_proxies,
-                               int ipv6_prefix_bits)
+                               int ipv6_prefix_bits,
+                               std::shared_ptr<watch::TimelineWatch> watch,
+                               int watch_buffer_events)
     : rules_(std::move(rules)),
       trusted_proxies_(std::move(trusted_proxies)),
-      ipv6_prefix_bits_(ipv6_prefix_bits) {}
+      ipv6_prefix_bits_(ipv6_prefix_bits),
+      watch_(std::move(watch)),
+      watch_buffer_events_(watch_buffer_events) {}
 
 std::string MiniterService::Peer(const grpc::ServerContext& context) const {
   absl::string_view forwarded_for;
@@ -167,7 +176,7 @@ std::string MiniterService::Peer(const grpc::ServerContext& context) const {
 }
 
 absl::StatusOr<storage::UserId> MiniterService::Caller(
-    const grpc::ServerContext& context) const {
+    const grpc::ServerContextBase& context) const {
   const auto& metadata = context.client_metadata();
   const auto found = metadata.find("authorization");
   if (found == metadata.end()) return rules_->Authenticate("");
@@ -303,6 +312,24 @@ grpc::Status MiniterService::UserTweets(
   }
   response->set_next_page_token(std::move(page->next_page_token));
   return grpc::Status::OK;
+}
+
+grpc::ServerWriteReactor<miniter::v1::WatchTimelineResponse>*
+MiniterService::WatchTimeline(
+    grpc::CallbackServerContext* context,
+    const miniter::v1::WatchTimelineRequest* request) {
+  if (watch_ == nullptr) {
+    return WatchTimelineReactor::Refuse(grpc::Status(
+        grpc::StatusCode::UNIMPLEMENTED, "WatchTimeline is not enabled"));
+  }
+  // Token checks only compute; nothing here blocks a callback thread.
+  absl::StatusOr<storage::UserId> caller = Caller(*context);
+  if (!caller.ok()) {
+    return WatchTimelineReactor::Refuse(ToGrpcStatus(caller.status()));
+  }
+  return WatchTimelineReactor::Start(
+      context, watch_, *caller, request->resume_cursor(),
+      static_cast<std::size_t>(watch_buffer_events_));
 }
 
 }  // namespace miniter::api

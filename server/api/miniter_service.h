@@ -14,6 +14,7 @@
 #include "grpcpp/grpcpp.h"
 #include "miniter/v1/miniter.grpc.pb.h"
 #include "server/rules/miniter_rules.h"
+#include "server/watch/timeline_watch.h"
 
 namespace miniter::api {
 
@@ -45,14 +46,24 @@ std::string ClientAddress(absl::string_view grpc_peer,
 // Anything else (unix:, in-process) is its own key.
 std::string RateLimitKey(absl::string_view address, int ipv6_prefix_bits);
 
+// The API's Tweet message for `tweet` (also used by WatchTimeline).
+void TweetToProto(const storage::TweetRecord& tweet, miniter::v1::Tweet* out);
+
 // Thread-safe: the sync gRPC server calls it from many threads.
-class MiniterService final : public miniter::v1::Miniter::Service {
+// WatchTimeline alone is on the callback API (watch_timeline_reactor.h), so
+// that an open stream holds no thread.
+class MiniterService final
+    : public miniter::v1::Miniter::WithCallbackMethod_WatchTimeline<
+          miniter::v1::Miniter::Service> {
  public:
   // `trusted_proxies`: see ClientAddress; `ipv6_prefix_bits`: see
-  // RateLimitKey.
+  // RateLimitKey. `watch` serves WatchTimeline (null: UNIMPLEMENTED), with
+  // `watch_buffer_events` events queued per stream at most.
   explicit MiniterService(std::shared_ptr<rules::MiniterRules> rules,
                           std::set<std::string> trusted_proxies = {},
-                          int ipv6_prefix_bits = 64);
+                          int ipv6_prefix_bits = 64,
+                          std::shared_ptr<watch::TimelineWatch> watch = nullptr,
+                          int watch_buffer_events = 256);
 
   grpc::Status SignUp(grpc::ServerContext* context,
                       const miniter::v1::SignUpRequest* request,
@@ -83,12 +94,15 @@ class MiniterService final : public miniter::v1::Miniter::Service {
   grpc::Status UserTweets(grpc::ServerContext* context,
                           const miniter::v1::UserTweetsRequest* request,
                           miniter::v1::UserTweetsResponse* response) override;
+  grpc::ServerWriteReactor<miniter::v1::WatchTimelineResponse>* WatchTimeline(
+      grpc::CallbackServerContext* context,
+      const miniter::v1::WatchTimelineRequest* request) override;
 
  private:
   // The authenticated caller of this call, from its "authorization"
   // metadata; also noted for the call log (call_notes.h).
   absl::StatusOr<storage::UserId> Caller(
-      const grpc::ServerContext& context) const;
+      const grpc::ServerContextBase& context) const;
 
   // ListFollowing and ListFollowers, which differ only in the rules'
   // method they call.
@@ -108,6 +122,8 @@ class MiniterService final : public miniter::v1::Miniter::Service {
   std::shared_ptr<rules::MiniterRules> rules_;
   const std::set<std::string> trusted_proxies_;
   const int ipv6_prefix_bits_;
+  const std::shared_ptr<watch::TimelineWatch> watch_;
+  const int watch_buffer_events_;
 };
 
 }  // namespace miniter::api

@@ -1,7 +1,9 @@
 // miniter_server.cc: start-up order, health watching and graceful shutdown.
 #include "server/app/miniter_server.h"
 
+#include <algorithm>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <sstream>
@@ -25,6 +27,7 @@
 #include "server/storage/mysql/mysql_storage.h"
 #include "server/storage/redis/redis_home_timeline_tier.h"
 #include "server/storage/redis/redis_limiter_state.h"
+#include "server/storage/redis/redis_timeline_events.h"
 
 namespace miniter::app {
 namespace {
@@ -109,6 +112,54 @@ int MaxServerThreads(const storage::MySqlOptions& database,
                      const rules::PasswordHasher& hasher) {
   return 2 * (database.pool_size + storage::EffectivePoolQueue(database)) +
          hasher.max_concurrent() + hasher.max_waiting() + 16;
+}
+
+// WatchTimeline's streams. The settle window (watch_position.h) must outlast
+// any Tweet transaction: a call with a deadline ends its statements by it,
+// and one without is bounded per statement by the database I/O timeout,
+// and a Tweet runs about six statements after its INSERT
+// (docs/timeline-design.md, "Watching a timeline").
+absl::StatusOr<std::shared_ptr<watch::TimelineWatch>> StartTimelineWatch(
+    const ServerOptions& options, std::shared_ptr<storage::TweetStore> tweets,
+    const rules::TokenService& tokens) {
+  absl::StatusOr<watch::WatchCursorCodec> cursors =
+      watch::WatchCursorCodec::Create(
+          tokens.DeriveKeys(watch::kWatchCursorKeyLabel));
+  if (!cursors.ok()) return cursors.status();
+  watch::WatchOptions watch_options = options.watch;
+  watch_options.settle =
+      std::max(absl::Seconds(60), 6 * options.database.io_timeout);
+  return std::make_shared<watch::TimelineWatch>(
+      std::move(tweets), *std::move(cursors), watch_options);
+}
+
+// How a committed change reaches the streams: this server's at once, the
+// other servers' through Redis pub/sub when there is a Redis. Without one,
+// streams learn of other servers' tweets only by their periodic re-read.
+absl::StatusOr<std::function<void(const storage::TimelineEvent&)>>
+AnnounceTimelineChanges(const ServerOptions& options,
+                        std::shared_ptr<watch::TimelineWatch> watch) {
+  if (options.redis_url.empty()) {
+    return
+        [watch](const storage::TimelineEvent& event) { watch->OnEvent(event); };
+  }
+  storage::redis::RedisTimelineEventsOptions channel;
+  channel.url = options.redis_url;
+  channel.io_timeout = options.redis_timeout;
+  absl::StatusOr<std::unique_ptr<storage::redis::RedisTimelineEvents>> opened =
+      storage::redis::RedisTimelineEvents::Create(channel);
+  if (!opened.ok()) return opened.status();
+  std::shared_ptr<storage::TimelineEventBus> bus = *std::move(opened);
+  storage::TimelineEventListener listener;
+  listener.on_event = [watch](const storage::TimelineEvent& event) {
+    watch->OnEvent(event);
+  };
+  listener.on_maybe_lost = [watch] { watch->OnEventsMaybeLost(); };
+  bus->Subscribe(std::move(listener));
+  return [watch, bus](const storage::TimelineEvent& event) {
+    watch->OnEvent(event);
+    bus->Publish(event);
+  };
 }
 
 }  // namespace
@@ -230,10 +281,19 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
     if (!limits.ok()) return limits.status();
     dependencies.limiter_state = *std::move(limits);
   }
+  absl::StatusOr<std::shared_ptr<watch::TimelineWatch>> watch =
+      StartTimelineWatch(options, storage->tweets, *dependencies.tokens);
+  if (!watch.ok()) return watch.status();
+  server->watch_ = *watch;
+  absl::StatusOr<std::function<void(const storage::TimelineEvent&)>> announce =
+      AnnounceTimelineChanges(options, server->watch_);
+  if (!announce.ok()) return announce.status();
+  dependencies.timeline_changed = *std::move(announce);
   auto miniter_rules =
       std::make_shared<rules::MiniterRules>(std::move(dependencies));
   server->service_ = std::make_unique<api::MiniterService>(
-      miniter_rules, options.trusted_proxies, options.rate_limit_ipv6_prefix);
+      miniter_rules, options.trusted_proxies, options.rate_limit_ipv6_prefix,
+      server->watch_, options.watch.buffer_events);
 
   // Our own health service rather than gRPC's default one: its Watch
   // streams end at shutdown (health_service.h). Not ready until the first
@@ -378,6 +438,9 @@ void MiniterServer::Shutdown() {
   // Then every status freezes at NOT_SERVING and each Watch stream is told
   // so and ends, so that no watcher holds the server open through its grace.
   health_->Shutdown();
+  // Likewise every WatchTimeline stream ends now (UNAVAILABLE, with the
+  // cursor to resume from elsewhere) rather than holding the grace.
+  watch_->Shutdown();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
   server_->Wait();
 }

@@ -44,9 +44,9 @@ class MiniterServer {
   int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
 
   // Readiness goes NOT_SERVING at once while liveness stays SERVING; after
-  // options.drain_delay every health status goes NOT_SERVING, Watch streams
-  // end, new calls are refused, and in-flight calls get up to
-  // options.shutdown_grace to finish, then are cancelled. Idempotent.
+  // options.drain_delay every health status goes NOT_SERVING, Watch and
+  // WatchTimeline streams end, new calls are refused, and in-flight calls get
+  // up to options.shutdown_grace to finish, then are cancelled. Idempotent.
   void Shutdown();
 
  private:
@@ -64,6 +64,8 @@ class MiniterServer {
   int port_ = 0;
   std::string database_target_;
   std::shared_ptr<storage::DatabaseHealth> database_health_;
+  // WatchTimeline's streams; ended (UNAVAILABLE) by Shutdown.
+  std::shared_ptr<watch::TimelineWatch> watch_;
   std::unique_ptr<api::MiniterService> service_;
   std::unique_ptr<HealthService> health_;
   // Null when metrics are off.

@@ -17,6 +17,7 @@
 #include "server/rules/password_hasher.h"
 #include "server/rules/rate_limiter.h"
 #include "server/storage/mysql/mysql_storage.h"
+#include "server/watch/timeline_watch.h"
 
 namespace miniter::app {
 
@@ -37,6 +38,9 @@ struct ServerOptions {
   // How long one call to Redis may take (the I/O timeout), the tier's and
   // the shared rate limits' alike, before their breaker takes it out of use.
   absl::Duration redis_timeout = absl::Milliseconds(250);
+  // WatchTimeline: stream limits, buffer and heartbeat (the settle window
+  // and the worker count are derived, server/app/miniter_server.cc).
+  watch::WatchOptions watch;
   // Newest (signing) first, each at least 32 bytes, at most 8; every
   // server of one deployment shares the list (rules/key_ring.h).
   std::vector<std::string> token_secrets;

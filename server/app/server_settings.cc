@@ -240,6 +240,40 @@ const std::vector<ServerSetting>& ServerSettings() {
                                 "from 1 (like any call) to 100000",
                                 &d.options.rate_limits.deep_read_cost);
        }},
+      {"max_watch_streams_per_account", "MINITER_MAX_WATCH_STREAMS_PER_ACCOUNT",
+       "4", "",
+       "WatchTimeline streams one account may hold open on this server at "
+       "once; one more is RESOURCE_EXHAUSTED.",
+       false,
+       [](const std::string& v, SettingsDraft& d) {
+         return ParseIntBetween(v, 1, 1000, "from 1 to 1000",
+                                &d.options.watch.max_streams_per_account);
+       }},
+      {"max_watch_streams", "MINITER_MAX_WATCH_STREAMS", "1000", "",
+       "WatchTimeline streams open on this server in all; one more is "
+       "RESOURCE_EXHAUSTED. An open stream holds no thread, only its buffer.",
+       false,
+       [](const std::string& v, SettingsDraft& d) {
+         return ParseIntBetween(v, 1, 100000, "from 1 to 100000",
+                                &d.options.watch.max_streams);
+       }},
+      {"watch_buffer_events", "MINITER_WATCH_BUFFER_EVENTS", "256", "",
+       "Events a WatchTimeline stream queues for a slow reader; when they do "
+       "not fit, the stream ends with RESOURCE_EXHAUSTED and a resume-cursor "
+       "trailer.",
+       false,
+       [](const std::string& v, SettingsDraft& d) {
+         return ParseIntBetween(v, 1, 100000, "from 1 to 100000",
+                                &d.options.watch.buffer_events);
+       }},
+      {"watch_heartbeat", "MINITER_WATCH_HEARTBEAT", "15s", "",
+       "How long a WatchTimeline stream stays silent before a heartbeat "
+       "event; each heartbeat also re-reads the timeline, which covers "
+       "change messages lost on the way between servers.",
+       false,
+       [](const std::string& v, SettingsDraft& d) {
+         return ParsePositiveDuration(v, &d.options.watch.heartbeat);
+       }},
       {"rate_limit_ipv6_prefix", "MINITER_RATE_LIMIT_IPV6_PREFIX", "64", "",
        "Rate limits count IPv6 clients per prefix of this many bits (a host "
        "usually holds a whole /64), 1 to 128; IPv4 clients per address.",

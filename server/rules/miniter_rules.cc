@@ -301,7 +301,15 @@ absl::StatusOr<storage::TweetRecord> MiniterRules::PostTweet(
     return absl::UnauthenticatedError(
         "the account of this access token no longer exists");
   }
+  if (tweet.ok()) {
+    AnnounceChange({storage::TimelineEvent::Kind::kTweet, caller, 0, tweet->id,
+                    deps_.clock()});
+  }
   return tweet;
+}
+
+void MiniterRules::AnnounceChange(const storage::TimelineEvent& event) const {
+  if (deps_.timeline_changed) deps_.timeline_changed(event);
 }
 
 absl::Status MiniterRules::CheckFollowTarget(storage::UserId caller,
@@ -329,6 +337,10 @@ absl::Status MiniterRules::Follow(storage::UserId caller,
   if (absl::IsNotFound(followed)) {
     return absl::NotFoundError(absl::StrCat("no user has id ", target));
   }
+  if (followed.ok()) {
+    AnnounceChange({storage::TimelineEvent::Kind::kFollow, caller, target, 0,
+                    deps_.clock()});
+  }
   return followed;
 }
 
@@ -342,6 +354,10 @@ absl::Status MiniterRules::Unfollow(storage::UserId caller,
   absl::Status unfollowed = deps_.follows->Unfollow(caller, target);
   if (absl::IsNotFound(unfollowed)) {
     return absl::NotFoundError(absl::StrCat("no user has id ", target));
+  }
+  if (unfollowed.ok()) {
+    AnnounceChange({storage::TimelineEvent::Kind::kUnfollow, caller, target, 0,
+                    deps_.clock()});
   }
   return unfollowed;
 }

@@ -29,6 +29,7 @@
 #include "server/rules/token_service.h"
 #include "server/storage/follow_store.h"
 #include "server/storage/records.h"
+#include "server/storage/timeline_events.h"
 #include "server/storage/tweet_store.h"
 #include "server/storage/user_store.h"
 
@@ -84,6 +85,9 @@ class MiniterRules {
     // this process's memory (LocalLimiterState on `clock`). The server
     // shares it through the memory tier when it has one.
     std::shared_ptr<LimiterState> limiter_state;
+    // Told of each committed tweet, follow and unfollow (WatchTimeline
+    // streams learn of changes through it); null: nobody listens.
+    std::function<void(const storage::TimelineEvent&)> timeline_changed;
   };
 
   // Longest Tweet request_id accepted (a UUID is 36).
@@ -196,6 +200,8 @@ class MiniterRules {
                                            storage::UserId target,
                                            int page_size,
                                            absl::string_view page_token);
+
+  void AnnounceChange(const storage::TimelineEvent& event) const;
   absl::Status CheckFollowTarget(storage::UserId caller, storage::UserId target,
                                  absl::string_view action) const;
   // Login without the throttling: the credentials check itself.

@@ -192,6 +192,19 @@ TEST_F(CliTest, TweetsPrintsOneUsersTweetsAndTheNextPage) {
   EXPECT_EQ(Run({"followers", "x"}), 64);
 }
 
+TEST_F(CliTest, WatchPrintsEachTweetAndHowToResume) {
+  EXPECT_EQ(Run({"watch", "--resume_cursor=from-before"}), 4);  // retryable
+  EXPECT_EQ(server_.service().last_resume_cursor(), "from-before");
+  EXPECT_EQ(out_.str(),
+            "#12  Ann (user 3)  2026-11-26 12:00:01 UTC\n"
+            "    live 12\n"
+            "#13  Ann (user 3)  2026-11-26 12:00:01 UTC\n"
+            "    live 13\n");
+  EXPECT_THAT(err_.str(), HasSubstr("UNAVAILABLE: shutting down"));
+  EXPECT_THAT(err_.str(),
+              HasSubstr("miniter watch --resume_cursor=resume-here\n"));
+}
+
 TEST_F(CliTest, ServerErrorsGoToStderrWithExitCode) {
   server_.service().set_error(
       grpc::Status(grpc::StatusCode::ALREADY_EXISTS, "e-mail already taken"));

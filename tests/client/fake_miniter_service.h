@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
 #include "miniter/v1/miniter.grpc.pb.h"
@@ -176,6 +177,42 @@ class FakeMiniterService final : public miniter::v1::Miniter::Service {
     tweet->mutable_created_at()->set_seconds(1795694400);
     response->set_next_page_token("next-11");
     return grpc::Status::OK;
+}
+
+  // A heartbeat, tweet 12 and tweet 13 (cursors "c1".."c3"), then
+  // UNAVAILABLE with the trailer resume-cursor "resume-here", as a server
+  // that shuts down ends a stream.
+  grpc::Status WatchTimeline(
+      grpc::ServerContext* context,
+      const miniter::v1::WatchTimelineRequest* request,
+      grpc::ServerWriter<miniter::v1::WatchTimelineResponse>* writer) override {
+    grpc::Status status = Record(context);
+    {
+      absl::MutexLock lock(&mu_);
+      last_resume_cursor_ = request->resume_cursor();
+    }
+    if (!status.ok()) return status;
+    miniter::v1::WatchTimelineResponse event;
+    event.mutable_heartbeat()->mutable_server_time()->set_seconds(1795694400);
+    event.set_cursor("c1");
+    writer->Write(event);
+    for (std::uint64_t id : {12, 13}) {
+      event.Clear();
+      miniter::v1::Tweet* tweet = event.mutable_tweet();
+      tweet->set_id(id);
+      tweet->set_author_id(3);
+      tweet->set_author_name("Ann");
+      tweet->set_text(absl::StrCat("live ", id));
+      tweet->mutable_created_at()->set_seconds(1795694401);
+      event.set_cursor(absl::StrCat("c", id - 10));
+      writer->Write(event);
+    }
+    context->AddTrailingMetadata("resume-cursor", "resume-here");
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down");
+  }
+  std::string last_resume_cursor() {
+    absl::MutexLock lock(&mu_);
+    return last_resume_cursor_;
   }
 
  private:
@@ -229,6 +266,7 @@ class FakeMiniterService final : public miniter::v1::Miniter::Service {
   std::vector<std::string> tweet_request_ids_ ABSL_GUARDED_BY(mu_);
   miniter::v1::TimelineRequest last_timeline_request_ ABSL_GUARDED_BY(mu_);
   PagedRequest last_paged_request_ ABSL_GUARDED_BY(mu_);
+  std::string last_resume_cursor_ ABSL_GUARDED_BY(mu_);
   int calls_ ABSL_GUARDED_BY(mu_) = 0;
   int failures_left_ ABSL_GUARDED_BY(mu_) = 0;
   grpc::Status failure_ ABSL_GUARDED_BY(mu_);

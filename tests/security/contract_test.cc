@@ -158,6 +158,44 @@ TEST_F(ContractTest, EmptyRequests) {
   // clang-format on
 }
 
+TEST_F(ContractTest, WatchTimelineBadResumeCursors) {
+  // Every case ends the stream before its first event, so a unary call
+  // reads the status.
+  v1::WatchTimelineRequest garbage;
+  garbage.set_resume_cursor("' OR 1=1 --");
+  v1::WatchTimelineRequest huge;
+  huge.set_resume_cursor(std::string(kHugeButValid, 'A'));
+  v1::TimelineRequest page_token_request;
+  v1::WatchTimelineRequest page_token;
+  // A Timeline page token is not a watch cursor, even of this deployment.
+  {
+    auto stub = StubForPort(server_->port());
+    page_token_request.set_page_size(1);
+    v1::TimelineResponse response;
+    stub->Timeline(Context(user_->token).get(), page_token_request, &response);
+    page_token.set_resume_cursor(response.next_page_token().empty()
+                                     ? std::string("AwAAAAAAAAAAAAAA")
+                                     : response.next_page_token());
+  }
+  // clang-format off
+  RunAll({
+      {"WatchTimeline garbage cursor", "WatchTimeline", Bytes(garbage), true,
+       {}, StatusCode::INVALID_ARGUMENT},
+      {"WatchTimeline huge cursor", "WatchTimeline", Bytes(huge), true, {},
+       StatusCode::INVALID_ARGUMENT},
+      {"WatchTimeline page token as cursor", "WatchTimeline",
+       Bytes(page_token), true, {}, StatusCode::INVALID_ARGUMENT},
+      {"WatchTimeline invalid UTF-8 cursor", "WatchTimeline",
+       LengthDelimited(1, "\xff\xfe"), true, {},
+       StatusCode::INVALID_ARGUMENT},
+      {"WatchTimeline cursor as varint", "WatchTimeline", Varint(1, 7), true,
+       {}, StatusCode::INVALID_ARGUMENT},
+      {"WatchTimeline no token", "WatchTimeline", Bytes(garbage), false, {},
+       StatusCode::UNAUTHENTICATED},
+  });
+  // clang-format on
+}
+
 TEST_F(ContractTest, HugeFieldsUnderTheReceiveLimit) {
   const std::string huge(kHugeButValid, 'x');
   v1::SignUpRequest sign_up;

@@ -8,6 +8,7 @@
 #ifndef MINITER_CLIENT_MINITER_CLIENT_H_
 #define MINITER_CLIENT_MINITER_CLIENT_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -149,6 +150,19 @@ class MiniterClient {
       const miniter::v1::ListFollowersRequest& request) const;
   absl::StatusOr<miniter::v1::UserTweetsResponse> UserTweets(
       const miniter::v1::UserTweetsRequest& request) const;
+
+  // Opens the caller's WatchTimeline stream and calls `on_event` with each
+  // event as it arrives, until `on_event` returns false (the stream is then
+  // cancelled and OK returned) or the stream ends (its status is returned).
+  // The stream has no deadline (it is meant to stay open) and is not
+  // retried. `resume_cursor`, when not null, receives the cursor to
+  // reconnect with: the server's `resume-cursor` trailer when it sent one,
+  // else the last event's cursor (unchanged when there was neither).
+  absl::Status WatchTimeline(
+      const miniter::v1::WatchTimelineRequest& request,
+      const std::function<bool(const miniter::v1::WatchTimelineResponse&)>&
+          on_event,
+      std::string* resume_cursor = nullptr) const;
 
  private:
   // Fills in the deadline and, when there is a token, the metadata.

@@ -1,0 +1,357 @@
+// timeline_watch.cc: opening, waking, reading for and ending the streams.
+#include "server/watch/timeline_watch.h"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "server/watch/watch_position.h"
+
+namespace miniter::watch {
+namespace {
+
+// Tweets read per storage call; the Timeline RPC's largest page.
+constexpr int kReadPage = 100;
+
+}  // namespace
+
+class TimelineWatch::Stream {
+ public:
+  Stream(storage::UserId owner, std::optional<WatchCursor> resume,
+         std::weak_ptr<WatchSink> sink)
+      : owner_(owner), resume_(std::move(resume)), sink_(std::move(sink)) {}
+
+  storage::UserId owner() const { return owner_; }
+
+ private:
+  friend class TimelineWatch;
+  const storage::UserId owner_;
+
+  // Guarded by TimelineWatch::mu_.
+  bool queued_ = false;         // in ready_
+  bool running_ = false;        // a worker reads for it now
+  bool again_ = false;          // woken while running: read once more
+  bool heartbeat_due_ = false;  // the next read sends a heartbeat if idle
+  bool closed_ = false;
+  bool waiting_for_room_ = false;
+  absl::Time last_activity_;
+  // Accounts followed while the stream is open, and when: their older
+  // tweets are not news.
+  std::vector<std::pair<storage::UserId, absl::Time>> followed_;
+
+  // Used by the one worker running it (running_ hands it over).
+  std::optional<WatchCursor> resume_;
+  std::optional<WatchPosition> position_;
+  bool replaying_ = false;
+  std::weak_ptr<WatchSink> sink_;
+};
+
+TimelineWatch::TimelineWatch(std::shared_ptr<storage::TweetStore> tweets,
+                             WatchCursorCodec cursors, WatchOptions options,
+                             std::function<absl::Time()> clock)
+    : tweets_(std::move(tweets)),
+      cursors_(std::move(cursors)),
+      options_(options),
+      clock_(std::move(clock)) {
+  for (int i = 0; i < std::max(options_.workers, 1); ++i) {
+    threads_.emplace_back([this] { WorkerLoop(); });
+  }
+  threads_.emplace_back([this] { TickerLoop(); });
+}
+
+TimelineWatch::~TimelineWatch() {
+  Shutdown();
+  for (std::thread& thread : threads_) thread.join();
+}
+
+absl::StatusOr<std::shared_ptr<TimelineWatch::Stream>> TimelineWatch::Open(
+    storage::UserId owner, absl::string_view resume_cursor,
+    std::weak_ptr<WatchSink> sink) {
+  std::optional<WatchCursor> resume;
+  if (!resume_cursor.empty()) {
+    absl::StatusOr<WatchCursor> decoded = cursors_.Decode(resume_cursor, owner);
+    if (!decoded.ok()) return decoded.status();
+    resume = *std::move(decoded);
+  }
+  auto stream =
+      std::make_shared<Stream>(owner, std::move(resume), std::move(sink));
+  absl::MutexLock lock(&mu_);
+  if (stopping_) {
+    return absl::UnavailableError(
+        "the server is shutting down; watch through another server");
+  }
+  int& mine = per_account_[owner];
+  if (mine >= options_.max_streams_per_account) {
+    if (mine == 0) per_account_.erase(owner);
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "this account already has ", options_.max_streams_per_account,
+        " WatchTimeline streams open (the most allowed); close one first"));
+  }
+  if (static_cast<int>(streams_.size()) >= options_.max_streams) {
+    if (mine == 0) per_account_.erase(owner);
+    return absl::ResourceExhaustedError(
+        "this server has as many WatchTimeline streams open as it allows; "
+        "retry later or through another server");
+  }
+  ++mine;
+  streams_.push_back(stream);
+  stream->last_activity_ = clock_();
+  Enqueue(stream, false);
+  return stream;
+}
+
+void TimelineWatch::Close(const std::shared_ptr<Stream>& stream) {
+  absl::MutexLock lock(&mu_);
+  if (stream->closed_) return;
+  stream->closed_ = true;
+  streams_.erase(std::remove(streams_.begin(), streams_.end(), stream),
+                 streams_.end());
+  auto it = per_account_.find(stream->owner());
+  if (it != per_account_.end() && --it->second <= 0) per_account_.erase(it);
+}
+
+void TimelineWatch::Wake(const std::shared_ptr<Stream>& stream) {
+  absl::MutexLock lock(&mu_);
+  if (!stream->waiting_for_room_) return;
+  stream->waiting_for_room_ = false;
+  Enqueue(stream, false);
+}
+
+void TimelineWatch::OnEvent(const storage::TimelineEvent& event) {
+  absl::MutexLock lock(&mu_);
+  for (const std::shared_ptr<Stream>& stream : streams_) {
+    if (event.kind == storage::TimelineEvent::Kind::kTweet) {
+      Enqueue(stream, false);
+    } else if (stream->owner() == event.user) {
+      if (event.kind == storage::TimelineEvent::Kind::kFollow) {
+        stream->followed_.emplace_back(event.followee, event.at);
+      }
+      Enqueue(stream, false);
+    }
+  }
+}
+
+void TimelineWatch::OnEventsMaybeLost() {
+  absl::MutexLock lock(&mu_);
+  for (const std::shared_ptr<Stream>& stream : streams_) {
+    Enqueue(stream, false);
+  }
+}
+
+void TimelineWatch::Shutdown() {
+  std::vector<std::shared_ptr<Stream>> streams;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    streams = streams_;
+    ready_.clear();
+  }
+  for (const std::shared_ptr<Stream>& stream : streams) {
+    if (std::shared_ptr<WatchSink> sink = stream->sink_.lock()) {
+      sink->End(absl::UnavailableError(
+          "the server is shutting down; reconnect (through another server) "
+          "with the resume-cursor trailer"));
+    }
+  }
+}
+
+int TimelineWatch::OpenStreams() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(streams_.size());
+}
+
+void TimelineWatch::Enqueue(const std::shared_ptr<Stream>& stream,
+                            bool heartbeat) {
+  if (stream->closed_ || stopping_) return;
+  if (heartbeat) stream->heartbeat_due_ = true;
+  if (stream->running_) {
+    stream->again_ = true;
+    return;
+  }
+  if (stream->queued_) return;
+  stream->queued_ = true;
+  ready_.push_back(stream);
+}
+
+void TimelineWatch::WorkerLoop() {
+  while (true) {
+    std::shared_ptr<Stream> stream;
+    bool heartbeat = false;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(this, &TimelineWatch::HasWork));
+      if (stopping_) return;
+      stream = std::move(ready_.front());
+      ready_.pop_front();
+      stream->queued_ = false;
+      stream->running_ = true;
+      heartbeat = stream->heartbeat_due_;
+      stream->heartbeat_due_ = false;
+    }
+    Refresh(*stream, heartbeat);
+    absl::MutexLock lock(&mu_);
+    stream->running_ = false;
+    if (stream->again_) {
+      stream->again_ = false;
+      Enqueue(stream, false);
+    }
+  }
+}
+
+bool TimelineWatch::HasWork() const { return stopping_ || !ready_.empty(); }
+
+void TimelineWatch::TickerLoop() {
+  const absl::Duration tick = std::clamp(
+      options_.heartbeat / 4, absl::Milliseconds(10), absl::Seconds(1));
+  absl::MutexLock lock(&mu_);
+  while (!stopping_) {
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), tick);
+    const absl::Time now = clock_();
+    for (const std::shared_ptr<Stream>& stream : streams_) {
+      if (now - stream->last_activity_ >= options_.heartbeat) {
+        stream->last_activity_ = now;
+        Enqueue(stream, true);
+      }
+    }
+  }
+}
+
+absl::StatusOr<std::vector<storage::TweetRecord>> TimelineWatch::ReadAbove(
+    storage::UserId owner, storage::TweetId floor, std::size_t limit) {
+  std::vector<storage::TweetRecord> found;
+  storage::TimelinePageQuery query;
+  query.user_id = owner;
+  query.limit = kReadPage;
+  while (found.size() < limit) {
+    absl::StatusOr<std::vector<storage::TweetRecord>> page =
+        tweets_->ReadTimelinePage(query);
+    if (!page.ok()) return page.status();
+    for (storage::TweetRecord& tweet : *page) {
+      if (tweet.id <= floor || found.size() >= limit) return found;
+      found.push_back(std::move(tweet));
+    }
+    if (page->size() < static_cast<std::size_t>(kReadPage)) break;
+    query.before_tweet_id = found.back().id;
+  }
+  return found;
+}
+
+void TimelineWatch::Refresh(Stream& stream, bool heartbeat_due) {
+  std::shared_ptr<WatchSink> sink = stream.sink_.lock();
+  if (sink == nullptr) return;
+  // Both the settle window and "first seen" count from before the read:
+  // whatever committed before this moment is in it.
+  const absl::Time read_start = clock_();
+  std::vector<WatchEvent> events;
+  auto add_event = [&](WatchEvent event) {
+    event.cursor = cursors_.Encode(stream.position_->ToCursor());
+    events.push_back(std::move(event));
+  };
+  auto heartbeat = [&] {
+    stream.position_->Settle(read_start, options_.settle);
+    WatchEvent event;
+    event.kind = WatchEvent::Kind::kHeartbeat;
+    event.server_time = read_start;
+    add_event(std::move(event));
+  };
+
+  if (!stream.position_.has_value()) {
+    if (stream.resume_.has_value()) {
+      stream.position_.emplace(*stream.resume_, read_start);
+      stream.replaying_ = true;
+    } else {
+      // A new stream starts above the newest tweet there is; its first
+      // event, a heartbeat, hands the client a cursor at once.
+      absl::StatusOr<std::vector<storage::TweetRecord>> head =
+          ReadAbove(stream.owner(), 0, 1);
+      if (!head.ok()) {
+        sink->End(absl::UnavailableError(absl::StrCat(
+            "cannot read the timeline: ", head.status().message())));
+        return;
+      }
+      stream.position_.emplace(stream.owner(),
+                               head->empty() ? 0 : head->front().id);
+      heartbeat();
+      sink->Deliver(std::move(events));
+      return;
+    }
+  }
+  WatchPosition& position = *stream.position_;
+
+  const std::size_t sent_above = position.ToCursor().sent_above_floor.size();
+  absl::StatusOr<std::vector<storage::TweetRecord>> read = ReadAbove(
+      stream.owner(), position.floor(),
+      static_cast<std::size_t>(options_.replay_limit) + 1 + sent_above);
+  if (!read.ok()) {
+    // A read woken by a change may fail and the next one work; a failed
+    // heartbeat read means the timeline has been unreadable for a while.
+    if (heartbeat_due) {
+      sink->End(absl::UnavailableError(
+          absl::StrCat("cannot read the timeline: ", read.status().message())));
+    }
+    return;
+  }
+  std::vector<std::pair<storage::UserId, absl::Time>> followed;
+  {
+    absl::MutexLock lock(&mu_);
+    followed = stream.followed_;
+  }
+  // Oldest first: the order a replay sends in, and the order that keeps
+  // every cursor on the way consistent.
+  std::vector<storage::TweetRecord> unsent;
+  for (auto it = read->rbegin(); it != read->rend(); ++it) {
+    if (position.Sent(it->id)) continue;
+    const bool older_than_follow =
+        std::any_of(followed.begin(), followed.end(), [&](const auto& follow) {
+          return follow.first == it->author_id &&
+                 it->created_at < follow.second;
+        });
+    if (older_than_follow) {
+      position.MarkSent(it->id, read_start);
+      continue;
+    }
+    unsent.push_back(std::move(*it));
+  }
+  std::size_t first = 0;
+  if (unsent.size() > static_cast<std::size_t>(options_.replay_limit)) {
+    first = unsent.size() - options_.replay_limit;
+    position.SkipBelow(unsent[first].id);
+    WatchEvent gap;
+    gap.kind = WatchEvent::Kind::kGap;
+    gap.oldest_replayed_tweet_id = unsent[first].id;
+    add_event(std::move(gap));
+  }
+  std::size_t last = unsent.size();
+  if (stream.replaying_) {
+    // A replay goes as fast as the reader takes it, never overflowing.
+    const std::size_t room = sink->Room();
+    const std::size_t fits = room > events.size() ? room - events.size() : 0;
+    last = std::min(last, first + fits);
+  }
+  for (std::size_t i = first; i < last; ++i) {
+    position.MarkSent(unsent[i].id, read_start);
+    if (i + 1 == unsent.size()) position.Settle(read_start, options_.settle);
+    WatchEvent event;
+    event.kind = WatchEvent::Kind::kTweet;
+    event.tweet = std::move(unsent[i]);
+    add_event(std::move(event));
+  }
+  if (last < unsent.size()) {
+    absl::MutexLock lock(&mu_);
+    stream.waiting_for_room_ = true;
+  } else {
+    stream.replaying_ = false;
+    if (events.empty() && heartbeat_due) heartbeat();
+  }
+  if (!events.empty()) {
+    {
+      absl::MutexLock lock(&mu_);
+      stream.last_activity_ = clock_();
+    }
+    sink->Deliver(std::move(events));
+  }
+}
+
+}  // namespace miniter::watch

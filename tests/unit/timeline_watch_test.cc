@@ -1,0 +1,275 @@
+// timeline_watch_test.cc: TimelineWatch on an in-memory timeline: a new
+// stream starts with a heartbeat and then gets new tweets; a resumed one
+// replays what it missed oldest first (a gap event beyond the limit, paced
+// by the reader's room); a tweet that commits behind a newer one is still
+// sent, once; the stream limits; heartbeats; shutdown ends every stream.
+#include "server/watch/timeline_watch.h"
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace miniter::watch {
+namespace {
+
+using storage::TweetId;
+using storage::TweetRecord;
+using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
+
+// One owner's home timeline, which the test fills (in any id order, as
+// commits may come).
+class FakeTimeline : public storage::TweetStore {
+ public:
+  void Add(TweetId id, storage::UserId author = 2) {
+    absl::MutexLock lock(&mu_);
+    TweetRecord tweet;
+    tweet.id = id;
+    tweet.author_id = author;
+    tweet.text = absl::StrCat("tweet ", id);
+    tweet.created_at = absl::Now();
+    tweets_.push_back(tweet);
+  }
+  absl::StatusOr<TweetRecord> CreateTweet(storage::UserId, std::string_view,
+                                          std::string_view) override {
+    return absl::UnimplementedError("not in this test");
+  }
+  absl::StatusOr<std::vector<TweetRecord>> ReadTimelinePage(
+      const storage::TimelinePageQuery& query) override {
+    absl::MutexLock lock(&mu_);
+    std::vector<TweetRecord> sorted = tweets_;
+    std::sort(sorted.begin(), sorted.end(),
+              [](const auto& a, const auto& b) { return a.id > b.id; });
+    std::vector<TweetRecord> page;
+    for (const TweetRecord& tweet : sorted) {
+      if (query.before_tweet_id != 0 && tweet.id >= query.before_tweet_id) {
+        continue;
+      }
+      if (static_cast<int>(page.size()) >= query.limit) break;
+      page.push_back(tweet);
+    }
+    return page;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<TweetRecord> tweets_ ABSL_GUARDED_BY(mu_);
+};
+
+// Records what a stream sends; `room` is how much its buffer takes.
+class RecordingSink : public WatchSink {
+ public:
+  explicit RecordingSink(std::size_t room = 1000) : room_(room) {}
+  std::size_t Room() override {
+    absl::MutexLock lock(&mu_);
+    return room_;
+  }
+  void Deliver(std::vector<WatchEvent> events) override {
+    absl::MutexLock lock(&mu_);
+    for (WatchEvent& event : events) {
+      room_ = room_ > 0 ? room_ - 1 : 0;
+      events_.push_back(std::move(event));
+    }
+    changed_.SignalAll();
+  }
+  void End(absl::Status status) override {
+    absl::MutexLock lock(&mu_);
+    ended_ = std::move(status);
+    changed_.SignalAll();
+  }
+  void SetRoom(std::size_t room) {
+    absl::MutexLock lock(&mu_);
+    room_ = room;
+  }
+  // Waits until `n` events arrived (or 5 s) and returns them all.
+  std::vector<WatchEvent> WaitFor(std::size_t n) {
+    absl::MutexLock lock(&mu_);
+    const absl::Time deadline = absl::Now() + absl::Seconds(5);
+    while (events_.size() < n && !changed_.WaitWithDeadline(&mu_, deadline)) {
+    }
+    return events_;
+  }
+  absl::Status WaitForEnd() {
+    absl::MutexLock lock(&mu_);
+    const absl::Time deadline = absl::Now() + absl::Seconds(5);
+    while (!ended_.has_value() && !changed_.WaitWithDeadline(&mu_, deadline)) {
+    }
+    return ended_.value_or(absl::OkStatus());
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::size_t room_ ABSL_GUARDED_BY(mu_);
+  std::vector<WatchEvent> events_ ABSL_GUARDED_BY(mu_);
+  std::optional<absl::Status> ended_ ABSL_GUARDED_BY(mu_);
+  absl::CondVar changed_;
+};
+
+std::vector<TweetId> TweetIds(const std::vector<WatchEvent>& events) {
+  std::vector<TweetId> ids;
+  for (const WatchEvent& event : events) {
+    if (event.kind == WatchEvent::Kind::kTweet) ids.push_back(event.tweet.id);
+  }
+  return ids;
+}
+
+class TimelineWatchTest : public ::testing::Test {
+ protected:
+  TimelineWatchTest() { options_.heartbeat = absl::Seconds(30); }
+
+  std::unique_ptr<TimelineWatch> Watch() {
+    return std::make_unique<TimelineWatch>(timeline_, codec_, options_);
+  }
+  struct Open {
+    std::shared_ptr<RecordingSink> sink;
+    std::shared_ptr<TimelineWatch::Stream> stream;
+  };
+  Open OpenStream(TimelineWatch& watch, const std::string& cursor = "",
+                  std::size_t room = 1000) {
+    Open open;
+    open.sink = std::make_shared<RecordingSink>(room);
+    absl::StatusOr<std::shared_ptr<TimelineWatch::Stream>> stream =
+        watch.Open(kOwner, cursor, open.sink);
+    EXPECT_TRUE(stream.ok()) << stream.status();
+    if (stream.ok()) open.stream = *stream;
+    return open;
+  }
+  void Tweeted(TimelineWatch& watch) {
+    watch.OnEvent({storage::TimelineEvent::Kind::kTweet, 2, 0, 0, absl::Now()});
+  }
+
+  static constexpr storage::UserId kOwner = 1;
+  std::shared_ptr<FakeTimeline> timeline_ = std::make_shared<FakeTimeline>();
+  WatchCursorCodec codec_ = WatchCursorCodec::WithRandomKey();
+  WatchOptions options_;
+};
+
+TEST_F(TimelineWatchTest, NewStreamStartsWithAHeartbeatThenSendsNewTweets) {
+  timeline_->Add(10);
+  auto watch = Watch();
+  Open open = OpenStream(*watch);
+  std::vector<WatchEvent> events = open.sink->WaitFor(1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, WatchEvent::Kind::kHeartbeat);
+  EXPECT_FALSE(events[0].cursor.empty());
+  timeline_->Add(11);
+  Tweeted(*watch);
+  EXPECT_THAT(TweetIds(open.sink->WaitFor(2)), ElementsAre(11));
+  // Woken again with nothing new: nothing is sent twice.
+  Tweeted(*watch);
+  timeline_->Add(12);
+  Tweeted(*watch);
+  EXPECT_THAT(TweetIds(open.sink->WaitFor(3)), ElementsAre(11, 12));
+  watch->Close(open.stream);
+}
+
+TEST_F(TimelineWatchTest, LateCommitIsSentOnceAndResumeMissesNothing) {
+  auto watch = Watch();
+  Open open = OpenStream(*watch);
+  open.sink->WaitFor(1);
+  timeline_->Add(105);  // 103 was inserted first but commits later
+  Tweeted(*watch);
+  std::vector<WatchEvent> events = open.sink->WaitFor(2);
+  ASSERT_EQ(events.size(), 2u);
+  const std::string after_105 = events[1].cursor;
+  timeline_->Add(103);
+  Tweeted(*watch);
+  EXPECT_THAT(TweetIds(open.sink->WaitFor(3)), ElementsAre(105, 103));
+  watch->Close(open.stream);
+
+  // Resuming from the cursor of 105 sends 103 (missed) and 107 (new), and
+  // not 105 again.
+  timeline_->Add(107);
+  Open resumed = OpenStream(*watch, after_105);
+  EXPECT_THAT(TweetIds(resumed.sink->WaitFor(2)), ElementsAre(103, 107));
+  watch->Close(resumed.stream);
+}
+
+TEST_F(TimelineWatchTest, ReplaySendsNewestLimitAfterAGapPacedByTheReader) {
+  options_.replay_limit = 5;
+  auto watch = Watch();
+  Open open = OpenStream(*watch);
+  const std::string start = open.sink->WaitFor(1)[0].cursor;
+  watch->Close(open.stream);
+  for (TweetId id = 1; id <= 8; ++id) timeline_->Add(id);
+
+  Open resumed = OpenStream(*watch, start, /*room=*/3);
+  std::vector<WatchEvent> events = resumed.sink->WaitFor(3);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].kind, WatchEvent::Kind::kGap);
+  EXPECT_EQ(events[0].oldest_replayed_tweet_id, 4u);
+  EXPECT_THAT(TweetIds(events), ElementsAre(4, 5));
+  resumed.sink->SetRoom(10);
+  watch->Wake(resumed.stream);
+  EXPECT_THAT(TweetIds(resumed.sink->WaitFor(6)), ElementsAre(4, 5, 6, 7, 8));
+  watch->Close(resumed.stream);
+}
+
+TEST_F(TimelineWatchTest, TweetsOlderThanANewFollowAreNotNews) {
+  auto watch = Watch();
+  Open open = OpenStream(*watch);
+  open.sink->WaitFor(1);
+  timeline_->Add(20, /*author=*/9);  // 9's old tweet, visible once followed
+  watch->OnEvent({storage::TimelineEvent::Kind::kFollow, kOwner, 9, 0,
+                  absl::Now() + absl::Seconds(1)});
+  timeline_->Add(21, /*author=*/3);
+  Tweeted(*watch);
+  EXPECT_THAT(TweetIds(open.sink->WaitFor(2)), ElementsAre(21));
+  watch->Close(open.stream);
+}
+
+TEST_F(TimelineWatchTest, LimitsStreamsPerAccountAndInAll) {
+  options_.max_streams_per_account = 2;
+  options_.max_streams = 3;
+  auto watch = Watch();
+  Open a = OpenStream(*watch);
+  Open b = OpenStream(*watch);
+  auto sink = std::make_shared<RecordingSink>();
+  EXPECT_TRUE(
+      absl::IsResourceExhausted(watch->Open(kOwner, "", sink).status()));
+  ASSERT_TRUE(watch->Open(5, "", sink).ok());
+  EXPECT_TRUE(absl::IsResourceExhausted(watch->Open(6, "", sink).status()));
+  watch->Close(a.stream);
+  EXPECT_TRUE(watch->Open(kOwner, "", sink).ok());
+}
+
+TEST_F(TimelineWatchTest, BadCursorIsInvalidArgument) {
+  auto watch = Watch();
+  auto sink = std::make_shared<RecordingSink>();
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(watch->Open(kOwner, "bogus", sink).status()));
+  EXPECT_EQ(watch->OpenStreams(), 0);
+}
+
+TEST_F(TimelineWatchTest, HeartbeatsWhileIdle) {
+  options_.heartbeat = absl::Milliseconds(100);
+  auto watch = Watch();
+  Open open = OpenStream(*watch);
+  std::vector<WatchEvent> events = open.sink->WaitFor(3);
+  ASSERT_GE(events.size(), 3u);
+  for (const WatchEvent& event : events) {
+    EXPECT_EQ(event.kind, WatchEvent::Kind::kHeartbeat);
+  }
+  watch->Close(open.stream);
+}
+
+TEST_F(TimelineWatchTest, ShutdownEndsStreamsUnavailableAndRefusesNew) {
+  auto watch = Watch();
+  Open open = OpenStream(*watch);
+  open.sink->WaitFor(1);
+  watch->Shutdown();
+  EXPECT_TRUE(absl::IsUnavailable(open.sink->WaitForEnd()));
+  auto sink = std::make_shared<RecordingSink>();
+  EXPECT_TRUE(absl::IsUnavailable(watch->Open(kOwner, "", sink).status()));
+}
+
+}  // namespace
+}  // namespace miniter::watch
