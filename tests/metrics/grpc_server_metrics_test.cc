@@ -21,7 +21,7 @@ TEST(GrpcServerMetricsTest, MethodsOfServicesReadsTheDescriptors) {
   absl::StatusOr<std::vector<GrpcMethodName>> methods =
       MethodsOfServices({"miniter.v1.Miniter", "grpc.health.v1.Health"});
   ASSERT_TRUE(methods.ok()) << methods.status();
-  EXPECT_EQ(methods->size(), 8u);  // six Miniter calls, Check and Watch
+  EXPECT_EQ(methods->size(), 14u);  // twelve Miniter calls, Check and Watch
   EXPECT_THAT(
       *methods,
       Contains(AllOf(Field(&GrpcMethodName::service, "miniter.v1.Miniter"),
