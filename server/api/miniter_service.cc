@@ -58,6 +58,16 @@ void ToProto(const storage::TweetRecord& tweet, miniter::v1::Tweet* out) {
   SetTimestamp(tweet.created_at, out->mutable_created_at());
 }
 
+// Fills a Timeline or UserTweets response (they have the same fields).
+template <typename Response>
+void ToProto(rules::TimelinePage page, Response* response) {
+  response->mutable_tweets()->Reserve(static_cast<int>(page.tweets.size()));
+  for (const storage::TweetRecord& tweet : page.tweets) {
+    ToProto(tweet, response->add_tweets());
+  }
+  response->set_next_page_token(std::move(page.next_page_token));
+}
+
 }  // namespace
 
 // ListFollowing and ListFollowers have the same request and response
@@ -271,11 +281,7 @@ grpc::Status MiniterService::Timeline(
   absl::StatusOr<rules::TimelinePage> page = rules_->ReadTimeline(
       *caller, request->user_id(), request->page_size(), request->page_token());
   if (!page.ok()) return ToGrpcStatus(page.status(), context);
-  response->mutable_tweets()->Reserve(static_cast<int>(page->tweets.size()));
-  for (const storage::TweetRecord& tweet : page->tweets) {
-    ToProto(tweet, response->add_tweets());
-  }
-  response->set_next_page_token(std::move(page->next_page_token));
+  ToProto(*std::move(page), response);
   return grpc::Status::OK;
 }
 
@@ -306,11 +312,7 @@ grpc::Status MiniterService::UserTweets(
   absl::StatusOr<rules::TimelinePage> page = rules_->ReadUserTweets(
       *caller, request->user_id(), request->page_size(), request->page_token());
   if (!page.ok()) return ToGrpcStatus(page.status(), context);
-  response->mutable_tweets()->Reserve(static_cast<int>(page->tweets.size()));
-  for (const storage::TweetRecord& tweet : page->tweets) {
-    ToProto(tweet, response->add_tweets());
-  }
-  response->set_next_page_token(std::move(page->next_page_token));
+  ToProto(*std::move(page), response);
   return grpc::Status::OK;
 }
 

@@ -111,7 +111,10 @@ class BashCompletionTest(unittest.TestCase):
                 self.assertEqual(complete(words + [""]), [])
 
     def test_completes_command_names_after_help_and_the_shell(self):
-        self.assertEqual(complete(["miniter", "help", "tw"]), ["tweet"])
+        self.assertEqual(complete(["miniter", "help", "tw"]),
+                         ["tweet", "tweets"])
+        self.assertEqual(complete(["miniter", "help", "follow"]),
+                         ["follow", "followers", "following"])
         self.assertEqual(complete(["miniter", "completion", ""]), ["bash"])
 
     def test_a_flag_value_is_not_completed_with_flags(self):
