@@ -28,6 +28,7 @@ COMMAND_FLAGS = {
     "unfollow": ["--user_id="],
     "timeline": ["--user_id=", "--page_size=", "--page_token="],
     "logout": [],
+    "watch": ["--resume_cursor="],
     "help": [],
     "completion": [],
 }
