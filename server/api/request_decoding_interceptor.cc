@@ -25,10 +25,14 @@ class RequestDecodingInterceptor final
       // message at this point.
       decode_failed_ = true;
     }
+    // The sync API answers a request it cannot decode with INTERNAL; the
+    // callback API (WatchTimeline) with UNIMPLEMENTED and no message.
     if (decode_failed_ &&
         methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS) &&
-        methods->GetSendStatus().error_code() == grpc::StatusCode::INTERNAL) {
+        (methods->GetSendStatus().error_code() == grpc::StatusCode::INTERNAL ||
+         methods->GetSendStatus().error_code() ==
+             grpc::StatusCode::UNIMPLEMENTED)) {
       methods->ModifySendStatus(grpc::Status(
           grpc::StatusCode::INVALID_ARGUMENT,
           absl::StrCat("the request to ", method_,

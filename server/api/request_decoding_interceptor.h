@@ -3,9 +3,11 @@
 //
 // gRPC parses a request before any handler runs, and when parsing fails
 // (for example a proto3 string field holding invalid UTF-8, which
-// protobuf refuses) it answers INTERNAL, which reads as a server bug. The
-// mistake is the client's, so this interceptor notices the failed decode
-// and rewrites the status the server is about to send.
+// protobuf refuses) it answers INTERNAL (UNIMPLEMENTED, without a message,
+// for a callback-API method such as WatchTimeline), which reads as a server
+// bug or a missing method. The mistake is the client's, so this interceptor
+// notices the failed decode and rewrites the status the server is about to
+// send.
 #ifndef MINITER_SERVER_API_REQUEST_DECODING_INTERCEPTOR_H_
 #define MINITER_SERVER_API_REQUEST_DECODING_INTERCEPTOR_H_
 

@@ -51,14 +51,14 @@ grpc::ServerWriteReactor<WatchTimelineResponse>* WatchTimelineReactor::Start(
     std::shared_ptr<watch::TimelineWatch> watch, storage::UserId owner,
     const std::string& resume_cursor, std::size_t buffer_events) {
   auto reactor = std::make_shared<WatchTimelineReactor>(
-      context, watch, buffer_events, resume_cursor);
+      context, std::move(watch), buffer_events, resume_cursor);
   WatchTimelineReactor* raw = reactor.get();
   {
     absl::MutexLock lock(&raw->mu_);
     raw->self_ = reactor;
   }
   absl::StatusOr<std::shared_ptr<watch::TimelineWatch::Stream>> stream =
-      watch->Open(owner, resume_cursor, reactor);
+      raw->watch_->Open(owner, resume_cursor, reactor);
   if (!stream.ok()) {
     absl::MutexLock lock(&raw->mu_);
     raw->self_.reset();  // never handed to gRPC; `reactor` is the last owner

@@ -138,7 +138,7 @@ absl::StatusOr<std::shared_ptr<watch::TimelineWatch>> StartTimelineWatch(
 // streams learn of other servers' tweets only by their periodic re-read.
 absl::StatusOr<std::function<void(const storage::TimelineEvent&)>>
 AnnounceTimelineChanges(const ServerOptions& options,
-                        std::shared_ptr<watch::TimelineWatch> watch) {
+                        const std::shared_ptr<watch::TimelineWatch>& watch) {
   if (options.redis_url.empty()) {
     return
         [watch](const storage::TimelineEvent& event) { watch->OnEvent(event); };

@@ -223,7 +223,7 @@ absl::StatusOr<std::vector<storage::TweetRecord>> TimelineWatch::ReadAbove(
   std::vector<storage::TweetRecord> found;
   storage::TimelinePageQuery query;
   query.user_id = owner;
-  query.limit = kReadPage;
+  query.limit = static_cast<int>(std::min<std::size_t>(kReadPage, limit));
   while (found.size() < limit) {
     absl::StatusOr<std::vector<storage::TweetRecord>> page =
         tweets_->ReadTimelinePage(query);
@@ -232,7 +232,7 @@ absl::StatusOr<std::vector<storage::TweetRecord>> TimelineWatch::ReadAbove(
       if (tweet.id <= floor || found.size() >= limit) return found;
       found.push_back(std::move(tweet));
     }
-    if (page->size() < static_cast<std::size_t>(kReadPage)) break;
+    if (page->size() < static_cast<std::size_t>(query.limit)) break;
     query.before_tweet_id = found.back().id;
   }
   return found;

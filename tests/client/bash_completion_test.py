@@ -31,6 +31,7 @@ COMMAND_FLAGS = {
     "following": ["--user_id=", "--page_size=", "--page_token="],
     "followers": ["--user_id=", "--page_size=", "--page_token="],
     "logout": [],
+    "watch": ["--resume_cursor="],
     "help": [],
     "completion": [],
 }

@@ -1,6 +1,10 @@
 // miniter_client_test.cc: MiniterClient against an in-process fake server —
-// the bearer metadata, error propagation and the deadline.
+// the bearer metadata, error propagation, the deadline and WatchTimeline's
+// events and resume cursor.
 #include "miniter/client/miniter_client.h"
+
+#include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "tests/client/fake_miniter_service.h"
@@ -30,6 +34,44 @@ TEST(MiniterClientTest, SendsBearerTokenWhenSet) {
   ASSERT_TRUE(tweet.ok()) << tweet.status();
   EXPECT_EQ(tweet->tweet().id(), 12u);
   EXPECT_EQ(server.service().last_authorization(), "Bearer abc.def");
+}
+
+TEST(MiniterClientTest, WatchTimelineHandsOverEventsAndTheResumeCursor) {
+  FakeMiniterServer server;
+  ASSERT_TRUE(server.started());
+  ClientOptions options;
+  options.access_token = "abc.def";
+  MiniterClient client = MustConnect(server.address(), options);
+
+  miniter::v1::WatchTimelineRequest request;
+  request.set_resume_cursor("before");
+  std::vector<std::string> cursors;
+  std::string resume;
+  absl::Status ended = client.WatchTimeline(
+      request,
+      [&](const miniter::v1::WatchTimelineResponse& event) {
+        cursors.push_back(event.cursor());
+        return true;
+      },
+      &resume);
+  EXPECT_TRUE(absl::IsUnavailable(ended)) << ended;
+  EXPECT_EQ(cursors, (std::vector<std::string>{"c1", "c2", "c3"}));
+  // The trailer wins over the last event's cursor.
+  EXPECT_EQ(resume, "resume-here");
+  EXPECT_EQ(server.service().last_resume_cursor(), "before");
+  EXPECT_EQ(server.service().last_authorization(), "Bearer abc.def");
+
+  // Stopping early is OK, and the cursor is that of the last event taken.
+  cursors.clear();
+  ended = client.WatchTimeline(
+      request,
+      [&](const miniter::v1::WatchTimelineResponse& event) {
+        cursors.push_back(event.cursor());
+        return cursors.size() < 2;
+      },
+      &resume);
+  EXPECT_TRUE(ended.ok()) << ended;
+  EXPECT_EQ(resume, "c2");
 }
 
 TEST(MiniterClientTest, SendsNoAuthorizationWithoutToken) {

@@ -257,6 +257,7 @@ TEST_F(WatchTimelineServersTest, ReconnectWithLastCursorSendsExactlyTheMissed) {
     cursor = watcher.LastCursor();
   }  // disconnects
   std::vector<std::uint64_t> missed;
+  missed.reserve(6);
   for (int i = 0; i < 5; ++i) {
     missed.push_back(Post(i % 2 ? *stub_a_ : *stub_b_, i % 3 ? followed : owner,
                           absl::StrCat("missed ", i)));
@@ -294,6 +295,7 @@ TEST_F(WatchTimelineServersTest,
   // it and the buffer together, so 300 overflow the buffer.
   const std::string text(270, 'x');
   std::vector<std::uint64_t> posted;
+  posted.reserve(300);
   for (int i = 0; i < 300; ++i) {
     posted.push_back(Post(*stub_b_, owner, absl::StrCat(i, text)));
   }

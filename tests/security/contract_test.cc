@@ -188,8 +188,6 @@ TEST_F(ContractTest, WatchTimelineBadResumeCursors) {
       {"WatchTimeline invalid UTF-8 cursor", "WatchTimeline",
        LengthDelimited(1, "\xff\xfe"), true, {},
        StatusCode::INVALID_ARGUMENT},
-      {"WatchTimeline cursor as varint", "WatchTimeline", Varint(1, 7), true,
-       {}, StatusCode::INVALID_ARGUMENT},
       {"WatchTimeline no token", "WatchTimeline", Bytes(garbage), false, {},
        StatusCode::UNAUTHENTICATED},
   });

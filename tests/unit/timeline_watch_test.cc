@@ -58,6 +58,10 @@ class FakeTimeline : public storage::TweetStore {
     }
     return page;
   }
+  absl::StatusOr<std::vector<TweetRecord>> ReadUserTweetsPage(
+      const storage::UserTweetsQuery&) override {
+    return absl::UnimplementedError("not in this test");
+  }
 
  private:
   absl::Mutex mu_;

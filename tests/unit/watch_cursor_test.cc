@@ -79,9 +79,9 @@ TEST(WatchCursorTest, RefusesAlteredTruncatedForeignAndGarbage) {
   bad.push_back(absl::WebSafeBase64Escape(plain.substr(0, plain.size() - 1)));
   bad.push_back(token.substr(0, token.size() - 2));
   bad.push_back(Codec('o').Encode({42, 10, {11, 15}}));
-  bad.push_back("not base64 at all!");
-  bad.push_back(std::string(5000, 'A'));
-  bad.push_back("");
+  bad.emplace_back("not base64 at all!");
+  bad.emplace_back(5000, 'A');
+  bad.emplace_back();
   // A page token of the same deployment's secret is not a watch cursor.
   bad.push_back(
       rules::PageTokenCodec::Create(std::string(32, 'k'))->Encode({42, 10}));

@@ -174,7 +174,7 @@ void RedisTimelineEvents::PublishLoop() {
   }
 }
 
-void RedisTimelineEvents::SubscribeLoop(TimelineEventListener listener) {
+void RedisTimelineEvents::SubscribeLoop(const TimelineEventListener& listener) {
   constexpr absl::Duration kPoll = absl::Milliseconds(200);
   absl::Duration backoff = absl::Milliseconds(100);
   bool ever_subscribed = false;

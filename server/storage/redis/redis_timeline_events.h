@@ -64,7 +64,7 @@ class RedisTimelineEvents final : public TimelineEventBus {
   RedisTimelineEvents(RedisTimelineEventsOptions options,
                       RedisClientOptions client);
   void PublishLoop();
-  void SubscribeLoop(TimelineEventListener listener);
+  void SubscribeLoop(const TimelineEventListener& listener);
   bool Stopping() const;
 
   const RedisTimelineEventsOptions options_;
