@@ -130,8 +130,17 @@ CommandTable::CommandTable()
   };
   auto add_user_id = [&](CLI::App* command) {
     AddValueFlag(command, "user_id", &v.user_id, "<n>",
-                 "the user; for timeline whose, default your own")
+                 "the user; for timeline and user, default your own")
         ->check(DecimalInteger(/*allow_minus=*/false));
+  };
+
+  // One help text for every paged command: usage.h lists a flag once.
+  auto add_paging = [&](CLI::App* command) {
+    AddValueFlag(command, "page_size", &v.page_size, "<n>",
+                 "items per page, 1 to 100")
+        ->check(DecimalInteger(/*allow_minus=*/true));
+    AddValueFlag(command, "page_token", &v.page_token, "<token>",
+                 "continue where the previous page ended");
   };
 
   CLI::App* signup =
@@ -181,12 +190,20 @@ CommandTable::CommandTable()
                   "[--page_token=<token>]",
                   "read a timeline, newest first (default: your own)");
   add_user_id(timeline);
-  AddValueFlag(timeline, "page_size", &v.page_size, "<n>",
-               "tweets per page, 1 to 100")
-      ->check(DecimalInteger(/*allow_minus=*/true));
-  AddValueFlag(timeline, "page_token", &v.page_token, "<token>",
-               "continue where the previous page ended");
+  add_paging(timeline);
   add_arguments(timeline, "<user_id>");
+
+  CLI::App* user = add_command(
+      "user", "user [<user_id> | --user_id=<n>]",
+      "show a user's profile and follow counts (default: your own)");
+  add_user_id(user);
+  add_arguments(user, "<user_id>");
+
+  CLI::App* search = add_command(
+      "search", "search <name...> [--page_size=<n>] [--page_token=<token>]",
+      "find users whose name starts with <name>, ignoring case");
+  add_paging(search);
+  add_arguments(search, "<name>");
 
   CLI::App* logout = add_command("logout", "logout", "delete the saved token");
   add_arguments(logout, "");

@@ -26,8 +26,9 @@ using miniter::v1::Miniter;
 // RetryOptions in the header. SignUp must never appear here (a retry after
 // a lost answer is ALREADY_EXISTS); Tweet may, because Tweet() below always
 // sends a request_id, which the server deduplicates.
-constexpr const char* kIdempotentMethods[] = {"Timeline", "Follow", "Unfollow",
-                                              "Login", "Tweet"};
+constexpr const char* kIdempotentMethods[] = {
+    "Timeline", "Follow",  "Unfollow",   "Login",
+    "Tweet",    "GetUser", "SearchUsers"};
 constexpr char kServiceName[] = "miniter.v1.Miniter";
 
 // A google.protobuf.Duration in its JSON form ("0.100000000s"), which is
@@ -286,6 +287,22 @@ absl::StatusOr<miniter::v1::TimelineResponse> MiniterClient::Timeline(
   PrepareContext(context);
   return Call<miniter::v1::TimelineResponse>(
       *stub_, &Miniter::StubInterface::Timeline, context, request);
+}
+
+absl::StatusOr<miniter::v1::GetUserResponse> MiniterClient::GetUser(
+    const miniter::v1::GetUserRequest& request) const {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  return Call<miniter::v1::GetUserResponse>(
+      *stub_, &Miniter::StubInterface::GetUser, context, request);
+}
+
+absl::StatusOr<miniter::v1::SearchUsersResponse> MiniterClient::SearchUsers(
+    const miniter::v1::SearchUsersRequest& request) const {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  return Call<miniter::v1::SearchUsersResponse>(
+      *stub_, &Miniter::StubInterface::SearchUsers, context, request);
 }
 
 }  // namespace miniter::client

@@ -72,6 +72,12 @@ class MiniterService final : public miniter::v1::Miniter::Service {
   grpc::Status Timeline(grpc::ServerContext* context,
                         const miniter::v1::TimelineRequest* request,
                         miniter::v1::TimelineResponse* response) override;
+  grpc::Status GetUser(grpc::ServerContext* context,
+                       const miniter::v1::GetUserRequest* request,
+                       miniter::v1::GetUserResponse* response) override;
+  grpc::Status SearchUsers(grpc::ServerContext* context,
+                           const miniter::v1::SearchUsersRequest* request,
+                           miniter::v1::SearchUsersResponse* response) override;
 
  private:
   // The authenticated caller of this call, from its "authorization"

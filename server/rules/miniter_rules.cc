@@ -38,6 +38,16 @@ std::shared_ptr<LimiterState> LimiterStateFor(
   return std::make_shared<LocalLimiterState>(deps.rate_limits, deps.clock);
 }
 
+// Replaces a page_size of 0 with `default_size`; INVALID_ARGUMENT when it
+// is then outside 1..`max_size`.
+absl::Status ApplyPageSize(int& page_size, int default_size, int max_size) {
+  if (page_size == 0) page_size = default_size;
+  if (page_size >= 1 && page_size <= max_size) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("page_size must be between 1 and ", max_size,
+                   " (or 0 for the default of ", default_size, ")"));
+}
+
 }  // namespace
 
 absl::Status ValidateRequestId(absl::string_view request_id) {
@@ -128,9 +138,16 @@ absl::StatusOr<storage::UserRecord> MiniterRules::SignUp(
       deps_.password_hasher->Hash(input.password);
   if (!hash.ok()) return hash.status();
 
-  storage::NewUser user{*std::move(name), std::move(email->display),
-                        std::move(email->key), *std::move(hash),
-                        *std::move(profile)};
+  absl::StatusOr<std::string> name_key = NameKey(*name);
+  if (!name_key.ok()) return name_key.status();
+
+  storage::NewUser user;
+  user.name = *std::move(name);
+  user.email = std::move(email->display);
+  user.email_key = std::move(email->key);
+  user.name_key = *std::move(name_key);
+  user.password_hash = *std::move(hash);
+  user.profile = *std::move(profile);
   absl::StatusOr<storage::UserRecord> created = deps_.users->CreateUser(user);
   if (absl::IsAlreadyExists(created.status())) {
     return absl::AlreadyExistsError(
@@ -331,12 +348,9 @@ absl::StatusOr<TimelinePage> MiniterRules::ReadTimeline(
     storage::UserId caller, storage::UserId target, int page_size,
     absl::string_view page_token) {
   if (target == 0) target = caller;
-  if (page_size == 0) page_size = kDefaultTimelinePageSize;
-  if (page_size < 0 || page_size > kMaxTimelinePageSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "page_size must be between 1 and ", kMaxTimelinePageSize,
-        " (or 0 for the default of ", kDefaultTimelinePageSize, ")"));
-  }
+  absl::Status size_ok =
+      ApplyPageSize(page_size, kDefaultTimelinePageSize, kMaxTimelinePageSize);
+  if (!size_ok.ok()) return size_ok;
   storage::TimelinePageQuery query;
   query.user_id = target;
   // One extra row tells whether an older page exists without a second
@@ -377,6 +391,62 @@ absl::StatusOr<TimelinePage> MiniterRules::ReadTimeline(
   if (page.tweets.size() > static_cast<std::size_t>(page_size)) {
     page.tweets.resize(page_size);
     page.next_page_token = page_tokens_.Encode({target, page.tweets.back().id});
+  }
+  return page;
+}
+
+absl::StatusOr<storage::UserProfile> MiniterRules::GetUser(
+    storage::UserId caller, storage::UserId target) {
+  if (target == 0) target = caller;
+  absl::StatusOr<AccountAdmission::Ticket> admitted =
+      account_calls_.Enter(caller);
+  if (!admitted.ok()) return admitted.status();
+  absl::StatusOr<storage::UserProfile> profile =
+      deps_.users->GetUserProfile(target);
+  if (absl::IsNotFound(profile.status())) {
+    return absl::NotFoundError(absl::StrCat("no user has id ", target));
+  }
+  if (!profile.ok()) return profile.status();
+  if (target != caller) profile->user.email.clear();
+  return profile;
+}
+
+absl::StatusOr<UserSearchPage> MiniterRules::SearchUsers(
+    storage::UserId caller, absl::string_view query, int page_size,
+    absl::string_view page_token) {
+  absl::StatusOr<std::string> query_key = SearchQueryKey(query);
+  if (!query_key.ok()) return query_key.status();
+  absl::Status size_ok =
+      ApplyPageSize(page_size, kDefaultSearchPageSize, kMaxSearchPageSize);
+  if (!size_ok.ok()) return size_ok;
+  storage::UserSearchQuery search;
+  search.name_key_prefix = *query_key;
+  // One extra row tells whether a next page exists.
+  search.limit = page_size + 1;
+  if (!page_token.empty()) {
+    absl::StatusOr<SearchCursor> cursor =
+        page_tokens_.DecodeSearch(page_token, *query_key);
+    if (!cursor.ok()) return cursor.status();
+    search.after_name_key = std::move(cursor->name_key);
+    search.after_id = cursor->user_id;
+  }
+  absl::StatusOr<AccountAdmission::Ticket> admitted =
+      account_calls_.Enter(caller);
+  if (!admitted.ok()) return admitted.status();
+  absl::StatusOr<std::vector<storage::FoundUser>> found =
+      deps_.users->SearchUsersByNameKey(search);
+  if (!found.ok()) return found.status();
+
+  UserSearchPage page;
+  if (found->size() > static_cast<std::size_t>(page_size)) {
+    found->resize(page_size);
+    page.next_page_token = page_tokens_.EncodeSearch(
+        {found->back().name_key, found->back().user.id}, *query_key);
+  }
+  page.users.reserve(found->size());
+  for (storage::FoundUser& user : *found) {
+    if (user.user.id != caller) user.user.email.clear();
+    page.users.push_back(std::move(user.user));
   }
   return page;
 }

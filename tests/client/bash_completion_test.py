@@ -27,6 +27,8 @@ COMMAND_FLAGS = {
     "follow": ["--user_id="],
     "unfollow": ["--user_id="],
     "timeline": ["--user_id=", "--page_size=", "--page_token="],
+    "user": ["--user_id="],
+    "search": ["--page_size=", "--page_token="],
     "logout": [],
     "help": [],
     "completion": [],

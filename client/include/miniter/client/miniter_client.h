@@ -21,8 +21,9 @@ namespace miniter::client {
 // Automatic retries of calls that failed with UNAVAILABLE (server down or
 // restarting, or its database unreachable), done by gRPC itself from a
 // service config on the channel. Only the methods that are safe to send
-// twice are retried: Timeline (a read), Follow and Unfollow (idempotent:
-// following twice is fine, unfollowing someone you do not follow is fine)
+// twice are retried: Timeline, GetUser and SearchUsers (reads), Follow and
+// Unfollow (idempotent: following twice is fine, unfollowing someone you do
+// not follow is fine),
 // Login (only issues a new token) and Tweet: MiniterClient::Tweet gives
 // every request a request_id (a random UUID unless the caller set one), and
 // the server stores a tweet once per id, so a retry whose first attempt was
@@ -142,6 +143,10 @@ class MiniterClient {
       const miniter::v1::UnfollowRequest& request) const;
   absl::StatusOr<miniter::v1::TimelineResponse> Timeline(
       const miniter::v1::TimelineRequest& request) const;
+  absl::StatusOr<miniter::v1::GetUserResponse> GetUser(
+      const miniter::v1::GetUserRequest& request) const;
+  absl::StatusOr<miniter::v1::SearchUsersResponse> SearchUsers(
+      const miniter::v1::SearchUsersRequest& request) const;
 
  private:
   // Fills in the deadline and, when there is a token, the metadata.
