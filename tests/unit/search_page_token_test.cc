@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/rules/page_token.h"
+#include "server/rules/text_rules.h"
 
 namespace miniter::rules {
 namespace {
@@ -20,7 +21,7 @@ PageTokenCodec Codec(char fill = 'k') {
 
 TEST(SearchPageTokenTest, RoundTripsAsUrlSafeText) {
   const PageTokenCodec codec = Codec();
-  const std::string longest_key(765 * 4, 'x');
+  const std::string longest_key(kMaxNameKeyCodePoints * 4, 'x');
   for (const SearchCursor& cursor :
        {SearchCursor{"ann", 42}, SearchCursor{"변성윤", 1},
         SearchCursor{"50%_off!", 18446744073709551615ull},
