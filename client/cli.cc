@@ -371,6 +371,39 @@ absl::Status RunWatch(Context& c) {
   return ended;
 }
 
+absl::Status RunUser(Context& c) {
+  absl::StatusOr<uint64_t> id = UserIdArgument(c);
+  if (!id.ok()) return id.status();
+  if (absl::Status s = UseSavedToken(c); !s.ok()) return s;
+
+  miniter::v1::GetUserRequest request;
+  request.set_user_id(*id);
+  absl::StatusOr<miniter::v1::GetUserResponse> response =
+      c.client.GetUser(request);
+  if (!response.ok()) return response.status();
+  return Print(c, *response, FormatProfile(*response));
+}
+
+absl::Status RunSearch(Context& c) {
+  // The words, as `tweet` takes them: `miniter search Ann Lee` looks for
+  // "Ann Lee".
+  if (c.cl.args.empty()) {
+    return UsageError("search needs the start of a name: miniter search Ann");
+  }
+  if (absl::Status s = UseSavedToken(c); !s.ok()) return s;
+
+  miniter::v1::SearchUsersRequest request;
+  request.set_query(absl::StrJoin(c.cl.args, " "));
+  request.set_page_size(c.cl.page_size);
+  request.set_page_token(c.cl.page_token);
+  absl::StatusOr<miniter::v1::SearchUsersResponse> response =
+      c.client.SearchUsers(request);
+  if (!response.ok()) return response.status();
+  const std::string server_flag =
+      c.cl.given.count("server") ? c.server : std::string();
+  return Print(c, *response, FormatSearch(request, *response, server_flag));
+}
+
 absl::Status RunLogout(Context& c) {
   if (absl::Status s = NoPositional(c); !s.ok()) return s;
   absl::StatusOr<TokenStore> store = OpenTokenStore(c.env);
@@ -402,6 +435,7 @@ const std::map<std::string, Runner>& Runners() {
       {"signup", &RunSignUp},       {"login", &RunLogin},
       {"tweet", &RunTweet},         {"follow", &RunFollow},
       {"unfollow", &RunUnfollow},   {"timeline", &RunTimeline},
+      {"user", &RunUser},           {"search", &RunSearch},
       {"tweets", &RunTweets},       {"following", &RunFollowing},
       {"followers", &RunFollowers}, {"watch", &RunWatch},
       {"logout", &RunLogout},

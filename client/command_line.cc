@@ -130,9 +130,18 @@ CommandTable::CommandTable()
   };
   auto add_user_id = [&](CLI::App* command) {
     AddValueFlag(command, "user_id", &v.user_id, "<n>",
-                 "the user; for timeline, tweets, following and "
-                 "followers whose, default your own")
+                 "the user; for timeline, tweets, following, followers and "
+                 "user whose, default your own")
         ->check(DecimalInteger(/*allow_minus=*/false));
+  };
+
+  // One help text for every paged command: usage.h lists a flag once.
+  auto add_paging = [&](CLI::App* command) {
+    AddValueFlag(command, "page_size", &v.page_size, "<n>",
+                 "items per page, 1 to 100")
+        ->check(DecimalInteger(/*allow_minus=*/true));
+    AddValueFlag(command, "page_token", &v.page_token, "<token>",
+                 "continue where the previous page ended");
   };
 
   CLI::App* signup =
@@ -182,11 +191,7 @@ CommandTable::CommandTable()
                             const char* summary) {
     CLI::App* command = add_command(name, synopsis, summary);
     add_user_id(command);
-    AddValueFlag(command, "page_size", &v.page_size, "<n>",
-                 "tweets or users per page, 1 to 100")
-        ->check(DecimalInteger(/*allow_minus=*/true));
-    AddValueFlag(command, "page_token", &v.page_token, "<token>",
-                 "continue where the previous page ended");
+    add_paging(command);
     add_arguments(command, "<user_id>");
   };
   add_paged_read("timeline",
@@ -216,6 +221,18 @@ CommandTable::CommandTable()
                "first print what was missed since the stream that printed "
                "this cursor ended");
   add_arguments(watch, "");
+
+  CLI::App* user = add_command(
+      "user", "user [<user_id> | --user_id=<n>]",
+      "show a user's profile and follow counts (default: your own)");
+  add_user_id(user);
+  add_arguments(user, "<user_id>");
+
+  CLI::App* search = add_command(
+      "search", "search <name...> [--page_size=<n>] [--page_token=<token>]",
+      "find users whose name starts with <name>, ignoring case");
+  add_paging(search);
+  add_arguments(search, "<name>");
 
   CLI::App* logout = add_command("logout", "logout", "delete the saved token");
   add_arguments(logout, "");

@@ -27,8 +27,8 @@ using miniter::v1::Miniter;
 // a lost answer is ALREADY_EXISTS); Tweet may, because Tweet() below always
 // sends a request_id, which the server deduplicates.
 constexpr const char* kIdempotentMethods[] = {
-    "Timeline", "Follow",        "Unfollow",      "Login",
-    "Tweet",    "ListFollowing", "ListFollowers", "UserTweets"};
+    "Timeline", "Follow",      "Unfollow",      "Login",         "Tweet",
+    "GetUser",  "SearchUsers", "ListFollowing", "ListFollowers", "UserTweets"};
 constexpr char kServiceName[] = "miniter.v1.Miniter";
 
 // A google.protobuf.Duration in its JSON form ("0.100000000s"), which is
@@ -351,6 +351,22 @@ absl::Status MiniterClient::WatchTimeline(
     }
   }
   return stopped ? absl::OkStatus() : FromGrpcStatus(status);
+}
+
+absl::StatusOr<miniter::v1::GetUserResponse> MiniterClient::GetUser(
+    const miniter::v1::GetUserRequest& request) const {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  return Call<miniter::v1::GetUserResponse>(
+      *stub_, &Miniter::StubInterface::GetUser, context, request);
+}
+
+absl::StatusOr<miniter::v1::SearchUsersResponse> MiniterClient::SearchUsers(
+    const miniter::v1::SearchUsersRequest& request) const {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  return Call<miniter::v1::SearchUsersResponse>(
+      *stub_, &Miniter::StubInterface::SearchUsers, context, request);
 }
 
 }  // namespace miniter::client

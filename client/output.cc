@@ -191,6 +191,65 @@ std::string FormatWatchEvent(const miniter::v1::WatchTimelineResponse& event) {
   return "";
 }
 
+namespace {
+
+// `user 3 "Ann"`, and ` <ann@example.com>` when the e-mail is there.
+std::string FormatUserName(const miniter::v1::User& user) {
+  std::string out = absl::StrCat("user ", user.id(), " \"",
+                                 SanitizeForTerminal(user.name(), false), "\"");
+  if (!user.email().empty()) {
+    absl::StrAppend(&out, " <", SanitizeForTerminal(user.email(), false), ">");
+  }
+  return out;
+}
+
+// "--server=... " for a next-page command, when the user gave --server.
+std::string ServerFlagWord(absl::string_view server_flag) {
+  if (server_flag.empty()) return std::string();
+  return absl::StrCat(" --server=", ShellQuote(server_flag));
+}
+
+}  // namespace
+
+std::string FormatProfile(const miniter::v1::GetUserResponse& response) {
+  const miniter::v1::User& user = response.user();
+  std::string out = absl::StrCat(
+      FormatUserName(user), "\n    ", response.follower_count(),
+      response.follower_count() == 1 ? " follower, " : " followers, ",
+      response.following_count(), " following, joined ",
+      FormatTimestamp(user.created_at()), "\n");
+  if (!user.profile().empty()) {
+    for (absl::string_view line :
+         absl::StrSplit(SanitizeForTerminal(user.profile(), true), '\n')) {
+      absl::StrAppend(&out, "    ", line, "\n");
+    }
+  }
+  return out;
+}
+
+std::string FormatSearch(const miniter::v1::SearchUsersRequest& request,
+                         const miniter::v1::SearchUsersResponse& response,
+                         absl::string_view server_flag) {
+  std::string out;
+  if (response.users().empty()) {
+    out = request.page_token().empty() ? "(no users)\n" : "(no more users)\n";
+  }
+  for (const miniter::v1::User& user : response.users()) {
+    absl::StrAppend(&out, FormatUserName(user), "\n");
+  }
+  if (!response.next_page_token().empty()) {
+    absl::StrAppend(&out, "next page: miniter search",
+                    ServerFlagWord(server_flag));
+    if (request.page_size() != 0) {
+      absl::StrAppend(&out, " --page_size=", request.page_size());
+    }
+    absl::StrAppend(&out,
+                    " --page_token=", ShellQuote(response.next_page_token()),
+                    " -- ", ShellQuote(request.query()), "\n");
+  }
+  return out;
+}
+
 absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;

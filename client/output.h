@@ -75,6 +75,21 @@ std::string FormatUserList(
 // nothing.
 std::string FormatWatchEvent(const miniter::v1::WatchTimelineResponse& event);
 
+// A profile (GetUser), the e-mail address only when the server sent it:
+//   user 3 "Ann" <ann@example.com>
+//       5 followers, 2 following, joined 2026-11-26 12:00:01 UTC
+//       profile text, each line indented
+std::string FormatProfile(const miniter::v1::GetUserResponse& response);
+
+// One line per user found, in the server's order:
+//   user 3 "Ann"
+// then, when there are more, the command that fetches them:
+//   next page: miniter search Ann --page_token=...
+// (`server_flag` as for FormatTimeline).
+std::string FormatSearch(const miniter::v1::SearchUsersRequest& request,
+                         const miniter::v1::SearchUsersResponse& response,
+                         absl::string_view server_flag);
+
 // The message as one line of JSON with the .proto field names
 // (access_token, next_page_token), as grpcurl shows them.
 absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message);

@@ -12,7 +12,7 @@
 namespace miniter::client {
 namespace {
 
-// "  --page_size=<n>         tweets per page, 1 to 100<suffix>"
+// "  --page_size=<n>         items per page, 1 to 100<suffix>"
 void AppendFlag(const CLI::Option& flag, absl::string_view suffix,
                 std::string* out) {
   const std::string spelled = CommandTable::Spelling(flag);

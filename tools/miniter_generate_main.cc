@@ -158,10 +158,13 @@ absl::StatusOr<LoadResult> Load(storage::BulkLoader& loader,
       if (!address.ok()) return Fail(email, address.status());
       absl::StatusOr<std::string> name = rules::ValidateName(MakeName(rng, n));
       if (!name.ok()) return Fail("generated name", name.status());
+      absl::StatusOr<std::string> name_key = rules::NameKey(*name);
+      if (!name_key.ok()) return Fail("generated name", name_key.status());
       storage::NewUser user;
       user.name = *std::move(name);
       user.email = address->display;
       user.email_key = address->key;
+      user.name_key = *std::move(name_key);
       user.password_hash = *hash;
       user.profile =
           n % 3 == 0 ? "벤치마크 사용자 · benchmark user 🤖" : "";

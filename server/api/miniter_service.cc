@@ -334,4 +334,37 @@ MiniterService::WatchTimeline(
       static_cast<std::size_t>(watch_buffer_events_));
 }
 
+grpc::Status MiniterService::GetUser(grpc::ServerContext* context,
+                                     const miniter::v1::GetUserRequest* request,
+                                     miniter::v1::GetUserResponse* response) {
+  const common::CallDeadlineScope deadline = DeadlineOf(*context);
+  absl::StatusOr<storage::UserId> caller = Caller(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status(), context);
+  absl::StatusOr<storage::UserProfile> profile =
+      rules_->GetUser(*caller, request->user_id());
+  if (!profile.ok()) return ToGrpcStatus(profile.status(), context);
+  ToProto(profile->user, response->mutable_user());
+  response->set_follower_count(profile->follower_count);
+  response->set_following_count(profile->following_count);
+  return grpc::Status::OK;
+}
+
+grpc::Status MiniterService::SearchUsers(
+    grpc::ServerContext* context,
+    const miniter::v1::SearchUsersRequest* request,
+    miniter::v1::SearchUsersResponse* response) {
+  const common::CallDeadlineScope deadline = DeadlineOf(*context);
+  absl::StatusOr<storage::UserId> caller = Caller(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status(), context);
+  absl::StatusOr<rules::UserSearchPage> page = rules_->SearchUsers(
+      *caller, request->query(), request->page_size(), request->page_token());
+  if (!page.ok()) return ToGrpcStatus(page.status(), context);
+  response->mutable_users()->Reserve(static_cast<int>(page->users.size()));
+  for (const storage::UserRecord& user : page->users) {
+    ToProto(user, response->add_users());
+  }
+  response->set_next_page_token(std::move(page->next_page_token));
+  return grpc::Status::OK;
+}
+
 }  // namespace miniter::api

@@ -97,6 +97,12 @@ class MiniterService final
   grpc::ServerWriteReactor<miniter::v1::WatchTimelineResponse>* WatchTimeline(
       grpc::CallbackServerContext* context,
       const miniter::v1::WatchTimelineRequest* request) override;
+  grpc::Status GetUser(grpc::ServerContext* context,
+                       const miniter::v1::GetUserRequest* request,
+                       miniter::v1::GetUserResponse* response) override;
+  grpc::Status SearchUsers(grpc::ServerContext* context,
+                           const miniter::v1::SearchUsersRequest* request,
+                           miniter::v1::SearchUsersResponse* response) override;
 
  private:
   // The authenticated caller of this call, from its "authorization"

@@ -24,6 +24,7 @@
 #include "server/common/byte_size.h"
 #include "server/common/log.h"
 #include "server/rules/local_limiter_state.h"
+#include "server/rules/name_key_fill.h"
 #include "server/storage/mysql/mysql_storage.h"
 #include "server/storage/redis/redis_home_timeline_tier.h"
 #include "server/storage/redis/redis_limiter_state.h"
@@ -245,6 +246,15 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
   if (!storage.ok()) return storage.status();
   server->database_target_ = storage->target;
   server->database_health_ = storage->health;
+
+  // Before the port opens, so SearchUsers finds every existing user.
+  startup.Step("giving users from before migration 0006 their search keys");
+  absl::StatusOr<std::int64_t> keyed =
+      rules::FillMissingNameKeys(*storage->users);
+  if (!keyed.ok()) return keyed.status();
+  if (*keyed > 0) {
+    LogLine(absl::StrCat("search keys: set for ", *keyed, " users"));
+  }
 
   rules::MiniterRules::Dependencies dependencies;
   dependencies.users = storage->users;

@@ -33,7 +33,8 @@ PageTokenCodec PageTokensFor(const TokenService* tokens) {
   return codec.ok() ? *std::move(codec) : PageTokenCodec::WithRandomKey();
 }
 
-// page_size as a paged RPC takes it: 0 means the default, else 1..100.
+// page_size as every paged RPC takes it: 0 means the default (20), else
+// 1..100.
 absl::StatusOr<int> CheckedPageSize(int page_size) {
   if (page_size == 0) return kDefaultTimelinePageSize;
   if (page_size < 0 || page_size > kMaxTimelinePageSize) {
@@ -147,9 +148,16 @@ absl::StatusOr<storage::UserRecord> MiniterRules::SignUp(
       deps_.password_hasher->Hash(input.password);
   if (!hash.ok()) return hash.status();
 
-  storage::NewUser user{*std::move(name), std::move(email->display),
-                        std::move(email->key), *std::move(hash),
-                        *std::move(profile)};
+  absl::StatusOr<std::string> name_key = NameKey(*name);
+  if (!name_key.ok()) return name_key.status();
+
+  storage::NewUser user;
+  user.name = *std::move(name);
+  user.email = std::move(email->display);
+  user.email_key = std::move(email->key);
+  user.name_key = *std::move(name_key);
+  user.password_hash = *std::move(hash);
+  user.profile = *std::move(profile);
   absl::StatusOr<storage::UserRecord> created = deps_.users->CreateUser(user);
   if (absl::IsAlreadyExists(created.status())) {
     return absl::AlreadyExistsError(
@@ -409,6 +417,62 @@ absl::StatusOr<TimelinePage> MiniterRules::ReadTimeline(
   if (page.tweets.size() > static_cast<std::size_t>(page_size)) {
     page.tweets.resize(page_size);
     page.next_page_token = page_tokens_.Encode({target, page.tweets.back().id});
+  }
+  return page;
+}
+
+absl::StatusOr<storage::UserProfile> MiniterRules::GetUser(
+    storage::UserId caller, storage::UserId target) {
+  if (target == 0) target = caller;
+  absl::StatusOr<AccountAdmission::Ticket> admitted =
+      account_calls_.Enter(caller);
+  if (!admitted.ok()) return admitted.status();
+  absl::StatusOr<storage::UserProfile> profile =
+      deps_.users->GetUserProfile(target);
+  if (absl::IsNotFound(profile.status())) {
+    return absl::NotFoundError(absl::StrCat("no user has id ", target));
+  }
+  if (!profile.ok()) return profile.status();
+  if (target != caller) profile->user.email.clear();
+  return profile;
+}
+
+absl::StatusOr<UserSearchPage> MiniterRules::SearchUsers(
+    storage::UserId caller, absl::string_view query, int page_size,
+    absl::string_view page_token) {
+  absl::StatusOr<std::string> query_key = SearchQueryKey(query);
+  if (!query_key.ok()) return query_key.status();
+  absl::StatusOr<int> checked_size = CheckedPageSize(page_size);
+  if (!checked_size.ok()) return checked_size.status();
+  page_size = *checked_size;
+  storage::UserSearchQuery search;
+  search.name_key_prefix = *query_key;
+  // One extra row tells whether a next page exists.
+  search.limit = page_size + 1;
+  if (!page_token.empty()) {
+    absl::StatusOr<SearchCursor> cursor =
+        page_tokens_.DecodeSearch(page_token, *query_key);
+    if (!cursor.ok()) return cursor.status();
+    search.after_name_key = std::move(cursor->name_key);
+    search.after_id = cursor->user_id;
+  }
+  absl::StatusOr<AccountAdmission::Ticket> admitted =
+      account_calls_.Enter(caller);
+  if (!admitted.ok()) return admitted.status();
+  absl::StatusOr<std::vector<storage::FoundUser>> found =
+      deps_.users->SearchUsersByNameKey(search);
+  if (!found.ok()) return found.status();
+
+  UserSearchPage page;
+  if (found->size() > static_cast<std::size_t>(page_size)) {
+    found->resize(page_size);
+    page.next_page_token = page_tokens_.EncodeSearch(
+        {found->back().name_key, found->back().user.id}, *query_key);
+  }
+  page.users.reserve(found->size());
+  for (storage::FoundUser& user : *found) {
+    if (user.user.id != caller) user.user.email.clear();
+    page.users.push_back(std::move(user.user));
   }
   return page;
 }

@@ -63,6 +63,13 @@ struct UserListPage {
   std::string next_page_token;
 };
 
+struct UserSearchPage {
+  // E-mail addresses cleared except the caller's own.
+  std::vector<storage::UserRecord> users;
+  // Empty when there are no more matches.
+  std::string next_page_token;
+};
+
 // Thread-safe when its dependencies are.
 class MiniterRules {
  public:
@@ -193,6 +200,22 @@ class MiniterRules {
                                               storage::UserId target,
                                               int page_size,
                                               absl::string_view page_token);
+
+  // The profile of `target` (0: the caller) with its follow counts; the
+  // e-mail address only when `target` is the caller. NOT_FOUND for an
+  // unknown user. Takes one of the caller's places, as Follow does.
+  absl::StatusOr<storage::UserProfile> GetUser(storage::UserId caller,
+                                               storage::UserId target);
+
+  // Users whose name starts with `query`, compared after NFC and full case
+  // folding (SearchQueryKey), ordered by folded name then id; e-mail
+  // addresses only for the caller's own account. INVALID_ARGUMENT for a
+  // bad query, a page_size outside 1..100 (0 means 20), or a page token not
+  // returned for this same query. Takes one of the caller's places.
+  absl::StatusOr<UserSearchPage> SearchUsers(storage::UserId caller,
+                                             absl::string_view query,
+                                             int page_size,
+                                             absl::string_view page_token);
 
  private:
   absl::StatusOr<UserListPage> ListFollows(FollowListKind kind,

@@ -9,6 +9,13 @@
 //   0x11 ListFollowing, 0x12 ListFollowers: list owner, edge time (Unix
 //        microseconds), last account shown (47 bytes, 63 characters)
 //   0x13 UserTweets: author, last tweet id shown (39 bytes, 52 characters)
+//
+// SearchUsers cursors (EncodeSearch):
+//   0x51 | key id (6 bytes) | user id (8 bytes, big-endian)
+//   | name_key length (2 bytes, big-endian) | name_key
+//   | the first 16 bytes of HMAC-SHA256(key, all of the above + the query
+//     key),
+// at most 33 + 3060 bytes.
 #include "server/rules/page_token.h"
 
 #include <sodium.h>
@@ -23,6 +30,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "server/rules/text_rules.h"
 
 namespace miniter::rules {
 namespace {
@@ -267,6 +275,92 @@ absl::StatusOr<UserTweetsCursor> PageTokenCodec::DecodeUserTweets(
       OpenFields(keys_, kUserTweetsFormat, 2, token, "UserTweets");
   if (!fields.ok()) return fields.status();
   return UserTweetsCursor{(*fields)[0], (*fields)[1]};
+}
+
+namespace {
+
+// Not 0x02/0x03 (Timeline) nor 'v': the first byte alone tells the kinds
+// apart, and the MAC covers it.
+constexpr unsigned char kSearchKind = 0x51;
+constexpr std::size_t kSearchUserAt = 1 + KeyRing::kIdBytes;
+constexpr std::size_t kSearchKeyLengthAt = kSearchUserAt + 8;
+constexpr std::size_t kSearchKeyAt = kSearchKeyLengthAt + 2;
+// A name key's code points take at most 4 bytes each.
+constexpr std::size_t kMaxSearchKeyBytes = kMaxNameKeyCodePoints * 4;
+
+// The MAC of a search token's payload, bound to the query. The payload's
+// length field makes the split between payload and query unambiguous.
+void SearchTag(const std::string& key, absl::string_view payload,
+               absl::string_view query_key,
+               unsigned char (&tag)[crypto_auth_hmacsha256_BYTES]) {
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(
+      &state, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_auth_hmacsha256_update(
+      &state, reinterpret_cast<const unsigned char*>(payload.data()),
+      payload.size());
+  crypto_auth_hmacsha256_update(
+      &state, reinterpret_cast<const unsigned char*>(query_key.data()),
+      query_key.size());
+  crypto_auth_hmacsha256_final(&state, tag);
+}
+
+}  // namespace
+
+std::string PageTokenCodec::EncodeSearch(const SearchCursor& cursor,
+                                         absl::string_view query_key) const {
+  const KeyRing::Key& key = keys_.newest();
+  std::string token(kSearchKeyAt, '\0');
+  token[0] = static_cast<char>(kSearchKind);
+  std::copy(key.id.begin(), key.id.end(), token.begin() + 1);
+  PutBigEndian(cursor.user_id,
+               reinterpret_cast<unsigned char*>(&token[kSearchUserAt]));
+  const std::size_t key_bytes =
+      std::min(cursor.name_key.size(), kMaxSearchKeyBytes);
+  token[kSearchKeyLengthAt] = static_cast<char>((key_bytes >> 8) & 0xFF);
+  token[kSearchKeyLengthAt + 1] = static_cast<char>(key_bytes & 0xFF);
+  token.append(cursor.name_key, 0, key_bytes);
+  unsigned char tag[crypto_auth_hmacsha256_BYTES];
+  SearchTag(key.secret, token, query_key, tag);
+  token.append(reinterpret_cast<const char*>(tag), kTagBytes);
+  return absl::WebSafeBase64Escape(token);
+}
+
+absl::StatusOr<SearchCursor> PageTokenCodec::DecodeSearch(
+    absl::string_view token, absl::string_view query_key) const {
+  const absl::Status invalid = absl::InvalidArgumentError(
+      "page_token is not a next_page_token returned by SearchUsers for this "
+      "query (it was made for another query, altered, truncated, or signed "
+      "with a secret this deployment no longer accepts); send the "
+      "next_page_token unchanged with the same query, or no page_token for "
+      "the first page");
+  // Base64 of the longest token; the limit keeps garbage from being decoded.
+  constexpr std::size_t kMaxTokenChars =
+      (kSearchKeyAt + kMaxSearchKeyBytes + kTagBytes + 2) / 3 * 4;
+  if (token.size() > kMaxTokenChars) return invalid;
+  std::string plain;
+  if (!absl::WebSafeBase64Unescape(token, &plain)) return invalid;
+  if (plain.size() < kSearchKeyAt + kTagBytes ||
+      static_cast<unsigned char>(plain[0]) != kSearchKind) {
+    return invalid;
+  }
+  const auto* bytes = reinterpret_cast<const unsigned char*>(plain.data());
+  const std::size_t key_bytes = (std::size_t{bytes[kSearchKeyLengthAt]} << 8) |
+                                bytes[kSearchKeyLengthAt + 1];
+  if (plain.size() != kSearchKeyAt + key_bytes + kTagBytes) return invalid;
+  const KeyRing::Key* key =
+      keys_.Find(absl::string_view(plain).substr(1, KeyRing::kIdBytes));
+  if (key == nullptr) return invalid;
+  const absl::string_view payload =
+      absl::string_view(plain).substr(0, kSearchKeyAt + key_bytes);
+  unsigned char tag[crypto_auth_hmacsha256_BYTES];
+  SearchTag(key->secret, payload, query_key, tag);
+  if (crypto_verify_16(tag, bytes + payload.size()) != 0) return invalid;
+  SearchCursor cursor;
+  cursor.user_id = GetBigEndian(bytes + kSearchUserAt);
+  cursor.name_key = std::string(payload.substr(kSearchKeyAt));
+  if (cursor.user_id == 0) return invalid;
+  return cursor;
 }
 
 }  // namespace miniter::rules

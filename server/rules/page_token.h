@@ -52,6 +52,13 @@ struct UserTweetsCursor {
   storage::TweetId before_tweet_id = 0;
 };
 
+// SearchUsers' cursor: the last user of a page, by its place in the
+// (name_key, id) order; the next page is the users after it.
+struct SearchCursor {
+  std::string name_key;
+  storage::UserId user_id = 0;
+};
+
 // The purpose the page-token key is derived for; a new format gets a new
 // label, so tokens of one format never verify as another.
 inline constexpr char kPageTokenKeyLabel[] = "miniter page token v3";
@@ -95,6 +102,20 @@ class PageTokenCodec {
   std::string EncodeUserTweets(const UserTweetsCursor& cursor) const;
   absl::StatusOr<UserTweetsCursor> DecodeUserTweets(
       absl::string_view token) const;
+
+  // SearchUsers cursors: a kind byte of their own (no Timeline token
+  // decodes as one, nor the reverse), the newest key's id, the cursor, and
+  // a MAC over all that and `query_key` (the folded query the page was
+  // for), so a token is accepted only with the same query.
+  std::string EncodeSearch(const SearchCursor& cursor,
+                           absl::string_view query_key) const;
+
+  // The cursor in a token from EncodeSearch for `query_key`.
+  // INVALID_ARGUMENT when it was made for another query, altered,
+  // truncated, signed with a key none of the keys is, or is not a
+  // SearchUsers token.
+  absl::StatusOr<SearchCursor> DecodeSearch(absl::string_view token,
+                                            absl::string_view query_key) const;
 
  private:
   explicit PageTokenCodec(KeyRing keys) : keys_(std::move(keys)) {}

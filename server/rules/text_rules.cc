@@ -34,6 +34,14 @@ absl::StatusOr<std::string> MapUtf8(absl::string_view text, int options,
                      static_cast<std::size_t>(length));
 }
 
+// NFC after full case folding: the form two texts share when they differ
+// only in letter case (e-mail keys, name keys).
+absl::StatusOr<std::string> CaseFoldedNfc(absl::string_view text,
+                                          absl::string_view field) {
+  return MapUtf8(text, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD,
+                 field);
+}
+
 // Decodes valid UTF-8 into code points (input already went through
 // MapUtf8, so decoding cannot fail).
 std::vector<utf8proc_int32_t> CodePoints(absl::string_view text) {
@@ -471,11 +479,31 @@ absl::StatusOr<EmailAddress> ValidateEmail(absl::string_view email) {
       return invalid("the domain is not a valid host name");
     }
   }
-  absl::StatusOr<std::string> key =
-      MapUtf8(*display, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD,
-              "email");
+  absl::StatusOr<std::string> key = CaseFoldedNfc(*display, "email");
   if (!key.ok()) return key.status();
   return EmailAddress{*std::move(display), *std::move(key)};
+}
+
+absl::StatusOr<std::string> NameKey(absl::string_view name,
+                                    absl::string_view field) {
+  return CaseFoldedNfc(name, field);
+}
+
+absl::StatusOr<std::string> SearchQueryKey(absl::string_view query) {
+  absl::StatusOr<std::string> normalized = NormalizeNfc(query, "query");
+  if (!normalized.ok()) return normalized.status();
+  if (IsBlank(*normalized)) {
+    return absl::InvalidArgumentError(
+        "query must not be empty or only white space: give the start of a "
+        "name");
+  }
+  const std::size_t length = CountCodePoints(*normalized);
+  if (length > kMaxSearchQueryCodePoints) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("query is ", length, " characters long; the limit is ",
+                     kMaxSearchQueryCodePoints));
+  }
+  return NameKey(*normalized, "query");
 }
 
 }  // namespace miniter::rules

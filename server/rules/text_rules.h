@@ -19,6 +19,11 @@ inline constexpr std::size_t kMaxTweetCodePoints = 300;
 inline constexpr std::size_t kMaxNameCodePoints = 255;
 inline constexpr std::size_t kMaxProfileCodePoints = 2000;
 inline constexpr std::size_t kMinPasswordCodePoints = 8;
+// Full case folding followed by NFC turns one code point into at most three
+// (U+FB03 "ﬃ" into "ffi"), so a name's key is at most this long; the column
+// users.name_key is sized for it (sql/migrations/0006_user_profiles.sql).
+inline constexpr std::size_t kMaxNameKeyCodePoints = 3 * kMaxNameCodePoints;
+inline constexpr std::size_t kMaxSearchQueryCodePoints = 255;
 // Argon2 takes any length, but an unbounded password is a cheap way to make
 // the server hash megabytes; 1024 is far beyond any passphrase.
 inline constexpr std::size_t kMaxPasswordCodePoints = 1024;
@@ -84,6 +89,18 @@ struct EmailAddress {
 // key must not have an invisible twin). Deliverability is not checked.
 // INVALID_ARGUMENT otherwise.
 absl::StatusOr<EmailAddress> ValidateEmail(absl::string_view email);
+
+// The key a name is searched by (users.name_key): its NFC form after full
+// Unicode case folding, so "Straße", "STRASSE" and "strasse" share the key
+// "strasse". INVALID_ARGUMENT (naming `field`) for invalid UTF-8.
+absl::StatusOr<std::string> NameKey(absl::string_view name,
+                                    absl::string_view field = "name");
+
+// The key prefix a SearchUsers query matches: NameKey of the query, which
+// must be 1 to 255 code points after NFC and not blank; leading and
+// trailing spaces are kept (they are part of the prefix). INVALID_ARGUMENT
+// naming `query` otherwise.
+absl::StatusOr<std::string> SearchQueryKey(absl::string_view query);
 
 }  // namespace miniter::rules
 

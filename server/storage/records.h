@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -36,6 +37,41 @@ struct NewUser {
   // An Argon2id string from crypto_pwhash_str (never the password).
   std::string password_hash;
   std::string profile;
+  // The case-folded name SearchUsers matches (rules::NameKey). Empty only
+  // from callers that do not search (some tests): stored as NULL, and the
+  // start-up fill computes it (UserStore::ListUsersWithoutNameKey). Last,
+  // so that brace-initialized NewUsers written before it keep their meaning.
+  std::string name_key;
+};
+
+// GetUser's answer: the account and its follow counts.
+struct UserProfile {
+  UserRecord user;
+  std::uint64_t follower_count = 0;
+  std::uint64_t following_count = 0;
+};
+
+// One page of users whose name_key starts with `name_key_prefix` (compared
+// as bytes: the prefix is already folded), in (name_key, id) order, after
+// the cursor (after_name_key, after_id) when `after_id` is not 0.
+struct UserSearchQuery {
+  std::string name_key_prefix;
+  std::string after_name_key;
+  UserId after_id = 0;
+  int limit = 0;
+};
+
+// A user found by search, with the key that places it in the order (the
+// next page's cursor).
+struct FoundUser {
+  UserRecord user;
+  std::string name_key;
+};
+
+// A user whose name_key is still missing (rows from before migration 0006).
+struct UnkeyedUser {
+  UserId id = 0;
+  std::string name;
 };
 
 // What Login needs to check a password.

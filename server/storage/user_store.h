@@ -3,6 +3,7 @@
 #define MINITER_SERVER_STORAGE_USER_STORE_H_
 
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -30,6 +31,27 @@ class UserStore {
 
   // OK when user `id` exists, NOT_FOUND when it does not.
   virtual absl::Status CheckUserExists(UserId id) = 0;
+
+  // User `id` (e-mail included: callers decide who sees it) and its
+  // follower and following counts. NOT_FOUND when there is no such user.
+  virtual absl::StatusOr<UserProfile> GetUserProfile(UserId id) = 0;
+
+  // Up to `query.limit` users whose name_key starts with
+  // `query.name_key_prefix` (LIKE metacharacters in it are matched
+  // literally), after the cursor, in (name_key, id) order; empty when there
+  // are none. Reads one index range. Users whose name_key is still missing
+  // are not found.
+  virtual absl::StatusOr<std::vector<FoundUser>> SearchUsersByNameKey(
+      const UserSearchQuery& query) = 0;
+
+  // Up to `limit` users whose name_key is missing, by increasing id.
+  virtual absl::StatusOr<std::vector<UnkeyedUser>> ListUsersWithoutNameKey(
+      int limit) = 0;
+
+  // Sets user `id`'s name_key if it is still missing (a concurrent fill
+  // wrote the same key; a missing user is no error).
+  virtual absl::Status SetMissingNameKey(UserId id,
+                                         std::string_view name_key) = 0;
 };
 
 }  // namespace miniter::storage

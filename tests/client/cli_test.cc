@@ -205,6 +205,44 @@ TEST_F(CliTest, WatchPrintsEachTweetAndHowToResume) {
               HasSubstr("miniter watch --resume_cursor=resume-here\n"));
 }
 
+TEST_F(CliTest, UserPrintsTheProfileWithCounts) {
+  ASSERT_EQ(Run({"user"}), 0) << err_.str();
+  EXPECT_EQ(server_.service().last_get_user_request().user_id(), 0u);
+  EXPECT_EQ(out_.str(),
+            "user 3 \"Ann\" <ann@example.com>\n"
+            "    1 follower, 2 following, joined 2026-11-26 12:00:01 UTC\n"
+            "    hi\n"
+            "    there\n");
+  out_.str("");
+  ASSERT_EQ(Run({"user", "42"}), 0) << err_.str();
+  EXPECT_EQ(server_.service().last_get_user_request().user_id(), 42u);
+  EXPECT_EQ(out_.str(),
+            "user 42 \"Bob\"\n"
+            "    0 followers, 2 following, joined 2026-11-26 12:00:01 UTC\n");
+  EXPECT_EQ(Run({"user", "42", "--user_id=42"}), 64);
+  EXPECT_EQ(Run({"user", "ann"}), 64);
+}
+
+TEST_F(CliTest, SearchPrintsUsersAndTheNextPageCommand) {
+  ASSERT_EQ(Run({"search", "Ann", "Lee", "--page_size=2"}), 0) << err_.str();
+  EXPECT_EQ(server_.service().last_search_request().query(), "Ann Lee");
+  EXPECT_EQ(server_.service().last_search_request().page_size(), 2);
+  // Names are made safe for the terminal.
+  EXPECT_EQ(out_.str(),
+            "user 3 \"Ann\" <ann@example.com>\n"
+            "user 8 \"Anna \\x1b[31m\"\n"
+            "next page: miniter search --page_size=2 --page_token=next-8 -- "
+            "'Ann Lee'\n");
+  out_.str("");
+  ASSERT_EQ(Run({"search", "--page_token=next-8", "--", "-Ann"}), 0)
+      << err_.str();
+  EXPECT_EQ(server_.service().last_search_request().query(), "-Ann");
+  EXPECT_EQ(server_.service().last_search_request().page_token(), "next-8");
+  EXPECT_EQ(out_.str(), "(no more users)\n");
+  EXPECT_EQ(Run({"search"}), 64);
+  EXPECT_THAT(err_.str(), HasSubstr("search needs the start of a name"));
+}
+
 TEST_F(CliTest, ServerErrorsGoToStderrWithExitCode) {
   server_.service().set_error(
       grpc::Status(grpc::StatusCode::ALREADY_EXISTS, "e-mail already taken"));

@@ -48,6 +48,15 @@ class FakeMiniterService final : public miniter::v1::Miniter::Service {
     absl::MutexLock lock(&mu_);
     return last_paged_request_;
   }
+
+  miniter::v1::GetUserRequest last_get_user_request() {
+    absl::MutexLock lock(&mu_);
+    return last_get_user_request_;
+  }
+  miniter::v1::SearchUsersRequest last_search_request() {
+    absl::MutexLock lock(&mu_);
+    return last_search_request_;
+  }
   // The request_id of every Tweet attempt received, in order.
   std::vector<std::string> tweet_request_ids() {
     absl::MutexLock lock(&mu_);
@@ -177,7 +186,7 @@ class FakeMiniterService final : public miniter::v1::Miniter::Service {
     tweet->mutable_created_at()->set_seconds(1795694400);
     response->set_next_page_token("next-11");
     return grpc::Status::OK;
-}
+  }
 
   // A heartbeat, tweet 12 and tweet 13 (cursors "c1".."c3"), then
   // UNAVAILABLE with the trailer resume-cursor "resume-here", as a server
@@ -213,6 +222,52 @@ class FakeMiniterService final : public miniter::v1::Miniter::Service {
   std::string last_resume_cursor() {
     absl::MutexLock lock(&mu_);
     return last_resume_cursor_;
+  }
+
+  // User 3 (Ann, with her e-mail when she asks for herself, id 0 or 3) or
+  // any other id as "Bob".
+  grpc::Status GetUser(grpc::ServerContext* context,
+                       const miniter::v1::GetUserRequest* request,
+                       miniter::v1::GetUserResponse* response) override {
+    grpc::Status status = Record(context);
+    {
+      absl::MutexLock lock(&mu_);
+      last_get_user_request_ = *request;
+    }
+    if (!status.ok()) return status;
+    const bool own = request->user_id() == 0 || request->user_id() == 3;
+    miniter::v1::User* user = response->mutable_user();
+    user->set_id(own ? 3 : request->user_id());
+    user->set_name(own ? "Ann" : "Bob");
+    if (own) user->set_email("ann@example.com");
+    user->set_profile(own ? "hi\nthere" : "");
+    user->mutable_created_at()->set_seconds(1795694401);
+    response->set_follower_count(own ? 1 : 0);
+    response->set_following_count(2);
+    return grpc::Status::OK;
+  }
+
+  // Two users, and a next page unless a page_token was sent.
+  grpc::Status SearchUsers(
+      grpc::ServerContext* context,
+      const miniter::v1::SearchUsersRequest* request,
+      miniter::v1::SearchUsersResponse* response) override {
+    grpc::Status status = Record(context);
+    {
+      absl::MutexLock lock(&mu_);
+      last_search_request_ = *request;
+    }
+    if (!status.ok()) return status;
+    if (!request->page_token().empty()) return grpc::Status::OK;
+    miniter::v1::User* ann = response->add_users();
+    ann->set_id(3);
+    ann->set_name("Ann");
+    ann->set_email("ann@example.com");
+    miniter::v1::User* anna = response->add_users();
+    anna->set_id(8);
+    anna->set_name("Anna \x1b[31m");
+    response->set_next_page_token("next-8");
+    return grpc::Status::OK;
   }
 
  private:
@@ -267,6 +322,8 @@ class FakeMiniterService final : public miniter::v1::Miniter::Service {
   miniter::v1::TimelineRequest last_timeline_request_ ABSL_GUARDED_BY(mu_);
   PagedRequest last_paged_request_ ABSL_GUARDED_BY(mu_);
   std::string last_resume_cursor_ ABSL_GUARDED_BY(mu_);
+  miniter::v1::GetUserRequest last_get_user_request_ ABSL_GUARDED_BY(mu_);
+  miniter::v1::SearchUsersRequest last_search_request_ ABSL_GUARDED_BY(mu_);
   int calls_ ABSL_GUARDED_BY(mu_) = 0;
   int failures_left_ ABSL_GUARDED_BY(mu_) = 0;
   grpc::Status failure_ ABSL_GUARDED_BY(mu_);

@@ -39,9 +39,9 @@ TEST(UsageTest, ReadsAsBefore) {
                                 "miniter service.\n\nUsage: miniter "
                                 "[--server=<host:port>] [--json] "));
   EXPECT_THAT(usage, HasSubstr("miniter timeline"));
-  EXPECT_THAT(usage, HasSubstr("  --page_size=<n>         tweets or users "
-                               "per page, 1 to 100 (timeline, tweets, "
-                               "following, followers)\n"));
+  EXPECT_THAT(usage, HasSubstr("  --page_size=<n>         items per page, "
+                               "1 to 100 (timeline, tweets, following, "
+                               "followers, search)\n"));
   EXPECT_THAT(usage, HasSubstr("  --request_id=<id>       id that makes"));
   // A flag several commands take appears once, naming them.
   EXPECT_THAT(usage, HasSubstr("e-mail address (signup, login)\n"));

@@ -159,7 +159,10 @@ TEST(ServerProcessTest, StartUpLogsEachStepItWaitsFor) {
           "starting: connecting to MariaDB and applying migrations",
           "for the database): done in",
           "starting: checking the database's durability settings...",
-          "starting: opening the storage", "starting: listening on",
+          "starting: opening the storage",
+          "starting: giving users from before migration 0006 their search "
+          "keys",
+          "starting: listening on",
           "starting: first database health check: done in", "started in",
           "serving miniter.v1.Miniter"}) {
       const std::size_t found = log.find(line, at);

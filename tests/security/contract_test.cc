@@ -66,8 +66,9 @@ std::string Varint(int number, uint64_t value) {
 }
 
 const std::vector<std::string> kRpcs = {
-    "SignUp",   "Login",         "Tweet",         "Follow",    "Unfollow",
-    "Timeline", "ListFollowing", "ListFollowers", "UserTweets"};
+    "SignUp",     "Login",    "Tweet",         "Follow",
+    "Unfollow",   "Timeline", "ListFollowing", "ListFollowers",
+    "UserTweets", "GetUser",  "SearchUsers"};
 constexpr std::size_t kHugeButValid = 60 * 1024;  // under the 64 KiB limit
 constexpr std::size_t kOverLimit = 70 * 1024;     // over it
 
@@ -556,6 +557,100 @@ TEST_F(ContractTest, UnknownMethodIsUnimplemented) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED)
       << Describe(status);
   ExpectServerAnswers();
+}
+
+TEST_F(ContractTest, GetUserAndSearchUsersBadInput) {
+  // Users whose names start with a prefix no other test uses, so that a
+  // search has a second page and its token can be tried elsewhere.
+  const std::string prefix = "contract-" + UniqueEmail("s");
+  auto stub = StubForPort(server_->port());
+  SignUpAndLogin(*stub, prefix + " 1");
+  SignUpAndLogin(*stub, prefix + " 2");
+  v1::SearchUsersRequest first;
+  first.set_query(prefix);
+  first.set_page_size(1);
+  v1::SearchUsersResponse page;
+  grpc::Status status =
+      stub_->SearchUsers(Context(user_->token).get(), first, &page);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  ASSERT_EQ(page.users_size(), 1);
+  const std::string search_token = page.next_page_token();
+  ASSERT_FALSE(search_token.empty());
+
+  auto get_user = [](std::uint64_t id) {
+    v1::GetUserRequest request;
+    request.set_user_id(id);
+    return Bytes(request);
+  };
+  auto search = [](const std::string& query, int page_size = 0,
+                   const std::string& token = "") {
+    v1::SearchUsersRequest request;
+    request.set_query(query);
+    request.set_page_size(page_size);
+    request.set_page_token(token);
+    return Bytes(request);
+  };
+  v1::TimelineRequest timeline_with_search_token;
+  timeline_with_search_token.set_page_token(search_token);
+  const std::string huge(kHugeButValid, 'x');
+  // One case a line reads as a table; clang-format would split each field.
+  // clang-format off
+  RunAll({
+      {"GetUser {} no token", "GetUser", "", false, {},
+       StatusCode::UNAUTHENTICATED},
+      {"GetUser {} (own)", "GetUser", "", true, {}, StatusCode::OK},
+      {"GetUser unknown user_id", "GetUser", get_user(999999999999), true, {},
+       StatusCode::NOT_FOUND},
+      {"GetUser largest user_id", "GetUser", get_user(~0ull), true, {},
+       StatusCode::NOT_FOUND},
+      {"GetUser user_id as a string (absent: own)", "GetUser",
+       LengthDelimited(1, "12"), true, {}, StatusCode::OK},
+      {"SearchUsers {} no token", "SearchUsers", "", false, {},
+       StatusCode::UNAUTHENTICATED},
+      {"SearchUsers {} (empty query)", "SearchUsers", "", true, {},
+       StatusCode::INVALID_ARGUMENT},
+      {"SearchUsers blank query", "SearchUsers", search(" \t\u3000"), true,
+       {}, StatusCode::INVALID_ARGUMENT},
+      {"SearchUsers 256-character query", "SearchUsers",
+       search(std::string(256, 'a')), true, {}, StatusCode::INVALID_ARGUMENT},
+      {"SearchUsers 255-character query", "SearchUsers",
+       search(std::string(255, 'a')), true, {}, StatusCode::OK},
+      {"SearchUsers huge query", "SearchUsers", search(huge), true, {},
+       StatusCode::INVALID_ARGUMENT},
+      {"SearchUsers query invalid UTF-8", "SearchUsers",
+       LengthDelimited(1, "ab\xFF"), true, {}, StatusCode::INVALID_ARGUMENT},
+      {"SearchUsers query with NUL", "SearchUsers",
+       search(std::string("a\0b", 3)), true, {}, StatusCode::OK},
+      {"SearchUsers SQL in the query", "SearchUsers",
+       search("'); DROP TABLE users;-- \" ` \\ /* */"), true, {},
+       StatusCode::OK},
+      {"SearchUsers query %", "SearchUsers", search("%"), true, {},
+       StatusCode::OK},
+      {"SearchUsers query _", "SearchUsers", search("_"), true, {},
+       StatusCode::OK},
+      {"SearchUsers page_size -1", "SearchUsers", search("a", -1), true, {},
+       StatusCode::INVALID_ARGUMENT},
+      {"SearchUsers page_size 101", "SearchUsers", search("a", 101), true, {},
+       StatusCode::INVALID_ARGUMENT},
+      {"SearchUsers page_size 100", "SearchUsers", search("a", 100), true, {},
+       StatusCode::OK},
+      {"SearchUsers page_size as a huge varint (int32 truncation)",
+       "SearchUsers", LengthDelimited(1, "a") + Varint(2, 0xFFFFFFFFFFull),
+       true, {}, StatusCode::INVALID_ARGUMENT},
+      {"SearchUsers garbage page_token", "SearchUsers",
+       search("a", 0, "garbage"), true, {}, StatusCode::INVALID_ARGUMENT},
+      {"SearchUsers huge page_token", "SearchUsers", search("a", 0, huge),
+       true, {}, StatusCode::INVALID_ARGUMENT},
+      {"SearchUsers page_token of another query", "SearchUsers",
+       search(prefix + " ", 1, search_token), true, {},
+       StatusCode::INVALID_ARGUMENT},
+      {"SearchUsers page_token of this query", "SearchUsers",
+       search(prefix, 1, search_token), true, {}, StatusCode::OK},
+      {"Timeline with a SearchUsers page_token", "Timeline",
+       Bytes(timeline_with_search_token), true, {},
+       StatusCode::INVALID_ARGUMENT},
+  });
+  // clang-format on
 }
 
 }  // namespace

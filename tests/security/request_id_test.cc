@@ -44,7 +44,7 @@ class RequestIdStorageTest : public ::testing::Test {
   static storage::UserId NewUser() {
     const std::string email = UniqueEmail("rid");
     absl::StatusOr<storage::UserRecord> user = storage_->users->CreateUser(
-        {"rid", email, email, "not-a-real-hash", ""});
+        {"rid", email, email, "not-a-real-hash", "", ""});
     EXPECT_TRUE(user.ok()) << user.status();
     return user.ok() ? user->id : 0;
   }

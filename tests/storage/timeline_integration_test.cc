@@ -546,6 +546,19 @@ TEST_F(TimelineTest, BulkLoaderMatchesTheRpcPath) {
   for (int i = 0; i < kUsers; ++i) {
     EXPECT_EQ(FollowerCount((*bulk_ids)[i]), FollowerCount(rpc_ids[i]));
     EXPECT_LE(HomeRows((*bulk_ids)[i]), 7u);
+    // The public counts (GetUser), from first principles on both paths.
+    std::uint64_t followers = 0;
+    std::uint64_t following = 0;
+    for (const auto& [from, to] : edges) {
+      followers += to == i ? 1 : 0;
+      following += from == i ? 1 : 0;
+    }
+    for (UserId id : {(*bulk_ids)[i], rpc_ids[i]}) {
+      absl::StatusOr<UserProfile> profile = storage_.users->GetUserProfile(id);
+      ASSERT_TRUE(profile.ok()) << profile.status();
+      EXPECT_EQ(profile->follower_count, followers) << "user " << i;
+      EXPECT_EQ(profile->following_count, following) << "user " << i;
+    }
   }
 
   for (int i = 0; i < kUsers; ++i) {

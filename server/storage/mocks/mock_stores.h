@@ -19,6 +19,14 @@ class MockUserStore : public UserStore {
   MOCK_METHOD(absl::StatusOr<UserCredentials>, FindCredentialsByEmailKey,
               (std::string_view), (override));
   MOCK_METHOD(absl::Status, CheckUserExists, (UserId), (override));
+  MOCK_METHOD(absl::StatusOr<UserProfile>, GetUserProfile, (UserId),
+              (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<FoundUser>>, SearchUsersByNameKey,
+              (const UserSearchQuery&), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<UnkeyedUser>>, ListUsersWithoutNameKey,
+              (int), (override));
+  MOCK_METHOD(absl::Status, SetMissingNameKey, (UserId, std::string_view),
+              (override));
 };
 
 class MockTweetStore : public TweetStore {

@@ -44,9 +44,10 @@ constexpr const char* kSelectAutoIncrementMode =
 constexpr const char* kSelectLastInsertId = "SELECT LAST_INSERT_ID()";
 
 constexpr const char* kInsertUsersPrefix =
-    "INSERT INTO users (name, email, email_key, password_hash, profile, "
-    "created_at) VALUES ";
-constexpr const char* kUserRow = "(?, ?, ?, ?, ?, UTC_TIMESTAMP(6))";
+    "INSERT INTO users (name, email, email_key, name_key, password_hash, "
+    "profile, created_at) VALUES ";
+constexpr const char* kUserRow =
+    "(?, ?, ?, NULLIF(?, ''), ?, ?, UTC_TIMESTAMP(6))";
 // IGNORE: the contract says duplicate edges are ignored. With
 // foreign_key_checks off it can hide nothing else but the self-follow CHECK.
 constexpr const char* kInsertFollowsPrefix =
@@ -100,6 +101,17 @@ constexpr const char* kRecountFollowers =
     " GROUP BY t.user_id"
     " ON DUPLICATE KEY UPDATE follower_count = VALUES(follower_count),"
     " merged_at_read = merged_at_read OR VALUES(merged_at_read)";
+// The public follow counts (GetUser) of the touched users, counted on the
+// two follows indexes.
+constexpr const char* kRecountFollowEdges =
+    "INSERT INTO user_follow_counts (user_id, follower_count,"
+    " following_count)"
+    " SELECT t.user_id,"
+    " (SELECT COUNT(*) FROM follows f WHERE f.followee_id = t.user_id),"
+    " (SELECT COUNT(*) FROM follows f WHERE f.follower_id = t.user_id)"
+    " FROM bulk_touched t"
+    " ON DUPLICATE KEY UPDATE follower_count = VALUES(follower_count),"
+    " following_count = VALUES(following_count)";
 // Owners to rebuild: touched users and every follower of one (a loaded
 // tweet of theirs belongs in those timelines).
 constexpr const char* kOwnersFromTouched =
@@ -262,6 +274,7 @@ absl::StatusOr<std::vector<UserId>> MySqlBulkLoader::InsertUsers(
             insert.setString(p++, user.name);
             insert.setString(p++, user.email);
             insert.setString(p++, user.email_key);
+            insert.setString(p++, user.name_key);
             insert.setString(p++, user.password_hash);
             insert.setString(p++, user.profile);
           }
@@ -369,6 +382,7 @@ absl::Status MySqlBulkLoader::FinishLoad() {
           recount.setInt(1, timeline_.fanout_threshold);
           recount.executeUpdate();
         }
+        connection.Execute(kRecountFollowEdges);
         connection.Execute(kOwnersFromTouched);
         connection.Execute(kOwnersFromFollowers);
         std::vector<UserId> owners;

@@ -1,8 +1,10 @@
 // mysql_follow_store.cc: Follow and Unfollow: the edge, the followee's
-// follower count and merged-at-read flag, and the follower's home rows,
-// each in one transaction (docs/timeline-design.md).
+// follower count and merged-at-read flag, both users' public follow counts,
+// and the follower's home rows, each in one transaction
+// (docs/timeline-design.md).
 #include "server/storage/mysql/mysql_follow_store.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <utility>
@@ -43,6 +45,22 @@ constexpr const char* kCountFollower =
 constexpr const char* kUncountFollower =
     "UPDATE author_fanout SET follower_count = follower_count - 1 "
     "WHERE user_id = ? AND follower_count > 0";
+// The public counts (sql/migrations/0006_user_profiles.sql), taken after
+// the followee's author_fanout row. Follow names the rows in increasing
+// user_id order and a one-statement UPDATE walks the primary key in that
+// order, so two follows between the same two users lock them alike.
+constexpr const char* kCountFollowEdge =
+    "INSERT INTO user_follow_counts (user_id, follower_count, "
+    "following_count) VALUES (?, ?, ?), (?, ?, ?) ON DUPLICATE KEY UPDATE "
+    "follower_count = follower_count + VALUES(follower_count), "
+    "following_count = following_count + VALUES(following_count)";
+constexpr const char* kUncountFollowEdge =
+    "UPDATE user_follow_counts SET "
+    "follower_count = follower_count - "
+    "IF(user_id = ? AND follower_count > 0, 1, 0), "
+    "following_count = following_count - "
+    "IF(user_id = ? AND following_count > 0, 1, 0) "
+    "WHERE user_id IN (?, ?)";
 // The count tells the follow that made the followee merged (count ==
 // threshold) from later ones.
 constexpr const char* kSelectMerged =
@@ -104,6 +122,18 @@ absl::Status MySqlFollowStore::Follow(UserId follower, UserId followee) {
           count.setInt(2, timeline_.fanout_threshold <= 1 ? 1 : 0);
           count.setInt(3, timeline_.fanout_threshold);
           count.executeUpdate();
+        }
+        {
+          // Each row (user, followers added, following added).
+          sql::PreparedStatement& counts = connection.Prepare(kCountFollowEdge);
+          const UserId low = std::min(follower, followee);
+          counts.setUInt64(1, low);
+          counts.setInt(2, low == followee ? 1 : 0);
+          counts.setInt(3, low == follower ? 1 : 0);
+          counts.setUInt64(4, std::max(follower, followee));
+          counts.setInt(5, low == followee ? 0 : 1);
+          counts.setInt(6, low == follower ? 0 : 1);
+          counts.executeUpdate();
         }
         bool merged = false;
         {
@@ -181,6 +211,12 @@ absl::Status MySqlFollowStore::Unfollow(UserId follower, UserId followee) {
         sql::PreparedStatement& uncount = connection.Prepare(kUncountFollower);
         uncount.setUInt64(1, followee);
         uncount.executeUpdate();
+        sql::PreparedStatement& counts = connection.Prepare(kUncountFollowEdge);
+        counts.setUInt64(1, followee);
+        counts.setUInt64(2, follower);
+        counts.setUInt64(3, follower);
+        counts.setUInt64(4, followee);
+        counts.executeUpdate();
         sql::PreparedStatement& rows = connection.Prepare(kDeleteAuthorRows);
         rows.setUInt64(1, follower);
         rows.setUInt64(2, followee);

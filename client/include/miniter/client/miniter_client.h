@@ -22,14 +22,15 @@ namespace miniter::client {
 // Automatic retries of calls that failed with UNAVAILABLE (server down or
 // restarting, or its database unreachable), done by gRPC itself from a
 // service config on the channel. Only the methods that are safe to send
-// twice are retried: the reads (Timeline, ListFollowing, ListFollowers,
-// UserTweets), Follow and Unfollow (idempotent: following twice is fine,
-// unfollowing someone you do not follow is fine), Login (only issues a new
-// token) and Tweet: MiniterClient::Tweet gives every request a request_id (a
-// random UUID unless the caller set one), and the server stores a tweet once
-// per id, so a retry whose first attempt was stored returns that tweet. SignUp
-// is never retried: a retry after a lost answer would fail with ALREADY_EXISTS
-// for an account that was created.
+// twice are retried: the reads (Timeline, GetUser, SearchUsers,
+// ListFollowing, ListFollowers, UserTweets), Follow and Unfollow
+// (idempotent: following twice is fine, unfollowing someone you do not
+// follow is fine), Login (only issues a new token) and Tweet:
+// MiniterClient::Tweet gives every request a request_id (a random UUID
+// unless the caller set one), and the server stores a tweet once per id, so
+// a retry whose first attempt was stored returns that tweet. SignUp is never
+// retried: a retry after a lost answer would fail with ALREADY_EXISTS for an
+// account that was created.
 //
 // Every attempt runs inside the call's one deadline (ClientOptions::deadline),
 // so retries never make a call take longer than that.
@@ -163,6 +164,11 @@ class MiniterClient {
       const std::function<bool(const miniter::v1::WatchTimelineResponse&)>&
           on_event,
       std::string* resume_cursor = nullptr) const;
+
+  absl::StatusOr<miniter::v1::GetUserResponse> GetUser(
+      const miniter::v1::GetUserRequest& request) const;
+  absl::StatusOr<miniter::v1::SearchUsersResponse> SearchUsers(
+      const miniter::v1::SearchUsersRequest& request) const;
 
  private:
   // Fills in the deadline and, when there is a token, the metadata.
