@@ -28,9 +28,11 @@ from miniter.v1 import miniter_pb2 as pb
 from miniter.v1 import miniter_pb2_grpc as pb_grpc
 
 PASSWORD = "correct horse battery"
-# How long the live part waits for the stream to be set up and for the
-# tweet to arrive (the server promises delivery usually within a second).
+# How long the live part waits for the tweet to arrive (the server promises
+# delivery usually within a second), and at most for the stream to be set up
+# before posting (see watch_live_tweet).
 WATCH_WAIT_SECONDS = 10
+STREAM_SETUP_SECONDS = 2
 
 
 def sign_up_and_log_in(stub, name, email_local, run_id):
@@ -111,8 +113,6 @@ def watch_live_tweet(server, stub, watcher_auth, poster_auth, text):
 
     def read_stream():
         try:
-            # The server answers with the response headers once the stream
-            # is registered; a tweet posted after that is not missed.
             stream.initial_metadata()
             headers.set()
             for event in stream:
@@ -123,7 +123,10 @@ def watch_live_tweet(server, stub, watcher_auth, poster_auth, text):
 
     reader = threading.Thread(target=read_stream, daemon=True)
     reader.start()
-    headers.wait(WATCH_WAIT_SECONDS)
+    # A stream sends only what is posted after the server has set it up. A
+    # server may send the response headers then, or only with the first
+    # event: wait for them, but not for long.
+    headers.wait(STREAM_SETUP_SECONDS)
     with grpc.insecure_channel(server) as second_channel:
         posted = pb_grpc.MiniterStub(second_channel).Tweet(
             pb.TweetRequest(text=text), metadata=poster_auth).tweet

@@ -58,7 +58,7 @@ class Watch:
     """A WatchTimeline stream read by a background thread into a queue, so
     that a test can post and then wait for an event with a timeout."""
 
-    def __init__(self, stub, auth, resume_cursor="", wait_seconds=10):
+    def __init__(self, stub, auth, resume_cursor="", wait_seconds=10, setup_seconds=2):
         self.wait_seconds = wait_seconds
         self.stream = stub.WatchTimeline(pb.WatchTimelineRequest(resume_cursor=resume_cursor),
                                          metadata=auth, timeout=60)
@@ -66,9 +66,10 @@ class Watch:
         self._headers = threading.Event()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        # The server answers with the response headers once the stream is
-        # registered; what is posted after that reaches the stream.
-        self._headers.wait(wait_seconds)
+        # Only what is posted after the server has set the stream up reaches
+        # it. A server may send the response headers then, or only with the
+        # first event: wait for them, but not for long.
+        self._headers.wait(setup_seconds)
 
     def _read(self):
         try:

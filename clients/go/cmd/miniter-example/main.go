@@ -242,10 +242,14 @@ func watchLiveTweet(client pb.MiniterClient, server string, watcher, poster acco
 	if err != nil {
 		return fmt.Errorf("watch: %w", err)
 	}
-	// The server sends the response headers once the stream is registered;
-	// a tweet posted after they arrive reaches it.
-	if _, err := stream.Header(); err != nil {
-		return fmt.Errorf("watch: %w", err)
+	// Only what is posted after the server has set the stream up reaches it.
+	// A server may send the response headers then, or only with the first
+	// event: wait for them, but not for long.
+	headers := make(chan struct{})
+	go func() { stream.Header(); close(headers) }()
+	select {
+	case <-headers:
+	case <-time.After(2 * time.Second):
 	}
 
 	conn, err := grpc.NewClient(server, grpc.WithTransportCredentials(insecure.NewCredentials()))
