@@ -279,8 +279,8 @@ enum Kind {
   kKindCount
 };
 constexpr const char* kKindNames[kKindCount] = {
-    "timeline", "timeline_followed", "timeline_random", "tweet",
-    "follow",   "unfollow",          "health",          "search_users",
+    "timeline",   "timeline_followed", "timeline_random", "tweet",
+    "follow",     "unfollow",          "health",          "search_users",
     "user_tweets"};
 
 struct Call {
@@ -471,6 +471,12 @@ class Driver {
       call.context.set_deadline(deadline);
       call.context.AddMetadata("authorization", user.authorization);
     };
+    // Starts `call` as `request` to the Miniter stub's PrepareAsync method.
+    auto send = [&](auto* call, auto prepare_async, const auto& request) {
+      prepare(*call);
+      call->reader = (stub.*prepare_async)(&call->context, request, &cq_);
+      Launch(call);
+    };
     if (kind == kHealth) {
       health::HealthCheckRequest request;
       request.set_service(absl::GetFlag(FLAGS_service));
@@ -491,33 +497,24 @@ class Driver {
       } else if (kind == kTimelineRandom) {
         request.set_user_id(RandomUserId(0));
       }
-      auto* call = new TimelineCall;
-      prepare(*call);
-      call->reader = stub.PrepareAsyncTimeline(&call->context, request, &cq_);
-      Launch(call);
+      send(new TimelineCall, &pb::Miniter::Stub::PrepareAsyncTimeline, request);
     } else if (kind == kSearchUsers) {
       pb::SearchUsersRequest request;
       request.set_query(queries_[rng_.Below(queries_.size())]);
       request.set_page_size(absl::GetFlag(FLAGS_page_size));
-      auto* call = new SearchUsersCall;
-      prepare(*call);
-      call->reader = stub.PrepareAsyncSearchUsers(&call->context, request, &cq_);
-      Launch(call);
+      send(new SearchUsersCall, &pb::Miniter::Stub::PrepareAsyncSearchUsers,
+           request);
     } else if (kind == kUserTweets) {
       pb::UserTweetsRequest request;
       request.set_user_id(RandomUserId(0));
       request.set_page_size(absl::GetFlag(FLAGS_page_size));
-      auto* call = new UserTweetsCall;
-      prepare(*call);
-      call->reader = stub.PrepareAsyncUserTweets(&call->context, request, &cq_);
-      Launch(call);
+      send(new UserTweetsCall, &pb::Miniter::Stub::PrepareAsyncUserTweets,
+           request);
     } else if (kind == kTweet) {
       pb::TweetRequest request;
       request.set_text(texts_[rng_.Below(texts_.size())]);
-      auto* call = new TypedCall<pb::TweetResponse>;
-      prepare(*call);
-      call->reader = stub.PrepareAsyncTweet(&call->context, request, &cq_);
-      Launch(call);
+      send(new TypedCall<pb::TweetResponse>,
+           &pb::Miniter::Stub::PrepareAsyncTweet, request);
     } else if (kind == kFollow) {
       // A target the user does not already follow, so the Unfollow that
       // comes next leaves the generated graph as it was.
@@ -530,18 +527,14 @@ class Driver {
       user.following_target = true;
       pb::FollowRequest request;
       request.set_user_id(target);
-      auto* call = new TypedCall<pb::FollowResponse>;
-      prepare(*call);
-      call->reader = stub.PrepareAsyncFollow(&call->context, request, &cq_);
-      Launch(call);
+      send(new TypedCall<pb::FollowResponse>,
+           &pb::Miniter::Stub::PrepareAsyncFollow, request);
     } else {
       user.following_target = false;
       pb::UnfollowRequest request;
       request.set_user_id(user.follow_target);
-      auto* call = new TypedCall<pb::UnfollowResponse>;
-      prepare(*call);
-      call->reader = stub.PrepareAsyncUnfollow(&call->context, request, &cq_);
-      Launch(call);
+      send(new TypedCall<pb::UnfollowResponse>,
+           &pb::Miniter::Stub::PrepareAsyncUnfollow, request);
     }
   }
 

@@ -157,8 +157,7 @@ class Fanout {
       if (next_due < end_) wake = std::min(wake, next_due);
       void* tag = nullptr;
       bool ok = false;
-      if (NextUntil(cq_, wake, &tag, &ok) !=
-          grpc::CompletionQueue::GOT_EVENT) {
+      if (NextUntil(cq_, wake, &tag, &ok) != grpc::CompletionQueue::GOT_EVENT) {
         continue;
       }
       std::unique_ptr<TweetCall> call(static_cast<TweetCall*>(tag));
@@ -206,10 +205,9 @@ class Fanout {
     ++deliveries_;
     if (posted.ok && posted.received <= posted.expected) --pending_;
     if (posted.measured) {
-      delays_ns_.push_back(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(now -
-                                                               posted.sent)
-              .count());
+      delays_ns_.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               now - posted.sent)
+                               .count());
     }
   }
 
@@ -245,8 +243,9 @@ class Fanout {
     const Author& author = authors_[rng_.Below(authors_.size())];
     auto* call = new TweetCall;
     call->due = due;
-    call->context.set_deadline(std::chrono::system_clock::now() +
-                               absl::ToChronoNanoseconds(options_.call_timeout));
+    call->context.set_deadline(
+        std::chrono::system_clock::now() +
+        absl::ToChronoNanoseconds(options_.call_timeout));
     call->context.AddMetadata("authorization", author.authorization);
     pb::TweetRequest request;
     {
@@ -257,8 +256,8 @@ class Fanout {
       posted.measured = due >= measure_from_ && due < end_;
       posted.expected = author.watchers;
     }
-    request.set_text(absl::StrCat("[w", call->seq, "] ",
-                                  texts_[rng_.Below(texts_.size())]));
+    request.set_text(
+        absl::StrCat("[w", call->seq, "] ", texts_[rng_.Below(texts_.size())]));
     call->reader = stubs_[next_stub_++ % stubs_.size()]->PrepareAsyncTweet(
         &call->context, request, &cq_);
     call->reader->StartCall();
@@ -283,8 +282,7 @@ class Fanout {
     pending_ += std::max(0, posted.expected - posted.received);
     if (posted.measured) {
       tweet_latencies_ns_.push_back(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(done -
-                                                               call.due)
+          std::chrono::duration_cast<std::chrono::nanoseconds>(done - call.due)
               .count());
     }
   }
@@ -341,8 +339,9 @@ class Fanout {
         static_cast<long long>(received), static_cast<long long>(expected),
         static_cast<long long>(missing), static_cast<long long>(duplicates_),
         QuantileMs(delays, 0.5), QuantileMs(delays, 0.99),
-        first_error_.empty() ? ""
-                             : (" (first error: " + first_error_ + ")").c_str());
+        first_error_.empty()
+            ? ""
+            : (" (first error: " + first_error_ + ")").c_str());
     return 0;
   }
 
@@ -405,7 +404,8 @@ int RunWatchFanout(const WatchFanoutOptions& options) {
     }
     watcher.authorization = absl::StrCat("Bearer ", f[1]);
     if (f.size() > 2) {
-      for (absl::string_view id : absl::StrSplit(f[2], ',', absl::SkipEmpty())) {
+      for (absl::string_view id :
+           absl::StrSplit(f[2], ',', absl::SkipEmpty())) {
         std::uint64_t followee;
         if (absl::SimpleAtoi(id, &followee)) watcher.followees.insert(followee);
       }
