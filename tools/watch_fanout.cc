@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -384,6 +386,33 @@ void WatchStream::OnDone(const grpc::Status& status) {
   fanout_->StreamDone(status);
 }
 
+// One line "user_id<TAB>token[<TAB>rest]" of the watchers or authors file.
+struct TokenLine {
+  std::uint64_t id = 0;
+  std::string authorization;  // "Bearer <token>"
+  std::string rest;           // the third field, if any
+};
+
+absl::StatusOr<std::vector<TokenLine>> ReadTokenLines(const std::string& path,
+                                                      absl::string_view flag) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read --", flag));
+  std::vector<TokenLine> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    std::vector<std::string> f = absl::StrSplit(line, '\t');
+    TokenLine parsed;
+    if (f.size() < 2 || !absl::SimpleAtoi(f[0], &parsed.id)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("bad --", flag, " line: ", line.substr(0, 40)));
+    }
+    parsed.authorization = absl::StrCat("Bearer ", f[1]);
+    if (f.size() > 2) parsed.rest = std::move(f[2]);
+    lines.push_back(std::move(parsed));
+  }
+  return lines;
+}
+
 }  // namespace
 
 int RunWatchFanout(const WatchFanoutOptions& options) {
@@ -392,44 +421,34 @@ int RunWatchFanout(const WatchFanoutOptions& options) {
     return 1;
   };
   if (options.rate <= 0) return fail("--rate must be > 0");
-  std::ifstream watchers_in(options.watchers_file);
-  if (!watchers_in) return fail("cannot read --watchers");
+  absl::StatusOr<std::vector<TokenLine>> watcher_lines =
+      ReadTokenLines(options.watchers_file, "watchers");
+  if (!watcher_lines.ok()) return fail(watcher_lines.status().ToString());
+  absl::StatusOr<std::vector<TokenLine>> author_lines =
+      ReadTokenLines(options.authors_file, "authors");
+  if (!author_lines.ok()) return fail(author_lines.status().ToString());
   std::vector<Watcher> watchers;
-  for (std::string line; std::getline(watchers_in, line);) {
-    if (line.empty()) continue;
-    std::vector<std::string> f = absl::StrSplit(line, '\t');
-    Watcher watcher;
-    if (f.size() < 2 || !absl::SimpleAtoi(f[0], &watcher.id)) {
-      return fail(absl::StrCat("bad watchers line: ", line.substr(0, 40)));
+  for (TokenLine& line : *watcher_lines) {
+    Watcher& watcher = watchers.emplace_back();
+    watcher.id = line.id;
+    watcher.authorization = std::move(line.authorization);
+    for (absl::string_view id :
+         absl::StrSplit(line.rest, ',', absl::SkipEmpty())) {
+      std::uint64_t followee;
+      if (absl::SimpleAtoi(id, &followee)) watcher.followees.insert(followee);
     }
-    watcher.authorization = absl::StrCat("Bearer ", f[1]);
-    if (f.size() > 2) {
-      for (absl::string_view id :
-           absl::StrSplit(f[2], ',', absl::SkipEmpty())) {
-        std::uint64_t followee;
-        if (absl::SimpleAtoi(id, &followee)) watcher.followees.insert(followee);
-      }
-    }
-    watchers.push_back(std::move(watcher));
   }
-  std::ifstream authors_in(options.authors_file);
-  if (!authors_in) return fail("cannot read --authors");
   std::vector<Author> authors;
-  for (std::string line; std::getline(authors_in, line);) {
-    if (line.empty()) continue;
-    std::vector<std::string> f = absl::StrSplit(line, '\t');
-    Author author;
-    if (f.size() < 2 || !absl::SimpleAtoi(f[0], &author.id)) {
-      return fail(absl::StrCat("bad authors line: ", line.substr(0, 40)));
-    }
-    author.authorization = absl::StrCat("Bearer ", f[1]);
+  for (TokenLine& line : *author_lines) {
+    Author& author = authors.emplace_back();
+    author.id = line.id;
+    author.authorization = std::move(line.authorization);
     // A home timeline holds the owner's own tweets and those of followees.
     for (const Watcher& w : watchers) {
       if (w.id == author.id || w.followees.count(author.id) != 0) {
         ++author.watchers;
       }
     }
-    authors.push_back(std::move(author));
   }
   if (watchers.empty() || authors.empty()) {
     return fail("--watchers and --authors must each have a line");
