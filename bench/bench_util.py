@@ -79,6 +79,30 @@ def sample(ids, k, seed):
     return random.Random(int(seed)).sample(ids, min(int(k), len(ids)))
 
 
+def name_prefixes(names, count, seed):
+    """COUNT SearchUsers queries: the first 1 to 3 characters (code points)
+    of names drawn at random from NAMES with SEED, as a person typing into a
+    search box sends them. Names that start with whitespace are skipped, so
+    no query is all whitespace (the server refuses those)."""
+    rng = random.Random(int(seed))
+    usable = [n for n in names if n[:1].strip()]
+    if not usable:
+        return []
+    return [rng.choice(usable)[:rng.randint(1, 3)] for _ in range(int(count))]
+
+
+def most_followed(workload_lines, k):
+    """The K user ids (strings) followed by most of the workload's users
+    (lines "user_id<TAB>token<TAB>followee,..."), most followed first; ties
+    by id."""
+    counts = {}
+    for line in workload_lines:
+        fields = line.rstrip("\n").split("\t")
+        for followee in filter(None, fields[2].split(",") if len(fields) > 2 else []):
+            counts[followee] = counts.get(followee, 0) + 1
+    return sorted(counts, key=lambda i: (-counts[i], int(i)))[:int(k)]
+
+
 def write_workload(tokens_path, follows, workload_path, anchor_path, repeats):
     """workload.tsv for miniter-load (user_id, token, follow list) and
     anchor.sql: the mariadb-slap anchor, one straightforward indexed timeline

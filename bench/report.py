@@ -7,12 +7,13 @@ ratio, the target, met or not).
     report.py RAW_DIR OUT_DIR [OTHER_RESULTS_JSON]
 
 RAW_DIR holds what run.py wrote: one miniter-load JSON per measurement
-(<scenario>-closed.json, <scenario>-open-<pct>.json, mix-soak-<pct>.json,
+(<scenario>-closed.json, <scenario>-open-<pct>.json for timeline,
+search_users, user_tweets, tweet, follow and mix; mix-soak-<pct>.json,
 timeline-small-closed.json, timeline-first.json, health-closed.json, burst-tweets.json,
 burst-timeline-closed.json) with a .mem.json beside most (server memory),
 anchor.json (mariadb-slap, one entry per run), anchor-read.json and
 anchor-read-after-burst.json (the prepared read query), anchor-insert.json
-(durable INSERTs), staleness.json, tier-memory-<when>.json (Redis),
+(durable INSERTs), staleness.json, watch.json (WatchTimeline fan-out), tier-memory-<when>.json (Redis),
 machine.json, settings.json and manifest.json (the loaded data set). Any of
 the newer files may be missing (a scenario not chosen): its rows say so.
 OTHER_RESULTS_JSON, the results.json of a run on another preset, adds the
@@ -24,9 +25,11 @@ import os
 import re
 import sys
 
-SCENARIOS = ["timeline", "tweet", "follow", "mix"]
+SCENARIOS = ["timeline", "search_users", "user_tweets", "tweet", "follow", "mix"]
 TITLES = {
     "timeline": "Timeline (own, page 50)",
+    "search_users": "SearchUsers (1–3 character name prefix, page 50)",
+    "user_tweets": "UserTweets (random user, first page of 50)",
     "tweet": "Tweet",
     "follow": "Follow/Unfollow alternating",
     "mix": "Mix 60% followed / 30% random Timeline / 10% Tweet",
@@ -95,6 +98,7 @@ def targets(result):
     half = next((r for r in sc["timeline"]["open"] if r["load_pct"] == 50), None)
     tweet_peak = sc["tweet"]["peak"]
     st = result.get("staleness")
+    watch = result.get("watch")
     mem = (result.get("tier_memory") or {}).get("after-timeline") or \
         (result.get("tier_memory") or {}).get("at-end")
     readers = s.get("users_sampled")
@@ -121,6 +125,9 @@ def targets(result):
                "anchor-insert rows/s", insert and insert["qps"], 1.0, "ratio_min"),
         target("Follower staleness p99 at 50 % of Tweet peak",
                st and st.get("delay_ms") and st["delay_ms"]["p99"], "ms", None, None,
+               1000.0, "max"),
+        target("WatchTimeline delivery p99 (fan-out, open loop)",
+               watch and watch.get("delay_ms") and watch["delay_ms"]["p99"], "ms", None, None,
                1000.0, "max"),
         target("Tier memory per active owner",
                mem and mem.get("bytes_per_active_owner"), "bytes", None, None, None,
@@ -204,6 +211,7 @@ def main(raw, out, other=None):
             "anchor_after_qps": rb and rb["qps"],
         }
     result["staleness"] = load_optional(raw, "staleness.json")
+    result["watch"] = load_optional(raw, "watch.json")
     result["tier_memory"] = {
         m.group(1): load(os.path.join(raw, name))
         for name in sorted(os.listdir(raw))
@@ -290,6 +298,11 @@ def markdown(r):
             lat = k["latency_ms"] or {}
             lines.append(f"| {name} | {kind} | {fmt(k['qps'])} | {fmt(lat.get('p50'), 2)} "
                          f"| {fmt(lat.get('p99'), 2)} | {sum(k['errors'].values())} |")
+    for name, what in (("search_users", "users"), ("user_tweets", "tweets")):
+        peak = r["scenarios"][name]["peak"]
+        if peak:
+            lines += ["", f"{TITLES[name]}: {fmt(peak['avg_tweets_per_page'])} {what} per page "
+                          "on average at peak (a full page is 50)."]
     hwm = max((run["server_memory"] or {}).get("vmhwm_kb", 0)
               for sc in r["scenarios"].values()
               for run in ([sc["peak"]] if sc["peak"] else []) + sc["open"]
@@ -365,6 +378,19 @@ def targets_markdown(r):
             f"{st['seen']} seen ({st['seen_on_first_read']} on the first read), "
             f"{st['never_seen']} not seen within {st['max_wait_s']:g} s; delay p50 "
             f"{fmt(dl.get('p50'), 1)} ms, p99 {fmt(dl.get('p99'), 1)} ms, max {fmt(dl.get('max'), 1)} ms.")
+    w = r.get("watch")
+    if w:
+        dl = w.get("delay_ms") or {}
+        lines.append(
+            f"WatchTimeline fan-out: {w['streams']:,} streams open, Tweets at "
+            f"{fmt(w['offered_rate'], 1)}/s by {w['authors']} accounts the watchers follow "
+            f"({w['tweets_ok']:,} OK, {w['tweet_error_count']} errors), each due on "
+            f"{fmt(w['fanout_mean'])} streams on average: {w['deliveries']:,} of "
+            f"{w['expected_deliveries']:,} deliveries ({fmt(w['deliveries_per_s'])}/s), "
+            f"{w['missing']} missing, {w['duplicates']} repeated, {w['stream_error_count']} "
+            f"streams ended with an error; delay from the Tweet call to the stream p50 "
+            f"{fmt(dl.get('p50'), 1)} ms, p99 {fmt(dl.get('p99'), 1)} ms, max "
+            f"{fmt(dl.get('max'), 1)} ms.")
     for when, mem in (r.get("tier_memory") or {}).items():
         lines.append(
             f"Tier memory ({when}): {fmt(mem['tier_bytes'] / 1048576, 1)} MiB over the empty "
@@ -416,7 +442,8 @@ def plot(r, path):
     import matplotlib.pyplot as plt
     import matplotlib.ticker
 
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8), constrained_layout=True)
+    rows = (len(SCENARIOS) + 1) // 2
+    fig, axes = plt.subplots(rows, 2, figsize=(12, 4 * rows), constrained_layout=True)
     for ax, name in zip(axes.flat, SCENARIOS):
         sc = r["scenarios"][name]
         points = [(run["offered_rate"], run["latency_ms"]) for run in sc["open"] if run["latency_ms"]]

@@ -12,8 +12,12 @@ Targets table) and latency_vs_load.png (bench/report.py). See bench/README.md.
 
 --scenarios picks what runs; the raw-SQL read anchors always run, first.
 timeline adds the run with only --small-users readers and the Health/Check
-rate; tweet adds the INSERT anchor (before it) and follower staleness (after
-it, open loop at 50 % of its peak); burst (last) posts --burst-count tweets by
+rate; search_users (SearchUsers with 1-3 character prefixes of random
+users' names) and user_tweets (the first UserTweets page of random users)
+run after it, read-only like it; tweet adds the INSERT anchor (before it) and follower staleness (after
+it, open loop at 50 % of its peak); watch holds --watch-streams WatchTimeline
+streams open while --watch-rate Tweets/s by accounts the watchers follow are
+posted, and measures each delivery's delay; burst (last) posts --burst-count tweets by
 random authors, then repeats the read anchor and the Timeline closed loop.
 --soak adds, after the mix's closed loop, one open-loop mix run of that length
 at --soak-load % of the mix's peak (the "zero errors for 60 s at 80 %" check).
@@ -39,7 +43,8 @@ from services import (BenchError, MiniterServer, PrivateMariaDB, PrivateRedis, R
                       SqlClient, run, run_indented, tail, wait_until)
 
 REPO = Path(__file__).resolve().parent.parent
-SCENARIOS = ("timeline", "tweet", "follow", "mix", "burst")
+SCENARIOS = ("timeline", "search_users", "user_tweets", "tweet", "follow", "mix", "watch",
+             "burst")
 log = logging.getLogger("bench")
 
 # Defaults: a real measurement, or with --quick one that only proves the
@@ -48,13 +53,13 @@ DEFAULTS = {
     "preset": "medium", "duration": "30s", "loads": "25,50,75,100", "users": 5000,
     "concurrency": 32, "anchor_runs": 5, "anchor_duration": "10s", "burst_count": 50000,
     "burst_concurrency": 128, "staleness_sample": 20, "staleness_authors": 500,
-    "warmup": "3s",
+    "warmup": "3s", "watch_streams": 1000, "watch_rate": 20,
 }
 QUICK_DEFAULTS = {
     "preset": "tiny", "duration": "1s", "loads": "50", "users": 16,
     "concurrency": 8, "anchor_runs": 1, "anchor_duration": "1s", "burst_count": 500,
     "burst_concurrency": 16, "staleness_sample": 5, "staleness_authors": 16,
-    "warmup": "0.5s",
+    "warmup": "0.5s", "watch_streams": 16, "watch_rate": 5,
 }
 # How long the server may take to answer its health check: a large data set
 # restored or just loaded makes MariaDB's first statements (migration checks
@@ -102,6 +107,10 @@ def parse_args(argv):
                     help=f"one Tweet in N followed up ({dflt('staleness_sample')})")
     ap.add_argument("--staleness-authors", type=int, metavar="N",
                     help=f"authors of the staleness Tweets ({dflt('staleness_authors')})")
+    ap.add_argument("--watch-streams", type=int, metavar="N",
+                    help=f"WatchTimeline streams of the watch scenario ({dflt('watch_streams')})")
+    ap.add_argument("--watch-rate", type=float, metavar="R",
+                    help=f"Tweets/s of the watch scenario ({dflt('watch_rate')})")
     ap.add_argument("--server-wait", metavar="DURATION",
                     help="how long the server may take to serve (default 60s tiny, 120s "
                     "medium, 600s large)")
@@ -258,6 +267,9 @@ class Bench:
             # backlog into RESOURCE_EXHAUSTED: the benchmark measures
             # queueing as latency; failing fast is tested elsewhere.
             MINITER_POOL_QUEUE="1000",
+            # Room for the watch scenario's streams (one per watcher) and a
+            # few more.
+            MINITER_MAX_WATCH_STREAMS=str(max(1000, 2 * a.watch_streams)),
         )
         self.server = MiniterServer(self.server_bin, env, server_log)
         self.cleanup.callback(self.server.stop)
@@ -449,17 +461,19 @@ class Bench:
             bench_util.write_json(self.raw / f"tier-memory-{label}.json",
                                   self.redis.memory_record())
 
-    def closed_and_open(self, scenario):
+    def closed_and_open(self, scenario, *args):
+        """The scenario closed-loop (its peak), then open-loop at each of
+        --loads; ARGS go to every miniter-load run."""
         a = self.a
         log.info(f"{scenario}: closed loop, concurrency {a.concurrency}")
         self.run_load(f"{scenario}-closed", f"--scenario={scenario}",
-                      f"--concurrency={a.concurrency}")
+                      f"--concurrency={a.concurrency}", *args)
         peak = self.peak_of(scenario)
         for pct in a.load_pcts:
             rate = bench_util.rate(peak, pct)
             log.info(f"{scenario}: open loop at {pct}% of peak ({rate} calls/s)")
             self.run_load(f"{scenario}-open-{pct}", f"--scenario={scenario}", f"--rate={rate}",
-                          "--concurrency=0")
+                          "--concurrency=0", *args)
 
     def timeline(self):
         a = self.a
@@ -479,6 +493,17 @@ class Bench:
                  f"{a.concurrency}")
         self.run_load("health-closed", "--scenario=health", f"--concurrency={a.concurrency}")
         self.tier_memory("after-timeline")
+
+    def search_users(self):
+        """SearchUsers, first page, each call with a prefix of 1 to 3
+        characters of a random user's name (bench_util.name_prefixes): short
+        prefixes match many users, so every call reads a full page."""
+        a = self.a
+        names = [r[0] for r in self.sql.rows(
+            f"SELECT name FROM users ORDER BY RAND({a.seed}) LIMIT 10000")]
+        with open(self.w("search_queries"), "w", encoding="utf-8") as f:
+            f.writelines(f"{q}\n" for q in bench_util.name_prefixes(names, 1000, a.seed))
+        self.closed_and_open("search_users", f"--queries_file={self.w('search_queries')}")
 
     def tweet(self):
         self.data_set.mark_dirty()
@@ -523,6 +548,30 @@ class Bench:
             self.run_load(f"mix-soak-{a.soak_load}", "--scenario=mix", f"--rate={rate}",
                           "--concurrency=0", f"--duration={a.soak}")
 
+    def watch(self):
+        """WatchTimeline fan-out: the first --watch-streams readers of the
+        workload each hold a stream open; the 10 accounts they follow most
+        post --watch-rate Tweets/s (open loop, tokens minted), so a tweet
+        reaches every watcher following its author. Reported: streams,
+        tweets/s, deliveries/s, p50/p99 delay from each Tweet call's start to
+        its arrival on a stream, and deliveries missing or repeated."""
+        a = self.a
+        self.data_set.mark_dirty()
+        with open(self.workload) as f:
+            watchers = f.readlines()[:a.watch_streams]
+        with open(self.w("watchers.tsv"), "w") as f:
+            f.writelines(watchers)
+        authors = bench_util.most_followed(watchers, 10)
+        _write_lines(self.w("watch_author_ids"), authors)
+        self.mint(self.w("watch_author_ids"), self.w("watch_authors.tsv"))
+        log.info(f"watch: {len(watchers)} WatchTimeline streams, {a.watch_rate} Tweets/s by the "
+                 f"{len(authors)} accounts they follow most")
+        run_indented([self.load, "watch", f"--server={self.address}",
+                      f"--watchers={self.w('watchers.tsv')}",
+                      f"--authors={self.w('watch_authors.tsv')}", f"--rate={a.watch_rate}",
+                      f"--warmup={a.warmup}", f"--duration={a.duration}", f"--seed={a.seed}",
+                      f"--out={self.raw}/watch.json"], "miniter-load watch")
+
     def burst(self):
         """The write burst: --burst-count Tweets by random authors (any user,
         tokens minted for all), as fast as --burst-concurrency calls in
@@ -561,6 +610,7 @@ class Bench:
             "anchor_query": a.anchor_query, "anchor_duration": a.anchor_duration,
             "burst_count": a.burst_count, "burst_concurrency": a.burst_concurrency,
             "staleness_sample": a.staleness_sample, "staleness_authors": a.staleness_authors,
+            "watch_streams": a.watch_streams, "watch_rate": a.watch_rate,
             "tokens": "minted",
         })
         shutil.copy(self.data_set.manifest, self.raw / "manifest.json")
@@ -583,11 +633,17 @@ class Bench:
         # that a write scenario of the same run added.
         if has("timeline"):
             self.timeline()
+        if has("search_users"):
+            self.search_users()
+        if has("user_tweets"):
+            self.closed_and_open("user_tweets")
         if has("tweet"):
             self.tweet()
         for scenario in ("follow", "mix"):
             if has(scenario):
                 self.follow_or_mix(scenario)
+        if has("watch"):
+            self.watch()
         if has("burst"):
             self.burst()
         self.tier_memory("at-end")

@@ -13,7 +13,8 @@
 //   miniter-load run --server=H:P --workload=W.tsv --scenario=S
 //                    (--concurrency=C [--count=N] | --rate=R) --duration=30s
 //                    --out=R.json
-//       drives one scenario (timeline, tweet, follow, mix, health)
+//       drives one scenario (timeline, tweet, follow, mix, health,
+//       search_users with --queries_file, user_tweets)
 //       closed-loop (C calls always in flight: peak throughput; with
 //       --count, until N calls were made, however long that takes) or
 //       open-loop (calls started at a fixed rate R whatever the server
@@ -30,6 +31,11 @@
 //   miniter-load staleness --server=H:P --pairs=P.tsv --rate=R
 //                    --duration=D --out=J.json
 //       follower staleness of Tweets at a fixed rate (staleness.h).
+//   miniter-load watch --server=H:P --watchers=W.tsv --authors=A.tsv
+//                    --rate=R --duration=D --out=J.json
+//       WatchTimeline fan-out: one stream per watcher, Tweets by the
+//       authors at a fixed rate, delivery delay to every stream that
+//       should get them (watch_fanout.h).
 //
 // Why not ghz alone: ghz (v0.120) varies metadata only through a Go
 // template re-parsed on every call, and one ghz process drives one method,
@@ -74,6 +80,7 @@
 #include "tools/sql_anchors.h"
 #include "tools/staleness.h"
 #include "tools/tool_command_line.h"
+#include "tools/watch_fanout.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "address of miniter-server");
 ABSL_FLAG(std::string, out, "", "output file (login: TSV; run: JSON)");
@@ -83,7 +90,11 @@ ABSL_FLAG(std::string, password, miniter::tools::kBenchPassword,
 ABSL_FLAG(std::string, workload, "",
           "run: TSV lines user_id<TAB>token<TAB>followee,followee,...");
 ABSL_FLAG(std::string, scenario, "timeline",
-          "run: timeline, tweet, follow, mix or health");
+          "run: timeline, tweet, follow, mix, health, search_users or "
+          "user_tweets");
+ABSL_FLAG(std::string, queries_file, "",
+          "run --scenario=search_users: one SearchUsers query per line "
+          "(UTF-8), each call takes one at random");
 ABSL_FLAG(int, concurrency, 0,
           "run: closed loop with this many calls in flight");
 ABSL_FLAG(double, rate, 0, "run: open loop, calls started per second");
@@ -96,7 +107,8 @@ ABSL_FLAG(std::uint64_t, min_user_id, 1,
           "run: smallest user id in the data set");
 ABSL_FLAG(std::uint64_t, max_user_id, 0,
           "run: largest user id in the data set");
-ABSL_FLAG(int, page_size, 50, "run: Timeline page size");
+ABSL_FLAG(int, page_size, 50,
+          "run: page size of Timeline, SearchUsers and UserTweets");
 ABSL_FLAG(int, channels, 4,
           "run: gRPC channels (TCP connections) the calls are spread over");
 ABSL_FLAG(int, max_outstanding, 20000,
@@ -147,9 +159,17 @@ ABSL_FLAG(std::string, pairs, "",
 ABSL_FLAG(int, sample_every, 20,
           "staleness: follow up one OK Tweet in this many");
 ABSL_FLAG(absl::Duration, max_wait, absl::Seconds(10),
-          "staleness: a sampled tweet not seen by then counts as never seen");
+          "staleness: a sampled tweet not seen by then counts as never seen; "
+          "watch: how long after the last Tweet deliveries are waited for");
 ABSL_FLAG(absl::Duration, poll_gap, absl::Milliseconds(2),
           "staleness: pause between two Timeline polls of one sample");
+// watch
+ABSL_FLAG(std::string, watchers, "",
+          "watch: one WatchTimeline stream per line, in the --workload format");
+ABSL_FLAG(std::string, authors, "",
+          "watch: the Tweets' authors, lines user_id<TAB>token");
+ABSL_FLAG(absl::Duration, settle, absl::Seconds(2),
+          "watch: time between opening the streams and the first Tweet");
 
 namespace miniter::tools {
 namespace {
@@ -253,12 +273,15 @@ enum Kind {
   kTweet,
   kFollow,
   kUnfollow,
-  kHealth,  // grpc.health.v1.Health/Check: the server's cost floor
+  kHealth,       // grpc.health.v1.Health/Check: the server's cost floor
+  kSearchUsers,  // a name prefix from --queries_file, first page
+  kUserTweets,   // the own tweets of any user, first page
   kKindCount
 };
 constexpr const char* kKindNames[kKindCount] = {
-    "timeline", "timeline_followed", "timeline_random", "tweet",
-    "follow",   "unfollow",          "health"};
+    "timeline",   "timeline_followed", "timeline_random", "tweet",
+    "follow",     "unfollow",          "health",          "search_users",
+    "user_tweets"};
 
 struct Call {
   virtual ~Call() = default;
@@ -280,17 +303,27 @@ struct TimelineCall : TypedCall<pb::TimelineResponse> {
   void Done() override { page_len = response.tweets_size(); }
 };
 
+struct SearchUsersCall : TypedCall<pb::SearchUsersResponse> {
+  void Done() override { page_len = response.users_size(); }
+};
+
+struct UserTweetsCall : TypedCall<pb::UserTweetsResponse> {
+  void Done() override { page_len = response.tweets_size(); }
+};
+
 struct KindStats {
   std::vector<std::int64_t> latencies_ns;  // of successful calls
   std::map<std::string, std::int64_t> errors;
-  std::int64_t page_tweets = 0, pages = 0;
+  std::int64_t page_tweets = 0, pages = 0;  // tweets, or users of a search
 };
 
 class Driver {
  public:
-  Driver(std::vector<BenchUser> users, std::vector<std::string> texts)
+  Driver(std::vector<BenchUser> users, std::vector<std::string> texts,
+         std::vector<std::string> queries)
       : users_(std::move(users)),
         texts_(std::move(texts)),
+        queries_(std::move(queries)),
         rng_(absl::GetFlag(FLAGS_seed)) {
     for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_channels)); ++i) {
       // Both services' calls on the same channels (TCP connections).
@@ -421,6 +454,10 @@ class Driver {
       kind = kTweet;
     } else if (scenario_ == "follow") {
       kind = user.following_target ? kUnfollow : kFollow;
+    } else if (scenario_ == "search_users") {
+      kind = kSearchUsers;
+    } else if (scenario_ == "user_tweets") {
+      kind = kUserTweets;
     } else {  // mix
       const double d = rng_.Unit();
       kind = d < 0.6 ? kTimelineFollowed : d < 0.9 ? kTimelineRandom : kTweet;
@@ -433,6 +470,12 @@ class Driver {
       call.due = due;
       call.context.set_deadline(deadline);
       call.context.AddMetadata("authorization", user.authorization);
+    };
+    // Starts `call` as `request` to the Miniter stub's PrepareAsync method.
+    auto send = [&](auto* call, auto prepare_async, const auto& request) {
+      prepare(*call);
+      call->reader = (stub.*prepare_async)(&call->context, request, &cq_);
+      Launch(call);
     };
     if (kind == kHealth) {
       health::HealthCheckRequest request;
@@ -454,17 +497,24 @@ class Driver {
       } else if (kind == kTimelineRandom) {
         request.set_user_id(RandomUserId(0));
       }
-      auto* call = new TimelineCall;
-      prepare(*call);
-      call->reader = stub.PrepareAsyncTimeline(&call->context, request, &cq_);
-      Launch(call);
+      send(new TimelineCall, &pb::Miniter::Stub::PrepareAsyncTimeline, request);
+    } else if (kind == kSearchUsers) {
+      pb::SearchUsersRequest request;
+      request.set_query(queries_[rng_.Below(queries_.size())]);
+      request.set_page_size(absl::GetFlag(FLAGS_page_size));
+      send(new SearchUsersCall, &pb::Miniter::Stub::PrepareAsyncSearchUsers,
+           request);
+    } else if (kind == kUserTweets) {
+      pb::UserTweetsRequest request;
+      request.set_user_id(RandomUserId(0));
+      request.set_page_size(absl::GetFlag(FLAGS_page_size));
+      send(new UserTweetsCall, &pb::Miniter::Stub::PrepareAsyncUserTweets,
+           request);
     } else if (kind == kTweet) {
       pb::TweetRequest request;
       request.set_text(texts_[rng_.Below(texts_.size())]);
-      auto* call = new TypedCall<pb::TweetResponse>;
-      prepare(*call);
-      call->reader = stub.PrepareAsyncTweet(&call->context, request, &cq_);
-      Launch(call);
+      send(new TypedCall<pb::TweetResponse>,
+           &pb::Miniter::Stub::PrepareAsyncTweet, request);
     } else if (kind == kFollow) {
       // A target the user does not already follow, so the Unfollow that
       // comes next leaves the generated graph as it was.
@@ -477,18 +527,14 @@ class Driver {
       user.following_target = true;
       pb::FollowRequest request;
       request.set_user_id(target);
-      auto* call = new TypedCall<pb::FollowResponse>;
-      prepare(*call);
-      call->reader = stub.PrepareAsyncFollow(&call->context, request, &cq_);
-      Launch(call);
+      send(new TypedCall<pb::FollowResponse>,
+           &pb::Miniter::Stub::PrepareAsyncFollow, request);
     } else {
       user.following_target = false;
       pb::UnfollowRequest request;
       request.set_user_id(user.follow_target);
-      auto* call = new TypedCall<pb::UnfollowResponse>;
-      prepare(*call);
-      call->reader = stub.PrepareAsyncUnfollow(&call->context, request, &cq_);
-      Launch(call);
+      send(new TypedCall<pb::UnfollowResponse>,
+           &pb::Miniter::Stub::PrepareAsyncUnfollow, request);
     }
   }
 
@@ -609,6 +655,7 @@ class Driver {
 
   std::vector<BenchUser> users_;
   std::vector<std::string> texts_;
+  std::vector<std::string> queries_;  // SearchUsers queries
   Rng rng_;
   std::vector<std::unique_ptr<pb::Miniter::Stub>> stubs_;
   std::vector<std::unique_ptr<health::Health::Stub>> health_stubs_;
@@ -631,8 +678,11 @@ class Driver {
 int RunLoad() {
   const std::string scenario = absl::GetFlag(FLAGS_scenario);
   if (scenario != "timeline" && scenario != "tweet" && scenario != "follow" &&
-      scenario != "mix" && scenario != "health") {
-    return Fail("--scenario must be timeline, tweet, follow, mix or health");
+      scenario != "mix" && scenario != "health" && scenario != "search_users" &&
+      scenario != "user_tweets") {
+    return Fail(
+        "--scenario must be timeline, tweet, follow, mix, health, "
+        "search_users or user_tweets");
   }
   const int concurrency = absl::GetFlag(FLAGS_concurrency);
   const double rate = absl::GetFlag(FLAGS_rate);
@@ -665,12 +715,21 @@ int RunLoad() {
     users.push_back(std::move(user));
   }
   if (users.empty()) return Fail("the workload has no users");
+  std::vector<std::string> queries;
+  if (scenario == "search_users") {
+    std::ifstream queries_in(absl::GetFlag(FLAGS_queries_file));
+    if (!queries_in) return Fail("cannot read --queries_file");
+    for (std::string line; std::getline(queries_in, line);) {
+      if (!line.empty()) queries.push_back(line);
+    }
+    if (queries.empty()) return Fail("--queries_file has no queries");
+  }
   // A fixed pool of realistic texts, generated before the clock starts.
   Rng text_rng(absl::GetFlag(FLAGS_seed) + 7);
   std::vector<std::string> texts;
   texts.reserve(1000);
   for (int i = 0; i < 1000; ++i) texts.push_back(MakeTweetText(text_rng));
-  Driver driver(std::move(users), std::move(texts));
+  Driver driver(std::move(users), std::move(texts), std::move(queries));
   return driver.Run(scenario, concurrency, rate, count);
 }
 
@@ -846,6 +905,23 @@ int Staleness() {
   return RunStaleness(options);
 }
 
+int WatchFanout() {
+  WatchFanoutOptions options;
+  options.server = absl::GetFlag(FLAGS_server);
+  options.watchers_file = absl::GetFlag(FLAGS_watchers);
+  options.authors_file = absl::GetFlag(FLAGS_authors);
+  options.rate = absl::GetFlag(FLAGS_rate);
+  options.settle = absl::GetFlag(FLAGS_settle);
+  options.warmup = absl::GetFlag(FLAGS_warmup);
+  options.duration = absl::GetFlag(FLAGS_duration);
+  options.max_wait = absl::GetFlag(FLAGS_max_wait);
+  options.call_timeout = absl::GetFlag(FLAGS_call_timeout);
+  options.channels = absl::GetFlag(FLAGS_channels);
+  options.seed = absl::GetFlag(FLAGS_seed);
+  options.out = absl::GetFlag(FLAGS_out);
+  return RunWatchFanout(options);
+}
+
 }  // namespace
 }  // namespace miniter::tools
 
@@ -854,7 +930,7 @@ int main(int argc, char** argv) {
       argc, argv, "miniter-load", "tools/miniter_load_main.cc",
       "the benchmark's load generator; see bench/README.md.\n"
       "Usage: miniter-load login|mint|health|run|anchor-read|anchor-insert|"
-      "staleness [flags]");
+      "staleness|watch [flags]");
   const std::string command = args.size() > 1 ? args[1] : "";
   if (command == "login") return miniter::tools::Login();
   if (command == "run") return miniter::tools::RunLoad();
@@ -863,8 +939,9 @@ int main(int argc, char** argv) {
   if (command == "anchor-read") return miniter::tools::AnchorRead();
   if (command == "anchor-insert") return miniter::tools::AnchorInsert();
   if (command == "staleness") return miniter::tools::Staleness();
+  if (command == "watch") return miniter::tools::WatchFanout();
   std::fprintf(stderr,
                "usage: miniter-load login|mint|health|run|anchor-read|"
-               "anchor-insert|staleness [flags] (--help)\n");
+               "anchor-insert|staleness|watch [flags] (--help)\n");
   return 2;
 }

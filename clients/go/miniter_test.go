@@ -1,7 +1,8 @@
 // miniter_test.go: tests of the generated Go client against a live miniter
 // server (ctest go_client_test starts one through the fixture
 // miniter_server): the tutorial scenario, the documented status codes,
-// timeline paging, and the example program.
+// timeline paging, finding people (SearchUsers, GetUser, ListFollowing,
+// ListFollowers, UserTweets), WatchTimeline, and the example program.
 //
 // The server address is read from the file named by
 // MINITER_TEST_SERVER_ADDRESS_FILE. Without it the tests skip, unless
@@ -14,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -327,9 +329,254 @@ func TestExample(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go run ./cmd/miniter-example: %v\n%s", err, out)
 	}
-	for _, want := range []string{"민수", "안녕하세요", "🐹🚀", "Ann unfollows Bob"} {
+	for _, want := range []string{
+		"민수", "안녕하세요", "🐹🚀", "Ann unfollows Bob",
+		`search "민" found 민수`, `search "BO" found Bob`,
+		"profile of 민수: 0 followers, 0 following\n",
+		"Ann follows (most recent first): Bob, 민수\n",
+		"followers of 민수: Ann\n",
+		"live: #", " 민수: 지금 실시간으로 📡\n", "Ann stops watching",
+	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("example output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// pages calls a paged RPC until next_page_token is empty and returns the
+// ids of all items and the size of each page. call gets the page token and
+// returns the page's ids and the next token.
+func pages(t *testing.T, call func(token string) ([]uint64, string, error)) (ids []uint64, sizes []int) {
+	t.Helper()
+	token := ""
+	for {
+		page, next, err := call(token)
+		if err != nil {
+			t.Fatalf("page after token %q: %v", token, err)
+		}
+		ids = append(ids, page...)
+		sizes = append(sizes, len(page))
+		if next == "" {
+			return ids, sizes
+		}
+		token = next
+	}
+}
+
+func userIDs(users []*pb.User) []uint64 {
+	var ids []uint64
+	for _, u := range users {
+		ids = append(ids, u.GetId())
+	}
+	return ids
+}
+
+func TestPeople(t *testing.T) {
+	t.Parallel()
+	client := newClient(t)
+	// A tag of this run in every name, so that only these accounts match
+	// the searches below.
+	tag := strconv.FormatInt(time.Now().UnixNano(), 36)
+	star := signUpAndLogIn(t, client, "변"+tag+"성윤")
+	var fans []user
+	for i := 0; i < 3; i++ {
+		fan := signUpAndLogIn(t, client, fmt.Sprintf("FAN%s %d", tag, i))
+		if _, err := client.Follow(fan.ctx, &pb.FollowRequest{UserId: star.id}); err != nil {
+			t.Fatalf("Follow: %v", err)
+		}
+		fans = append(fans, fan)
+	}
+	reader := fans[0]
+
+	t.Run("SearchUsers, Korean and case-folded", func(t *testing.T) {
+		resp, err := client.SearchUsers(reader.ctx, &pb.SearchUsersRequest{Query: "변" + tag})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := userIDs(resp.GetUsers()); fmt.Sprint(got) != fmt.Sprint([]uint64{star.id}) {
+			t.Errorf("search 변%s = %v, want [%d]", tag, got, star.id)
+		}
+		ids, sizes := pages(t, func(token string) ([]uint64, string, error) {
+			resp, err := client.SearchUsers(reader.ctx, &pb.SearchUsersRequest{Query: "fan" + strings.ToUpper(tag), PageSize: 2, PageToken: token})
+			return userIDs(resp.GetUsers()), resp.GetNextPageToken(), err
+		})
+		if want := []uint64{fans[0].id, fans[1].id, fans[2].id}; fmt.Sprint(ids) != fmt.Sprint(want) || fmt.Sprint(sizes) != "[2 1]" {
+			t.Errorf("search fan%s in pages of 2 = %v in pages %v, want %v in [2 1]", strings.ToUpper(tag), ids, sizes, want)
+		}
+	})
+
+	t.Run("GetUser", func(t *testing.T) {
+		resp, err := client.GetUser(reader.ctx, &pb.GetUserRequest{UserId: star.id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.GetUser().GetName() != star.name || resp.GetFollowerCount() != 3 || resp.GetFollowingCount() != 0 || resp.GetUser().GetEmail() != "" {
+			t.Errorf("GetUser(star) = %v; want %s, 3 followers, 0 following, no e-mail", resp, star.name)
+		}
+		own, err := client.GetUser(reader.ctx, &pb.GetUserRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if own.GetUser().GetId() != reader.id || own.GetUser().GetEmail() != reader.email || own.GetFollowingCount() != 1 {
+			t.Errorf("own GetUser = %v; want id %d, e-mail %s, 1 following", own, reader.id, reader.email)
+		}
+	})
+
+	t.Run("ListFollowers and ListFollowing, newest first", func(t *testing.T) {
+		ids, sizes := pages(t, func(token string) ([]uint64, string, error) {
+			resp, err := client.ListFollowers(reader.ctx, &pb.ListFollowersRequest{UserId: star.id, PageSize: 2, PageToken: token})
+			return userIDs(resp.GetUsers()), resp.GetNextPageToken(), err
+		})
+		if want := []uint64{fans[2].id, fans[1].id, fans[0].id}; fmt.Sprint(ids) != fmt.Sprint(want) || fmt.Sprint(sizes) != "[2 1]" {
+			t.Errorf("followers = %v in pages %v, want %v in [2 1]", ids, sizes, want)
+		}
+		resp, err := client.ListFollowing(reader.ctx, &pb.ListFollowingRequest{UserId: reader.id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := userIDs(resp.GetUsers()); fmt.Sprint(got) != fmt.Sprint([]uint64{star.id}) || resp.GetNextPageToken() != "" {
+			t.Errorf("following = %v (token %q), want [%d] and no token", got, resp.GetNextPageToken(), star.id)
+		}
+	})
+
+	t.Run("UserTweets, only the author's own", func(t *testing.T) {
+		var want []uint64
+		for i := 0; i < 3; i++ {
+			want = append([]uint64{tweet(t, client, star, fmt.Sprintf("별 %d ⭐", i)).GetId()}, want...)
+			tweet(t, client, reader, "not by the star")
+		}
+		ids, sizes := pages(t, func(token string) ([]uint64, string, error) {
+			resp, err := client.UserTweets(reader.ctx, &pb.UserTweetsRequest{UserId: star.id, PageSize: 2, PageToken: token})
+			var ids []uint64
+			for _, tw := range resp.GetTweets() {
+				ids = append(ids, tw.GetId())
+			}
+			return ids, resp.GetNextPageToken(), err
+		})
+		if fmt.Sprint(ids) != fmt.Sprint(want) || fmt.Sprint(sizes) != "[2 1]" {
+			t.Errorf("UserTweets = %v in pages %v, want %v in [2 1]", ids, sizes, want)
+		}
+	})
+
+	t.Run("status codes", func(t *testing.T) {
+		const unknown = 1 << 62
+		noToken := callContext(t)
+		for _, tc := range []struct {
+			name string
+			want codes.Code
+			err  func() error
+		}{
+			{"GetUser of an unknown id", codes.NotFound, func() error {
+				_, err := client.GetUser(reader.ctx, &pb.GetUserRequest{UserId: unknown})
+				return err
+			}},
+			{"ListFollowers of an unknown id", codes.NotFound, func() error {
+				_, err := client.ListFollowers(reader.ctx, &pb.ListFollowersRequest{UserId: unknown})
+				return err
+			}},
+			{"UserTweets of an unknown id", codes.NotFound, func() error {
+				_, err := client.UserTweets(reader.ctx, &pb.UserTweetsRequest{UserId: unknown})
+				return err
+			}},
+			{"SearchUsers with an empty query", codes.InvalidArgument, func() error {
+				_, err := client.SearchUsers(reader.ctx, &pb.SearchUsersRequest{})
+				return err
+			}},
+			{"ListFollowing with a made-up page_token", codes.InvalidArgument, func() error {
+				_, err := client.ListFollowing(reader.ctx, &pb.ListFollowingRequest{PageToken: "not-a-token"})
+				return err
+			}},
+			{"GetUser without a token", codes.Unauthenticated, func() error {
+				_, err := client.GetUser(noToken, &pb.GetUserRequest{UserId: star.id})
+				return err
+			}},
+		} {
+			if got := status.Code(tc.err()); got != tc.want {
+				t.Errorf("%s: code %v, want %v", tc.name, got, tc.want)
+			}
+		}
+	})
+}
+
+// watch opens a WatchTimeline stream and gives the server a moment to set
+// it up: it waits for the response headers, which a server may send once
+// the stream is set up or only with the first event, at most 2 s. Cancel
+// ctx to stop.
+func watch(t *testing.T, client pb.MiniterClient, ctx context.Context, cursor string) pb.Miniter_WatchTimelineClient {
+	t.Helper()
+	stream, err := client.WatchTimeline(ctx, &pb.WatchTimelineRequest{ResumeCursor: cursor})
+	if err != nil {
+		t.Fatalf("WatchTimeline: %v", err)
+	}
+	headers := make(chan struct{})
+	go func() { stream.Header(); close(headers) }()
+	select {
+	case <-headers:
+	case <-time.After(2 * time.Second):
+	}
+	return stream
+}
+
+// nextTweet returns the next tweet event, skipping heartbeats.
+func nextTweet(t *testing.T, stream pb.Miniter_WatchTimelineClient) *pb.WatchTimelineResponse {
+	t.Helper()
+	for {
+		event, err := stream.Recv()
+		if err != nil {
+			t.Fatalf("WatchTimeline: %v", err)
+		}
+		if event.GetTweet() != nil {
+			return event
+		}
+	}
+}
+
+func TestWatchTimeline(t *testing.T) {
+	t.Parallel()
+	client := newClient(t)
+	ann := signUpAndLogIn(t, client, "Ann")
+	bob := signUpAndLogIn(t, client, "Bob")
+	if _, err := client.Follow(ann.ctx, &pb.FollowRequest{UserId: bob.id}); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, stop := context.WithTimeout(ann.ctx, 20*time.Second)
+	stream := watch(t, client, ctx, "")
+	// Bob posts through a connection of his own, as from another device.
+	posted := tweet(t, newClient(t), bob, "live 📡")
+	event := nextTweet(t, stream)
+	if event.GetTweet().GetId() != posted.GetId() || event.GetTweet().GetText() != "live 📡" || event.GetCursor() == "" {
+		t.Fatalf("first event %v, want tweet #%d with a cursor", event, posted.GetId())
+	}
+	stop()
+	if _, err := stream.Recv(); status.Code(err) != codes.Canceled {
+		t.Errorf("after cancel: %v, want Canceled", err)
+	}
+
+	// Missed while away; reconnecting with the last cursor sends exactly
+	// these, oldest first, not the one already received.
+	var missed []uint64
+	for _, by := range []user{bob, ann, bob} {
+		missed = append(missed, tweet(t, client, by, "while away").GetId())
+	}
+	ctx, stop = context.WithTimeout(ann.ctx, 20*time.Second)
+	defer stop()
+	resumed := watch(t, client, ctx, event.GetCursor())
+	var got []uint64
+	for range missed {
+		got = append(got, nextTweet(t, resumed).GetTweet().GetId())
+	}
+	if fmt.Sprint(got) != fmt.Sprint(missed) {
+		t.Errorf("resumed stream sent %v, want %v", got, missed)
+	}
+
+	bad, stopBad := context.WithTimeout(ann.ctx, 10*time.Second)
+	defer stopBad()
+	badStream, err := client.WatchTimeline(bad, &pb.WatchTimelineRequest{ResumeCursor: "not-a-cursor"})
+	if err == nil {
+		_, err = badStream.Recv()
+	}
+	if status.Code(err) != codes.InvalidArgument {
+		t.Errorf("made-up resume_cursor: %v, want InvalidArgument", err)
 	}
 }

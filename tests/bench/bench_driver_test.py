@@ -2,7 +2,8 @@
 """bench_driver_test.py: unit tests of the benchmark driver's parts that need
 no database (ctest label "unit"): bench/run.py's command line and defaults,
 and the computations of bench/bench_util.py (durations, sizes, the workload
-and anchor files, sampling, rates, staleness pairs)."""
+and anchor files, sampling, rates, staleness pairs, search prefixes, the
+watch scenario's authors)."""
 import contextlib
 import io
 import json
@@ -24,7 +25,9 @@ class ParseArgsTest(unittest.TestCase):
                          ("medium", "30s", "3s", 5000, 32))
         self.assertEqual(a.load_pcts, [25, 50, 75, 100])
         self.assertEqual((a.db_buffer_pool, a.db_redo_log, a.server_wait), ("2G", "1G", "120s"))
-        self.assertEqual(a.scenario_list, ["timeline", "tweet", "follow", "mix", "burst"])
+        self.assertEqual(a.scenario_list, ["timeline", "search_users", "user_tweets", "tweet",
+                                           "follow", "mix", "watch", "burst"])
+        self.assertEqual((a.watch_streams, a.watch_rate), (1000, 20))
         self.assertEqual(a.pool_size, 4 * len(os.sched_getaffinity(0)))
         self.assertTrue(a.tier and a.build)
 
@@ -104,6 +107,21 @@ class BenchUtilTest(unittest.TestCase):
                 "SELECT id, user_id, text, created_at FROM tweets WHERE user_id IN (1,2,7) "
                 "ORDER BY id DESC LIMIT 50;"), 3)
             self.assertIn("WHERE user_id IN (9) ORDER", queries[0] + queries[1])
+
+    def test_name_prefixes_are_1_to_3_characters_of_the_names(self):
+        names = ["Mina 김민수 42", "변성윤", " leading space", "Zoë"]
+        prefixes = bench_util.name_prefixes(names, 200, 1)
+        self.assertEqual(len(prefixes), 200)
+        self.assertEqual(prefixes, bench_util.name_prefixes(names, 200, 1))
+        # Characters are code points: "변성윤"[:2] is two Hangul syllables.
+        self.assertEqual(set(prefixes), {"M", "Mi", "Min", "변", "변성", "변성윤",
+                                         "Z", "Zo", "Zoë"})
+        self.assertEqual(bench_util.name_prefixes(["  ", ""], 5, 1), [])
+
+    def test_most_followed_counts_the_workload_follow_lists(self):
+        lines = ["1\tt\t7,8,9\n", "2\tt\t8,9\n", "3\tt\t9,10\n", "4\tt\t\n", "5\tt\n"]
+        self.assertEqual(bench_util.most_followed(lines, 3), ["9", "8", "7"])
+        self.assertEqual(bench_util.most_followed(lines, 10), ["9", "8", "7", "10"])
 
     def test_staleness_pairs_need_both_tokens(self):
         with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as f:

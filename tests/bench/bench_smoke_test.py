@@ -2,14 +2,15 @@
 """bench_smoke_test.py: the ctest smoke test of the benchmark (label
 "bench-smoke"). It runs bench/run.py --quick (tiny preset, ~1 s per
 measurement) against a throwaway MariaDB in STATE_DIR and checks that every
-scenario was measured with calls succeeding and none failing (the mix's soak
-run too), that the anchor was run twice, that the loaded data was
-snapshotted and marked dirty, that the newer measurements exist (the
-prepared read anchor before and after the write burst, the INSERT anchor,
-Health/Check, the small-reader run, follower staleness, the burst's count,
-tier memory) and that the Targets table, the Markdown table and the plot
-were written. The figures of such a short run mean nothing; what matters is
-that the pipeline still works.
+scenario was measured with calls succeeding and none failing (the mix's
+soak run too; SearchUsers and UserTweets with non-empty pages), that the
+anchor was run twice, that the loaded data was snapshotted and marked
+dirty, that the newer measurements exist (the prepared read anchor before
+and after the write burst, the INSERT anchor, Health/Check, the
+small-reader run, follower staleness, the WatchTimeline fan-out with every
+delivery made once, the burst's count, tier memory) and that the Targets
+table, the Markdown table and the plot were written. The figures of such a
+short run mean nothing; what matters is that the pipeline still works.
 
     tests/bench/bench_smoke_test.py BUILD_DIR STATE_DIR
 """
@@ -44,7 +45,7 @@ def problems(out, state_dir):
     for name in ("dirty", "snapshot"):
         if not os.path.exists(os.path.join(state_dir, name)):
             found.append(f"{name} missing in the state directory after a run that wrote")
-    for name in ("timeline", "tweet", "follow", "mix"):
+    for name in ("timeline", "search_users", "user_tweets", "tweet", "follow", "mix"):
         sc = r["scenarios"].get(name)
         runs = ([sc["peak"]] if sc and sc["peak"] else []) + (sc["open"] if sc else [])
         if not sc or not sc["peak"] or not sc["open"]:
@@ -56,8 +57,11 @@ def problems(out, state_dir):
             if run["error_count"] or run["dropped"]:
                 found.append(f"{label}: {run['error_count']} errors {run['errors']}, "
                              f"{run['dropped']} dropped; first: {run['first_error']}")
-        if name == "timeline" and sc and sc["peak"] and not sc["peak"]["avg_tweets_per_page"] > 0:
-            found.append("timeline pages came back empty")
+        # Pages of tweets (or, for SearchUsers, of users) that are all
+        # empty would mean the reads measured nothing.
+        if (name in ("timeline", "search_users", "user_tweets") and sc and sc["peak"]
+                and not sc["peak"]["avg_tweets_per_page"] > 0):
+            found.append(f"{name} pages came back empty")
     # The issue's targets: every figure measured (met or not does not
     # matter in a quick run), each anchor with its rate.
     with open(os.path.join(out, "results.md")) as f:
@@ -69,8 +73,8 @@ def problems(out, state_dir):
             found.append(f"target not measured: {t['name']}")
         if t["kind"] in ("ratio_min", "ratio_max") and not (t["anchor_value"] or 0) > 0:
             found.append(f"target without its anchor: {t['name']}")
-    if len(targets) != 9:
-        found.append(f"expected 9 targets, got {len(targets)}")
+    if len(targets) != 10:
+        found.append(f"expected 10 targets, got {len(targets)}")
     for key in ("read", "read_after_burst", "insert"):
         a = r["anchors"].get(key)
         if not a or not a["qps"] > 0 or a["error_count"]:
@@ -92,6 +96,13 @@ def problems(out, state_dir):
             or st.get("poll_error_count")):
         found.append(f"staleness: {st.get('seen')} seen, {st.get('never_seen')} never, "
                      f"errors {st.get('first_error')}")
+    w = r.get("watch") or {}
+    if (w.get("streams") != r["settings"]["watch_streams"] or not w.get("deliveries")
+            or w.get("missing") or w.get("duplicates") or w.get("stream_error_count")
+            or w.get("tweet_error_count")):
+        found.append(f"watch: {w.get('streams')} streams, {w.get('deliveries')} deliveries, "
+                     f"{w.get('missing')} missing, {w.get('duplicates')} repeated, errors "
+                     f"{w.get('first_error')}")
     if r["settings"].get("tier") is not True or not r.get("tier_memory"):
         found.append("the memory tier was not on, or its memory not recorded")
     return found

@@ -93,6 +93,14 @@ expect_eq() {
   if [[ $2 == "$3" ]]; then pass "$1"; else fail "$1" "got '$2', expected '$3'" "$out"; fi
 }
 
+# expect_count DESCRIPTION COUNT SUBSTRING: SUBSTRING occurs exactly COUNT
+# times in the last output ($out).
+expect_count() {
+  local n
+  n=$(python3 -c 'import sys; print(sys.stdin.read().count(sys.argv[1]))' "$3" <<<"$out")
+  if [[ $n -eq $2 ]]; then pass "$1"; else fail "$1" "'$3' appears $n times, expected $2" "$out"; fi
+}
+
 summary() {
   echo "$passes passed, $failures failed"
   [[ $failures -eq 0 ]]

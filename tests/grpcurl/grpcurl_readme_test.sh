@@ -6,7 +6,7 @@
 #   tests/grpcurl/grpcurl_readme_test.sh STATE_DIR SERVER_BINARY README
 #
 # The block assumes a fresh database (Ann is user 1 and 민수 user 2: it
-# follows user "2"), so this test starts its own throwaway MariaDB and server
+# follows user "2" and reads Ann's, user "1"'s, tweets), so this test starts its own throwaway MariaDB and server
 # in STATE_DIR with tests/db/start_test_db.sh and start_test_server.sh, not
 # the shared fixtures, and stops them when done. The only change made to the
 # block is the address: 127.0.0.1:50051 becomes the test server's.
@@ -85,6 +85,18 @@ expect_in_output "민수 signs up as user 2 (the id the block follows)" '"id": "
     "name": "민수"'
 expect_in_output "the tweet comes back byte for byte" '"text": "안녕하세요 👋"'
 expect_in_output "the timeline shows it" '"tweets": ['
+expect_in_output "SearchUsers finds 민수 as user 2" '"users": [
+    {
+      "id": "2",
+      "name": "민수"'
+expect_in_output "GetUser counts Ann as 민수's follower" '"follower_count": "1"'
+expect_in_output "ListFollowers lists Ann" '"users": [
+    {
+      "id": "1",
+      "name": "Ann"'
+# "live 📡" once in the Tweet's answer and once on the WatchTimeline stream.
+expect_count "WatchTimeline delivers the tweet posted while it streams" 2 '"text": "live 📡"'
+expect_in_output "the bounded WatchTimeline ends at -max-time" "Code: DeadlineExceeded"
 expect_in_output "health reports SERVING" '"status": "SERVING"'
 
 # And the README's sentence about errors: a second sign-up with the same
