@@ -1,4 +1,4 @@
-#!/ usr / bin / env python3
+#!/usr/bin/env python3
 """bash_completion_test.py: the bash completion of the miniter CLI.
 
 Checks the script the build writes (and `cmake --install` installs) is valid
@@ -18,8 +18,8 @@ import sys
 import tempfile
 import unittest
 
-#The interface the CLI has always had(README.md, docs / and scripts use
-#it); the completion must offer all of it.
+# The interface the CLI has always had (README.md, docs/ and scripts use
+# it); the completion must offer all of it.
 COMMAND_FLAGS = {
     "signup": ["--name=", "--email=", "--profile=", "--password="],
     "login": ["--email=", "--password=", "--print_token"],
@@ -100,12 +100,12 @@ class BashCompletionTest(unittest.TestCase):
 
     def test_finds_the_command_after_global_flags_and_their_values(self):
         for words in (["miniter", "--server", "h:1", "--json", "timeline"],
-#bash 's default COMP_WORDBREAKS splits at ' ='
+                      # bash's default COMP_WORDBREAKS splits at '='
                       ["miniter", "--server", "=", "h", ":", "1",
                        "timeline"],
-#and at ':'
+                      # and at ':'
                       ["miniter", "--server", "h", ":", "1", "timeline"],
-#bash - completion's _init_completion -n = does not
+                      # bash-completion's _init_completion -n = does not
                       ["miniter", "--server=h:1", "timeline"],
                       ["miniter", "--json", "=", "false", "timeline"]):
             with self.subTest(words=words):
