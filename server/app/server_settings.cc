@@ -220,8 +220,9 @@ const std::vector<ServerSetting>& ServerSettings() {
          return ParseRateLimitInto(v, &d.options.rate_limits.tweet_per_account);
        }},
       {"max_calls_per_account", "MINITER_MAX_CALLS_PER_ACCOUNT", "4", "",
-       "Calls of one signed-in account running at once (Tweet, Follow, "
-       "Unfollow, Timeline); more get RESOURCE_EXHAUSTED with a retry hint, "
+       "Calls of one signed-in account running at once (every call that "
+       "needs a token but WatchTimeline); more get RESOURCE_EXHAUSTED with a "
+       "retry hint, "
        "so one account cannot hold the database pool. 0 is no limit.",
        false,
        [](const std::string& v, SettingsDraft& d) {

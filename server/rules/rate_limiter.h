@@ -90,7 +90,7 @@ struct RateLimitOptions {
   absl::Duration recognized_login_ttl = absl::Hours(24 * 30);
   RateLimit tweet_per_peer;
   RateLimit tweet_per_account;
-  // Calls of one signed-in account (Tweet, Follow, Unfollow, Timeline)
+  // Calls of one signed-in account (all but WatchTimeline)
   // running at once; more get RESOURCE_EXHAUSTED with a retry hint
   // (AccountAdmission). 0: no limit.
   int max_calls_in_flight_per_account = 0;
