@@ -193,16 +193,6 @@ std::string FormatWatchEvent(const miniter::v1::WatchTimelineResponse& event) {
 
 namespace {
 
-// `user 3 "Ann"`, and ` <ann@example.com>` when the e-mail is there.
-std::string FormatUserName(const miniter::v1::User& user) {
-  std::string out = absl::StrCat("user ", user.id(), " \"",
-                                 SanitizeForTerminal(user.name(), false), "\"");
-  if (!user.email().empty()) {
-    absl::StrAppend(&out, " <", SanitizeForTerminal(user.email(), false), ">");
-  }
-  return out;
-}
-
 // "--server=... " for a next-page command, when the user gave --server.
 std::string ServerFlagWord(absl::string_view server_flag) {
   if (server_flag.empty()) return std::string();
@@ -214,7 +204,7 @@ std::string ServerFlagWord(absl::string_view server_flag) {
 std::string FormatProfile(const miniter::v1::GetUserResponse& response) {
   const miniter::v1::User& user = response.user();
   std::string out = absl::StrCat(
-      FormatUserName(user), "\n    ", response.follower_count(),
+      FormatUser(user), "\n    ", response.follower_count(),
       response.follower_count() == 1 ? " follower, " : " followers, ",
       response.following_count(), " following, joined ",
       FormatTimestamp(user.created_at()), "\n");
@@ -235,7 +225,7 @@ std::string FormatSearch(const miniter::v1::SearchUsersRequest& request,
     out = request.page_token().empty() ? "(no users)\n" : "(no more users)\n";
   }
   for (const miniter::v1::User& user : response.users()) {
-    absl::StrAppend(&out, FormatUserName(user), "\n");
+    absl::StrAppend(&out, FormatUser(user), "\n");
   }
   if (!response.next_page_token().empty()) {
     absl::StrAppend(&out, "next page: miniter search",
