@@ -122,6 +122,7 @@ int MaxServerThreads(const storage::MySqlOptions& database,
 // (docs/timeline-design.md, "Watching a timeline").
 absl::StatusOr<std::shared_ptr<watch::TimelineWatch>> StartTimelineWatch(
     const ServerOptions& options, std::shared_ptr<storage::TweetStore> tweets,
+    std::shared_ptr<storage::FollowStore> follows,
     const rules::TokenService& tokens) {
   absl::StatusOr<watch::WatchCursorCodec> cursors =
       watch::WatchCursorCodec::Create(
@@ -131,7 +132,8 @@ absl::StatusOr<std::shared_ptr<watch::TimelineWatch>> StartTimelineWatch(
   watch_options.settle =
       std::max(absl::Seconds(60), 6 * options.database.io_timeout);
   return std::make_shared<watch::TimelineWatch>(
-      std::move(tweets), *std::move(cursors), watch_options);
+      std::move(tweets), std::move(follows), *std::move(cursors),
+      watch_options);
 }
 
 // How a committed change reaches the streams: this server's at once, the
@@ -292,7 +294,8 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
     dependencies.limiter_state = *std::move(limits);
   }
   absl::StatusOr<std::shared_ptr<watch::TimelineWatch>> watch =
-      StartTimelineWatch(options, storage->tweets, *dependencies.tokens);
+      StartTimelineWatch(options, storage->tweets, storage->follows,
+                         *dependencies.tokens);
   if (!watch.ok()) return watch.status();
   server->watch_ = *watch;
   absl::StatusOr<std::function<void(const storage::TimelineEvent&)>> announce =
@@ -329,6 +332,7 @@ absl::StatusOr<std::unique_ptr<MiniterServer>> MiniterServer::Start(
       return memory_tier->Usable();
     };
   }
+  metric_sources.watch = [watch = server->watch_] { return watch->Stats(); };
   absl::StatusOr<std::unique_ptr<ServerMetrics>> metrics =
       ServerMetrics::Start(options, metric_sources);
   if (!metrics.ok()) return metrics.status();

@@ -86,6 +86,42 @@ absl::StatusOr<std::unique_ptr<ServerMetrics>> ServerMetrics::Start(
           return ScrapedFamilyCollector::Values{{"", read() ? 1.0 : 0.0}};
         }));
   }
+  if (sources.watch) {
+    struct WatchFamily {
+      const char* name;
+      const char* help;
+      MetricType type;
+      double (*pick)(const watch::WatchStats&);
+    };
+    const WatchFamily families[] = {
+        {"miniter_watch_streams", "WatchTimeline streams open on this server.",
+         MetricType::Gauge,
+         [](const watch::WatchStats& s) {
+           return static_cast<double>(s.open_streams);
+         }},
+        {"miniter_watch_streams_unindexed",
+         "Open streams woken by every tweet rather than by their followees' "
+         "(followees not read yet, or too many to index).",
+         MetricType::Gauge,
+         [](const watch::WatchStats& s) {
+           return static_cast<double>(s.unindexed_streams);
+         }},
+        {"miniter_watch_reads_total",
+         "Timeline reads done for WatchTimeline streams (each wake, "
+         "coalesced, and each heartbeat costs one).",
+         MetricType::Counter,
+         [](const watch::WatchStats& s) {
+           return static_cast<double>(s.reads);
+         }},
+    };
+    for (const WatchFamily& family : families) {
+      collectables.push_back(std::make_shared<ScrapedFamilyCollector>(
+          family.name, family.help, family.type, "",
+          [read = sources.watch, pick = family.pick] {
+            return ScrapedFamilyCollector::Values{{"", pick(read())}};
+          }));
+    }
+  }
   absl::StatusOr<std::unique_ptr<metrics::MetricsEndpoint>> endpoint =
       metrics::MetricsEndpoint::Start(options.metrics_listen,
                                       std::move(collectables));

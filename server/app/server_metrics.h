@@ -1,10 +1,11 @@
 // server_metrics.h: what miniter-server shows Prometheus, assembled: the
 // grpc_server_* families of the Miniter and Health services (counted by an
 // interceptor), the components' own families (database pool, password
-// hashing, caches, rate-limit refusals, memory tier), and the endpoint that
-// serves them with the process and build families on --metrics_listen. The
-// metrics themselves are in server/metrics/; with this file, the only code
-// that uses prometheus-cpp (the components report plain structs).
+// hashing, caches, rate-limit refusals, memory tier, watch streams), and the
+// endpoint that serves them with the process and build families on
+// --metrics_listen. The metrics themselves are in server/metrics/; with this
+// file, the only code that uses prometheus-cpp (the components report plain
+// structs).
 #ifndef MINITER_SERVER_APP_SERVER_METRICS_H_
 #define MINITER_SERVER_APP_SERVER_METRICS_H_
 
@@ -23,6 +24,7 @@
 #include "server/metrics/grpc_server_metrics.h"
 #include "server/metrics/metrics_endpoint.h"
 #include "server/storage/redis/redis_home_timeline_tier.h"
+#include "server/watch/timeline_watch.h"
 
 namespace miniter::app {
 
@@ -46,6 +48,8 @@ class ServerMetrics {
         std::vector<storage::redis::RedisHomeTimelineTier::CallCount>()>
         memory_tier_calls;
     std::function<bool()> memory_tier_usable;
+    // miniter_watch_*: WatchTimeline streams and the reads they cost.
+    std::function<watch::WatchStats()> watch;
   };
 
   // Starts serving options.metrics_listen. Null when it is empty (metrics

@@ -13,6 +13,8 @@ namespace {
 
 // Tweets read per storage call; the Timeline RPC's largest page.
 constexpr int kReadPage = 100;
+// Followees read per storage call when a stream opens.
+constexpr int kFolloweePage = 1000;
 
 }  // namespace
 
@@ -35,6 +37,13 @@ class TimelineWatch::Stream {
   bool heartbeat_due_ = false;  // the next read sends a heartbeat if idle
   bool closed_ = false;
   bool waiting_for_room_ = false;
+  // Followees read into the index since the stream opened or since
+  // messages may have been lost; or found to be too many to index.
+  bool indexed_ = false;
+  bool too_many_followees_ = false;
+  // Whose tweets wake it, in TimelineWatch::by_author_. Only grows while
+  // the stream is open: an extra wake costs a read, a missing one latency.
+  absl::flat_hash_set<storage::UserId> authors_;
   absl::Time last_activity_;
   // Accounts followed while the stream is open, and when: their older
   // tweets are not news.
@@ -48,9 +57,11 @@ class TimelineWatch::Stream {
 };
 
 TimelineWatch::TimelineWatch(std::shared_ptr<storage::TweetStore> tweets,
+                             std::shared_ptr<storage::FollowStore> follows,
                              WatchCursorCodec cursors, WatchOptions options,
                              std::function<absl::Time()> clock)
     : tweets_(std::move(tweets)),
+      follows_(std::move(follows)),
       cursors_(std::move(cursors)),
       options_(options),
       clock_(std::move(clock)) {
@@ -96,6 +107,8 @@ absl::StatusOr<std::shared_ptr<TimelineWatch::Stream>> TimelineWatch::Open(
   }
   ++mine;
   streams_.push_back(stream);
+  IndexAuthor(stream, owner);
+  unindexed_.insert(stream);
   stream->last_activity_ = clock_();
   Enqueue(stream, false);
   return stream;
@@ -107,6 +120,13 @@ void TimelineWatch::Close(const std::shared_ptr<Stream>& stream) {
   stream->closed_ = true;
   streams_.erase(std::remove(streams_.begin(), streams_.end(), stream),
                  streams_.end());
+  for (storage::UserId author : stream->authors_) {
+    auto streams = by_author_.find(author);
+    if (streams == by_author_.end()) continue;
+    streams->second.erase(stream);
+    if (streams->second.empty()) by_author_.erase(streams);
+  }
+  unindexed_.erase(stream);
   auto it = per_account_.find(stream->owner());
   if (it != per_account_.end() && --it->second <= 0) per_account_.erase(it);
 }
@@ -120,21 +140,36 @@ void TimelineWatch::Wake(const std::shared_ptr<Stream>& stream) {
 
 void TimelineWatch::OnEvent(const storage::TimelineEvent& event) {
   absl::MutexLock lock(&mu_);
-  for (const std::shared_ptr<Stream>& stream : streams_) {
-    if (event.kind == storage::TimelineEvent::Kind::kTweet) {
-      Enqueue(stream, false);
-    } else if (stream->owner() == event.user) {
-      if (event.kind == storage::TimelineEvent::Kind::kFollow) {
-        stream->followed_.emplace_back(event.followee, event.at);
+  if (event.kind == storage::TimelineEvent::Kind::kTweet) {
+    if (auto streams = by_author_.find(event.user);
+        streams != by_author_.end()) {
+      for (const std::shared_ptr<Stream>& stream : streams->second) {
+        Enqueue(stream, false);
       }
+    }
+    for (const std::shared_ptr<Stream>& stream : unindexed_) {
       Enqueue(stream, false);
     }
+    return;
+  }
+  // Follow and unfollow messages are rare next to tweets: a scan will do.
+  for (const std::shared_ptr<Stream>& stream : streams_) {
+    if (stream->owner() != event.user) continue;
+    if (event.kind == storage::TimelineEvent::Kind::kFollow) {
+      stream->followed_.emplace_back(event.followee, event.at);
+      IndexAuthor(stream, event.followee);
+    }
+    Enqueue(stream, false);
   }
 }
 
 void TimelineWatch::OnEventsMaybeLost() {
   absl::MutexLock lock(&mu_);
   for (const std::shared_ptr<Stream>& stream : streams_) {
+    // A follow message may be among the lost: read the followees again,
+    // and wake on every tweet until then.
+    stream->indexed_ = false;
+    unindexed_.insert(stream);
     Enqueue(stream, false);
   }
 }
@@ -160,6 +195,63 @@ void TimelineWatch::Shutdown() {
 int TimelineWatch::OpenStreams() const {
   absl::MutexLock lock(&mu_);
   return static_cast<int>(streams_.size());
+}
+
+WatchStats TimelineWatch::Stats() const {
+  absl::MutexLock lock(&mu_);
+  WatchStats stats;
+  stats.open_streams = static_cast<int>(streams_.size());
+  stats.unindexed_streams = static_cast<int>(unindexed_.size());
+  stats.reads = reads_;
+  return stats;
+}
+
+void TimelineWatch::IndexAuthor(const std::shared_ptr<Stream>& stream,
+                                storage::UserId author) {
+  if (stream->closed_ || !stream->authors_.insert(author).second) return;
+  by_author_[author].insert(stream);
+}
+
+void TimelineWatch::IndexFollowees(const std::shared_ptr<Stream>& stream) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stream->indexed_ || stream->too_many_followees_) return;
+    // Marked before the read: a follow message that arrives meanwhile is
+    // indexed by OnEvent, and a loss meanwhile marks it unindexed again.
+    stream->indexed_ = true;
+  }
+  std::vector<storage::UserId> followees;
+  storage::FollowListQuery query;
+  query.user_id = stream->owner();
+  query.limit = kFolloweePage;
+  bool too_many = false;
+  while (true) {
+    absl::StatusOr<std::vector<storage::FollowListEntry>> page =
+        follows_->ListFollowing(query);
+    if (!page.ok()) {
+      absl::MutexLock lock(&mu_);
+      stream->indexed_ = false;  // woken by every tweet; tried next read
+      return;
+    }
+    for (const storage::FollowListEntry& entry : *page) {
+      followees.push_back(entry.user.id);
+    }
+    if (static_cast<int>(followees.size()) > options_.max_indexed_followees) {
+      too_many = true;
+      break;
+    }
+    if (page->size() < static_cast<std::size_t>(query.limit)) break;
+    query.after_followed_at = page->back().followed_at;
+    query.after_user_id = page->back().user.id;
+  }
+  absl::MutexLock lock(&mu_);
+  if (too_many) {
+    stream->too_many_followees_ = true;
+    return;
+  }
+  if (!stream->indexed_) return;  // messages lost while reading: again
+  for (storage::UserId followee : followees) IndexAuthor(stream, followee);
+  unindexed_.erase(stream);
 }
 
 void TimelineWatch::Enqueue(const std::shared_ptr<Stream>& stream,
@@ -189,7 +281,9 @@ void TimelineWatch::WorkerLoop() {
       stream->running_ = true;
       heartbeat = stream->heartbeat_due_;
       stream->heartbeat_due_ = false;
+      ++reads_;
     }
+    IndexFollowees(stream);
     Refresh(*stream, heartbeat);
     absl::MutexLock lock(&mu_);
     stream->running_ = false;

@@ -8,15 +8,19 @@
 // streams were woken, each stream by one worker at a time, and hands the
 // events to the stream's sink (the gRPC reactor), which only queues them.
 //
-// Which streams a tweet concerns is not known here (that needs the
-// caller's followees), so every tweet wakes every local stream, coalesced:
-// a stream woken again before its worker ran reads once. The read is one
-// memory-tier page in the common case (docs/timeline-design.md, "Watching
-// a timeline", has the cost and the way to narrow it).
+// A tweet wakes only the streams of its author and of the author's
+// followers: each stream's followees are read once, on a worker, when it
+// opens (and again after change messages may have been lost), kept up to
+// date by follow messages, and indexed by author. Until they are read, or
+// when an account follows more than WatchOptions::max_indexed_followees,
+// a stream is woken by every tweet. Wakes are coalesced: a stream woken
+// again before its worker ran reads once. The read is one memory-tier page
+// in the common case (docs/timeline-design.md, "Watching a timeline").
 #ifndef MINITER_SERVER_WATCH_TIMELINE_WATCH_H_
 #define MINITER_SERVER_WATCH_TIMELINE_WATCH_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -26,11 +30,13 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/storage/follow_store.h"
 #include "server/storage/records.h"
 #include "server/storage/timeline_events.h"
 #include "server/storage/tweet_store.h"
@@ -55,6 +61,18 @@ struct WatchOptions {
   int replay_limit = 800;
   // Threads that read timelines for woken streams.
   int workers = 2;
+  // An account following more than this many is woken by every tweet
+  // rather than indexed by author (bounds the index's memory per stream).
+  int max_indexed_followees = 5000;
+};
+
+// What the streams cost now, for the metrics.
+struct WatchStats {
+  int open_streams = 0;
+  // Woken by every tweet: followees not read yet, or too many.
+  int unindexed_streams = 0;
+  // Timeline reads done for streams since start.
+  std::uint64_t reads = 0;
 };
 
 // Where a stream's events go: the gRPC reactor. Thread-safe; never blocks.
@@ -76,9 +94,11 @@ class WatchSink {
 class TimelineWatch {
  public:
   // `tweets` must read the owner's own timeline without lag (the primary,
-  // through the memory tier). `clock` is injected for tests.
+  // through the memory tier); `follows` lists whom a stream's owner
+  // follows. `clock` is injected for tests.
   TimelineWatch(
-      std::shared_ptr<storage::TweetStore> tweets, WatchCursorCodec cursors,
+      std::shared_ptr<storage::TweetStore> tweets,
+      std::shared_ptr<storage::FollowStore> follows, WatchCursorCodec cursors,
       WatchOptions options,
       std::function<absl::Time()> clock = [] { return absl::Now(); });
   ~TimelineWatch();
@@ -115,6 +135,7 @@ class TimelineWatch {
   void Shutdown();
 
   int OpenStreams() const;
+  WatchStats Stats() const;
 
  private:
   void Enqueue(const std::shared_ptr<Stream>& stream, bool heartbeat)
@@ -122,12 +143,20 @@ class TimelineWatch {
   bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WorkerLoop();
   void TickerLoop();
+  // Adds `author` to the authors whose tweets wake `stream`.
+  void IndexAuthor(const std::shared_ptr<Stream>& stream,
+                   storage::UserId author) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Reads whom the stream's owner follows into the index, if not done
+  // since the stream opened or since messages may have been lost; runs on
+  // a worker. On failure the stream stays woken by every tweet.
+  void IndexFollowees(const std::shared_ptr<Stream>& stream);
   // One read for `stream` and what follows from it; runs on a worker.
   void Refresh(Stream& stream, bool heartbeat_due);
   absl::StatusOr<std::vector<storage::TweetRecord>> ReadAbove(
       storage::UserId owner, storage::TweetId floor, std::size_t limit);
 
   const std::shared_ptr<storage::TweetStore> tweets_;
+  const std::shared_ptr<storage::FollowStore> follows_;
   const WatchCursorCodec cursors_;
   const WatchOptions options_;
   const std::function<absl::Time()> clock_;
@@ -136,6 +165,13 @@ class TimelineWatch {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::shared_ptr<Stream>> streams_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<storage::UserId, int> per_account_ ABSL_GUARDED_BY(mu_);
+  // Streams by the authors whose tweets wake them (owner and followees),
+  // and the streams every tweet wakes.
+  absl::flat_hash_map<storage::UserId,
+                      absl::flat_hash_set<std::shared_ptr<Stream>>>
+      by_author_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<std::shared_ptr<Stream>> unindexed_ ABSL_GUARDED_BY(mu_);
+  std::uint64_t reads_ ABSL_GUARDED_BY(mu_) = 0;
   std::deque<std::shared_ptr<Stream>> ready_ ABSL_GUARDED_BY(mu_);
   std::vector<std::thread> threads_;
 };

@@ -268,9 +268,10 @@ TEST_F(UserProfilesTest, UsersFromBeforeTheMigrationAreFoundAfterAStart) {
   absl::StatusOr<storage::UserRecord> created = storage->users->CreateUser(old);
   ASSERT_TRUE(created.ok()) << created.status();
   TestUser reader = SignUpAndLogin(*stub_, "Reader");
-  EXPECT_TRUE(FoundIds(reader, "strasse alt " + tag_).empty());
 
-  // A server's start-up gives it its key.
+  // A server's start-up gives it its key. (Not checked unfound before:
+  // servers of other tests start against this database at any moment and
+  // key it too, with the same code.)
   absl::StatusOr<std::unique_ptr<app::MiniterServer>> restarted =
       app::MiniterServer::Start(options);
   ASSERT_TRUE(restarted.ok()) << restarted.status();

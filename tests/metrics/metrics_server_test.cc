@@ -138,7 +138,12 @@ TEST(MetricsServerTest, CountsTheCallsMade) {
   EXPECT_EQ(value("miniter_rate_limit_refusals_total"
                   "{limit=\"signup_rate_per_peer\"}"),
             0);
+  // No WatchTimeline stream was opened.
+  EXPECT_EQ(value("miniter_watch_streams"), 0);
+  EXPECT_EQ(value("miniter_watch_streams_unindexed"), 0);
+  EXPECT_EQ(value("miniter_watch_reads_total"), 0);
   std::map<std::string, std::string> types = ExpositionTypes(response->body);
+  EXPECT_EQ(types["miniter_watch_reads_total"], "counter");
   EXPECT_EQ(types["grpc_server_handled_total"], "counter");
   EXPECT_EQ(types["grpc_server_handling_seconds"], "histogram");
   EXPECT_EQ(types["miniter_build_info"], "gauge");

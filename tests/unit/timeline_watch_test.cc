@@ -2,16 +2,21 @@
 // stream starts with a heartbeat and then gets new tweets; a resumed one
 // replays what it missed oldest first (a gap event beyond the limit, paced
 // by the reader's room); a tweet that commits behind a newer one is still
-// sent, once; the stream limits; heartbeats; shutdown ends every stream.
+// sent, once; the stream limits; heartbeats; shutdown ends every stream;
+// a tweet wakes only the streams of its author's followers (and of the
+// author), every stream until its followees are read, and a follow or a
+// loss of messages widens the index.
 #include "server/watch/timeline_watch.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
@@ -66,6 +71,54 @@ class FakeTimeline : public storage::TweetStore {
  private:
   absl::Mutex mu_;
   std::vector<TweetRecord> tweets_ ABSL_GUARDED_BY(mu_);
+};
+
+// Whom each account follows; counts the reads.
+class FakeFollows : public storage::FollowStore {
+ public:
+  void Set(storage::UserId follower, std::vector<storage::UserId> followees) {
+    absl::MutexLock lock(&mu_);
+    following_[follower] = std::move(followees);
+  }
+  void Fail(bool fail) {
+    absl::MutexLock lock(&mu_);
+    fail_ = fail;
+  }
+  int reads() {
+    absl::MutexLock lock(&mu_);
+    return reads_;
+  }
+  absl::Status Follow(storage::UserId, storage::UserId) override {
+    return absl::UnimplementedError("not in this test");
+  }
+  absl::Status Unfollow(storage::UserId, storage::UserId) override {
+    return absl::UnimplementedError("not in this test");
+  }
+  // One page: the test's lists are shorter than the watch's page.
+  absl::StatusOr<std::vector<storage::FollowListEntry>> ListFollowing(
+      const storage::FollowListQuery& query) override {
+    absl::MutexLock lock(&mu_);
+    ++reads_;
+    if (fail_) return absl::UnavailableError("database down");
+    std::vector<storage::FollowListEntry> page;
+    for (storage::UserId followee : following_[query.user_id]) {
+      storage::FollowListEntry entry;
+      entry.user.id = followee;
+      page.push_back(entry);
+    }
+    return page;
+  }
+  absl::StatusOr<std::vector<storage::FollowListEntry>> ListFollowers(
+      const storage::FollowListQuery&) override {
+    return absl::UnimplementedError("not in this test");
+  }
+
+ private:
+  absl::Mutex mu_;
+  absl::flat_hash_map<storage::UserId, std::vector<storage::UserId>> following_
+      ABSL_GUARDED_BY(mu_);
+  bool fail_ ABSL_GUARDED_BY(mu_) = false;
+  int reads_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // Records what a stream sends; `room` is how much its buffer takes.
@@ -127,10 +180,14 @@ std::vector<TweetId> TweetIds(const std::vector<WatchEvent>& events) {
 
 class TimelineWatchTest : public ::testing::Test {
  protected:
-  TimelineWatchTest() { options_.heartbeat = absl::Seconds(30); }
+  TimelineWatchTest() {
+    options_.heartbeat = absl::Seconds(30);
+    follows_->Set(kOwner, {2, 3});
+  }
 
   std::unique_ptr<TimelineWatch> Watch() {
-    return std::make_unique<TimelineWatch>(timeline_, codec_, options_);
+    return std::make_unique<TimelineWatch>(timeline_, follows_, codec_,
+                                           options_);
   }
   struct Open {
     std::shared_ptr<RecordingSink> sink;
@@ -146,12 +203,26 @@ class TimelineWatchTest : public ::testing::Test {
     if (stream.ok()) open.stream = *stream;
     return open;
   }
-  void Tweeted(TimelineWatch& watch) {
-    watch.OnEvent({storage::TimelineEvent::Kind::kTweet, 2, 0, 0, absl::Now()});
+  void Tweeted(TimelineWatch& watch, storage::UserId author = 2) {
+    watch.OnEvent(
+        {storage::TimelineEvent::Kind::kTweet, author, 0, 0, absl::Now()});
+  }
+  // Waits until the stream has no read queued or running (or 5 s): the
+  // reads counted then are all the ones a wake caused.
+  static std::uint64_t SettledReads(TimelineWatch& watch) {
+    std::uint64_t reads = watch.Stats().reads;
+    for (int i = 0; i < 500; ++i) {
+      absl::SleepFor(absl::Milliseconds(10));
+      const std::uint64_t now = watch.Stats().reads;
+      if (now == reads && i >= 5) return now;
+      reads = now;
+    }
+    return reads;
   }
 
   static constexpr storage::UserId kOwner = 1;
   std::shared_ptr<FakeTimeline> timeline_ = std::make_shared<FakeTimeline>();
+  std::shared_ptr<FakeFollows> follows_ = std::make_shared<FakeFollows>();
   WatchCursorCodec codec_ = WatchCursorCodec::WithRandomKey();
   WatchOptions options_;
 };
@@ -228,6 +299,83 @@ TEST_F(TimelineWatchTest, TweetsOlderThanANewFollowAreNotNews) {
   Tweeted(*watch);
   EXPECT_THAT(TweetIds(open.sink->WaitFor(2)), ElementsAre(21));
   watch->Close(open.stream);
+}
+
+TEST_F(TimelineWatchTest, ATweetWakesOnlyTheStreamsOfItsAuthorsFollowers) {
+  follows_->Set(5, {9});
+  auto watch = Watch();
+  Open mine = OpenStream(*watch);
+  auto other = std::make_shared<RecordingSink>();
+  ASSERT_TRUE(watch->Open(5, "", other).ok());
+  mine.sink->WaitFor(1);
+  other->WaitFor(1);
+  const std::uint64_t before = SettledReads(*watch);
+  EXPECT_EQ(watch->Stats().unindexed_streams, 0);
+  EXPECT_EQ(follows_->reads(), 2);
+
+  Tweeted(*watch, /*author=*/3);  // followed by kOwner only
+  EXPECT_EQ(SettledReads(*watch), before + 1);
+  Tweeted(*watch, /*author=*/kOwner);  // the owner's own
+  EXPECT_EQ(SettledReads(*watch), before + 2);
+  Tweeted(*watch, /*author=*/9);  // followed by 5 only
+  EXPECT_EQ(SettledReads(*watch), before + 3);
+  Tweeted(*watch, /*author=*/77);  // followed by neither
+  EXPECT_EQ(SettledReads(*watch), before + 3);
+
+  // A follow message indexes the new followee at once.
+  timeline_->Add(30, /*author=*/77);
+  watch->OnEvent({storage::TimelineEvent::Kind::kFollow, kOwner, 77, 0,
+                  absl::Now() - absl::Seconds(1)});
+  timeline_->Add(31, /*author=*/77);
+  Tweeted(*watch, /*author=*/77);
+  EXPECT_THAT(TweetIds(mine.sink->WaitFor(3)), ElementsAre(30, 31));
+  watch->Close(mine.stream);
+}
+
+TEST_F(TimelineWatchTest, UnindexedStreamsAreWokenByEveryTweet) {
+  // Followees unreadable: the stream still gets every tweet.
+  follows_->Fail(true);
+  auto watch = Watch();
+  Open open = OpenStream(*watch);
+  open.sink->WaitFor(1);
+  EXPECT_EQ(watch->Stats().unindexed_streams, 1);
+  timeline_->Add(40, /*author=*/3);
+  Tweeted(*watch, /*author=*/3);
+  EXPECT_THAT(TweetIds(open.sink->WaitFor(2)), ElementsAre(40));
+
+  // Read on a later wake once the store answers.
+  follows_->Fail(false);
+  Tweeted(*watch, /*author=*/3);
+  SettledReads(*watch);
+  EXPECT_EQ(watch->Stats().unindexed_streams, 0);
+
+  // Messages lost: read the followees again (a follow may be among them).
+  const int reads = follows_->reads();
+  follows_->Set(kOwner, {2, 3, 8});
+  watch->OnEventsMaybeLost();
+  SettledReads(*watch);
+  EXPECT_EQ(follows_->reads(), reads + 1);
+  EXPECT_EQ(watch->Stats().unindexed_streams, 0);
+  timeline_->Add(41, /*author=*/8);
+  Tweeted(*watch, /*author=*/8);
+  EXPECT_THAT(TweetIds(open.sink->WaitFor(3)), ElementsAre(40, 41));
+  watch->Close(open.stream);
+}
+
+TEST_F(TimelineWatchTest, TooManyFolloweesAreNotIndexed) {
+  options_.max_indexed_followees = 1;
+  auto watch = Watch();
+  Open open = OpenStream(*watch);
+  open.sink->WaitFor(1);
+  SettledReads(*watch);
+  EXPECT_EQ(watch->Stats().unindexed_streams, 1);
+  timeline_->Add(50, /*author=*/60);
+  Tweeted(*watch, /*author=*/60);
+  EXPECT_THAT(TweetIds(open.sink->WaitFor(2)), ElementsAre(50));
+  EXPECT_EQ(follows_->reads(), 1);  // not read again on each wake
+  watch->Close(open.stream);
+  EXPECT_EQ(watch->Stats().unindexed_streams, 0);
+  EXPECT_EQ(watch->Stats().open_streams, 0);
 }
 
 TEST_F(TimelineWatchTest, LimitsStreamsPerAccountAndInAll) {
