@@ -127,4 +127,25 @@ TestUser SignUpAndLogin(miniter::v1::Miniter::Stub& stub,
   return user;
 }
 
+std::uint64_t PostTweet(miniter::v1::Miniter::Stub& stub, const TestUser& user,
+                        const std::string& text) {
+  miniter::v1::TweetRequest request;
+  request.set_text(text);
+  miniter::v1::TweetResponse response;
+  grpc::Status status =
+      stub.Tweet(Context(user.token).get(), request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return response.tweet().id();
+}
+
+void FollowUser(miniter::v1::Miniter::Stub& stub, const TestUser& user,
+                const TestUser& target) {
+  miniter::v1::FollowRequest request;
+  request.set_user_id(target.id);
+  miniter::v1::FollowResponse response;
+  grpc::Status status =
+      stub.Follow(Context(user.token).get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+}
+
 }  // namespace miniter::testing

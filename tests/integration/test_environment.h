@@ -1,6 +1,7 @@
 // test_environment.h: what the integration tests share: the test database's
 // URL, an in-process miniter server on a free port, a stub factory, and
-// helpers that sign up and log in fresh users with unique e-mails.
+// helpers that sign up and log in fresh users with unique e-mails, post
+// tweets and follow.
 #ifndef MINITER_TESTS_INTEGRATION_TEST_ENVIRONMENT_H_
 #define MINITER_TESTS_INTEGRATION_TEST_ENVIRONMENT_H_
 
@@ -53,6 +54,15 @@ struct TestUser {
 // Signs up (name, unique e-mail) and logs in; fails the test on error.
 TestUser SignUpAndLogin(miniter::v1::Miniter::Stub& stub,
                         const std::string& name);
+
+// Posts `text` as `user`; the new tweet's id (0 after a failure, which also
+// fails the test).
+std::uint64_t PostTweet(miniter::v1::Miniter::Stub& stub, const TestUser& user,
+                        const std::string& text);
+
+// `user` follows `target`; fails the test on error.
+void FollowUser(miniter::v1::Miniter::Stub& stub, const TestUser& user,
+                const TestUser& target);
 
 }  // namespace miniter::testing
 

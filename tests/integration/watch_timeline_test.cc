@@ -28,6 +28,7 @@
 #include "gtest/gtest.h"
 #include "tests/integration/server_process.h"
 #include "tests/integration/test_environment.h"
+#include "tests/integration/timeline_watcher.h"
 #include "tests/storage/test_redis.h"
 
 namespace miniter::testing {
@@ -37,110 +38,6 @@ using ::testing::ElementsAreArray;
 using v1::WatchTimelineResponse;
 
 constexpr absl::Duration kHeartbeat = absl::Milliseconds(400);
-
-// One open WatchTimeline call, read on a thread of its own so that tests
-// can wait for events with a timeout.
-class Watcher {
- public:
-  Watcher(v1::Miniter::Stub& stub, const std::string& token,
-          const std::string& resume_cursor = "") {
-    context_.AddMetadata("authorization", "Bearer " + token);
-    context_.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
-    v1::WatchTimelineRequest request;
-    request.set_resume_cursor(resume_cursor);
-    reader_ = stub.WatchTimeline(&context_, request);
-    thread_ = std::thread([this] {
-      WatchTimelineResponse response;
-      while (reader_->Read(&response)) {
-        absl::MutexLock lock(&mu_);
-        events_.push_back({response, absl::Now()});
-        changed_ = true;
-      }
-      grpc::Status status = reader_->Finish();
-      absl::MutexLock lock(&mu_);
-      status_ = status;
-      done_ = true;
-      changed_ = true;
-    });
-  }
-  ~Watcher() {
-    context_.TryCancel();
-    thread_.join();
-  }
-
-  struct Received {
-    WatchTimelineResponse response;
-    absl::Time at;
-  };
-
-  // Waits until `n` events satisfy `pred` (or the stream ends, or
-  // `timeout`); returns those.
-  template <typename Pred>
-  std::vector<Received> WaitFor(std::size_t n, Pred pred,
-                                absl::Duration timeout = absl::Seconds(10)) {
-    absl::MutexLock lock(&mu_);
-    auto matching = [&] {
-      std::vector<Received> found;
-      for (const Received& r : events_) {
-        if (pred(r.response)) found.push_back(r);
-      }
-      return found;
-    };
-    const absl::Time deadline = absl::Now() + timeout;
-    while (matching().size() < n && !done_ && absl::Now() < deadline) {
-      mu_.AwaitWithDeadline(absl::Condition(&changed_), deadline);
-      changed_ = false;
-    }
-    return matching();
-  }
-  std::vector<Received> WaitForTweets(
-      std::size_t n, absl::Duration timeout = absl::Seconds(10)) {
-    return WaitFor(
-        n, [](const WatchTimelineResponse& r) { return r.has_tweet(); },
-        timeout);
-  }
-  std::vector<Received> WaitForHeartbeats(std::size_t n) {
-    return WaitFor(
-        n, [](const WatchTimelineResponse& r) { return r.has_heartbeat(); });
-  }
-  // Tweet ids received so far.
-  std::vector<std::uint64_t> TweetIds() {
-    std::vector<std::uint64_t> ids;
-    for (const Received& r : WaitForTweets(0)) {
-      ids.push_back(r.response.tweet().id());
-    }
-    return ids;
-  }
-  std::string LastCursor() {
-    absl::MutexLock lock(&mu_);
-    return events_.empty() ? "" : events_.back().response.cursor();
-  }
-  // The status the stream ended with (waits up to `timeout`).
-  std::optional<grpc::Status> Status(
-      absl::Duration timeout = absl::Seconds(10)) {
-    absl::MutexLock lock(&mu_);
-    mu_.AwaitWithTimeout(absl::Condition(&done_), timeout);
-    if (!done_) return std::nullopt;
-    return status_;
-  }
-  std::string ResumeCursorTrailer() {
-    const auto& trailers = context_.GetServerTrailingMetadata();
-    auto it = trailers.find("resume-cursor");
-    return it == trailers.end()
-               ? ""
-               : std::string(it->second.data(), it->second.size());
-  }
-
- private:
-  grpc::ClientContext context_;
-  std::unique_ptr<grpc::ClientReader<WatchTimelineResponse>> reader_;
-  std::thread thread_;
-  absl::Mutex mu_;
-  std::vector<Received> events_;
-  bool changed_ = false;
-  bool done_ = false;
-  grpc::Status status_;
-};
 
 class WatchTimelineServersTest : public ::testing::Test {
  protected:
@@ -167,28 +64,9 @@ class WatchTimelineServersTest : public ::testing::Test {
     }
   }
 
-  static std::uint64_t Post(v1::Miniter::Stub& stub, const TestUser& user,
-                            const std::string& text) {
-    v1::TweetRequest request;
-    request.set_text(text);
-    v1::TweetResponse response;
-    grpc::Status status =
-        stub.Tweet(Context(user.token).get(), request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return response.tweet().id();
-  }
-  static void Follow(v1::Miniter::Stub& stub, const TestUser& user,
-                     const TestUser& target) {
-    v1::FollowRequest request;
-    request.set_user_id(target.id);
-    v1::FollowResponse response;
-    grpc::Status status =
-        stub.Follow(Context(user.token).get(), request, &response);
-    ASSERT_TRUE(status.ok()) << status.error_message();
-  }
   // Waits for the stream's first event (a heartbeat): it is then open and
   // positioned.
-  static void WaitOpen(Watcher& watcher) {
+  static void WaitOpen(TimelineWatcher& watcher) {
     ASSERT_GE(watcher.WaitFor(1, [](const auto&) { return true; }).size(), 1u);
   }
 
@@ -201,15 +79,16 @@ class WatchTimelineServersTest : public ::testing::Test {
 TEST_F(WatchTimelineServersTest, TweetThroughServerBReachesStreamOnAWithin1s) {
   const TestUser reader = SignUpAndLogin(*stub_a_, "Reader");
   const TestUser writer = SignUpAndLogin(*stub_b_, "Writer");
-  Follow(*stub_b_, reader, writer);
-  Watcher watcher(*stub_a_, reader.token);
+  FollowUser(*stub_b_, reader, writer);
+  TimelineWatcher watcher(*stub_a_, reader.token);
   WaitOpen(watcher);
   constexpr int kTweets = 20;
   std::vector<absl::Duration> delays;
   for (int i = 0; i < kTweets; ++i) {
     const absl::Time posted = absl::Now();
-    const std::uint64_t id = Post(*stub_b_, writer, absl::StrCat("live ", i));
-    const std::vector<Watcher::Received> got =
+    const std::uint64_t id =
+        PostTweet(*stub_b_, writer, absl::StrCat("live ", i));
+    const std::vector<TimelineWatcher::Received> got =
         watcher.WaitForTweets(i + 1, absl::Seconds(2));
     ASSERT_EQ(got.size(), static_cast<std::size_t>(i + 1));
     EXPECT_EQ(got.back().response.tweet().id(), id);
@@ -229,12 +108,12 @@ TEST_F(WatchTimelineServersTest, CarriesOwnAndFollowedTweetsOnly) {
   const TestUser owner = SignUpAndLogin(*stub_a_, "Owner");
   const TestUser followed = SignUpAndLogin(*stub_a_, "Followed");
   const TestUser stranger = SignUpAndLogin(*stub_b_, "Stranger");
-  Follow(*stub_a_, owner, followed);
-  Watcher watcher(*stub_a_, owner.token);
+  FollowUser(*stub_a_, owner, followed);
+  TimelineWatcher watcher(*stub_a_, owner.token);
   WaitOpen(watcher);
-  Post(*stub_b_, stranger, "not for the owner");
-  const std::uint64_t own = Post(*stub_b_, owner, "mine");
-  const std::uint64_t theirs = Post(*stub_b_, followed, "followed");
+  PostTweet(*stub_b_, stranger, "not for the owner");
+  const std::uint64_t own = PostTweet(*stub_b_, owner, "mine");
+  const std::uint64_t theirs = PostTweet(*stub_b_, followed, "followed");
   ASSERT_EQ(watcher.WaitForTweets(2).size(), 2u);
   // Heartbeats re-read the timeline: after two, nothing else came.
   watcher.WaitForHeartbeats(3);
@@ -246,25 +125,26 @@ TEST_F(WatchTimelineServersTest, CarriesOwnAndFollowedTweetsOnly) {
 TEST_F(WatchTimelineServersTest, ReconnectWithLastCursorSendsExactlyTheMissed) {
   const TestUser owner = SignUpAndLogin(*stub_a_, "Owner");
   const TestUser followed = SignUpAndLogin(*stub_a_, "Followed");
-  Follow(*stub_a_, owner, followed);
+  FollowUser(*stub_a_, owner, followed);
   std::string cursor;
   {
-    Watcher watcher(*stub_a_, owner.token);
+    TimelineWatcher watcher(*stub_a_, owner.token);
     WaitOpen(watcher);
-    Post(*stub_a_, followed, "seen 1");
-    Post(*stub_b_, followed, "seen 2");
+    PostTweet(*stub_a_, followed, "seen 1");
+    PostTweet(*stub_b_, followed, "seen 2");
     ASSERT_EQ(watcher.WaitForTweets(2).size(), 2u);
     cursor = watcher.LastCursor();
   }  // disconnects
   std::vector<std::uint64_t> missed;
   missed.reserve(6);
   for (int i = 0; i < 5; ++i) {
-    missed.push_back(Post(i % 2 ? *stub_a_ : *stub_b_, i % 3 ? followed : owner,
-                          absl::StrCat("missed ", i)));
+    missed.push_back(PostTweet(i % 2 ? *stub_a_ : *stub_b_,
+                               i % 3 ? followed : owner,
+                               absl::StrCat("missed ", i)));
   }
-  Watcher resumed(*stub_b_, owner.token, cursor);
+  TimelineWatcher resumed(*stub_b_, owner.token, cursor);
   ASSERT_EQ(resumed.WaitForTweets(5).size(), 5u);
-  const std::uint64_t live = Post(*stub_a_, followed, "live after resume");
+  const std::uint64_t live = PostTweet(*stub_a_, followed, "live after resume");
   ASSERT_EQ(resumed.WaitForTweets(6).size(), 6u);
   resumed.WaitForHeartbeats(2);
   missed.push_back(live);
@@ -297,7 +177,7 @@ TEST_F(WatchTimelineServersTest,
   std::vector<std::uint64_t> posted;
   posted.reserve(300);
   for (int i = 0; i < 300; ++i) {
-    posted.push_back(Post(*stub_b_, owner, absl::StrCat(i, text)));
+    posted.push_back(PostTweet(*stub_b_, owner, absl::StrCat(i, text)));
   }
   std::vector<std::uint64_t> received;
   WatchTimelineResponse event;
@@ -314,7 +194,7 @@ TEST_F(WatchTimelineServersTest,
   ASSERT_LT(received.size(), posted.size());
 
   // Resuming sends the rest (fewer than the 800 a replay holds), once.
-  Watcher resumed(*stub_a_, owner.token, cursor);
+  TimelineWatcher resumed(*stub_a_, owner.token, cursor);
   const std::size_t rest = posted.size() - received.size();
   ASSERT_EQ(resumed.WaitForTweets(rest).size(), rest);
   resumed.WaitForHeartbeats(2);
@@ -325,22 +205,22 @@ TEST_F(WatchTimelineServersTest,
 
 TEST_F(WatchTimelineServersTest, LimitsOpenStreamsPerAccount) {
   const TestUser owner = SignUpAndLogin(*stub_a_, "Owner");
-  Watcher one(*stub_a_, owner.token);
-  Watcher two(*stub_a_, owner.token);
+  TimelineWatcher one(*stub_a_, owner.token);
+  TimelineWatcher two(*stub_a_, owner.token);
   WaitOpen(one);
   WaitOpen(two);
-  Watcher three(*stub_a_, owner.token);
+  TimelineWatcher three(*stub_a_, owner.token);
   std::optional<grpc::Status> status = three.Status();
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(status->error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   // The limit is per server: the account may watch through B too.
-  Watcher elsewhere(*stub_b_, owner.token);
+  TimelineWatcher elsewhere(*stub_b_, owner.token);
   WaitOpen(elsewhere);
 }
 
 TEST_F(WatchTimelineServersTest, SendsHeartbeatsWhileIdle) {
   const TestUser owner = SignUpAndLogin(*stub_a_, "Owner");
-  Watcher watcher(*stub_a_, owner.token);
+  TimelineWatcher watcher(*stub_a_, owner.token);
   const absl::Time start = absl::Now();
   ASSERT_EQ(watcher.WaitForHeartbeats(4).size(), 4u);
   // The first comes at once, then one per heartbeat period.
@@ -353,19 +233,19 @@ TEST_F(WatchTimelineServersTest, RefusesCursorsNotIssuedToTheCaller) {
   const TestUser other = SignUpAndLogin(*stub_a_, "Other");
   std::string others_cursor;
   {
-    Watcher watcher(*stub_a_, other.token);
+    TimelineWatcher watcher(*stub_a_, other.token);
     WaitOpen(watcher);
     others_cursor = watcher.LastCursor();
   }
   for (const std::string& cursor :
        {std::string("garbage"), others_cursor, others_cursor + "A"}) {
-    Watcher watcher(*stub_a_, owner.token, cursor);
+    TimelineWatcher watcher(*stub_a_, owner.token, cursor);
     std::optional<grpc::Status> status = watcher.Status();
     ASSERT_TRUE(status.has_value());
     EXPECT_EQ(status->error_code(), grpc::StatusCode::INVALID_ARGUMENT)
         << cursor;
   }
-  Watcher unauthenticated(*stub_a_, "not a token");
+  TimelineWatcher unauthenticated(*stub_a_, "not a token");
   std::optional<grpc::Status> status = unauthenticated.Status();
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(status->error_code(), grpc::StatusCode::UNAUTHENTICATED);
@@ -380,7 +260,7 @@ TEST(WatchTimelineProcessTest, SigtermEndsStreamsWithUnavailableAndExitsFast) {
   {
     auto stub = StubForPort(port);
     const TestUser owner = SignUpAndLogin(*stub, "Owner");
-    Watcher watcher(*stub, owner.token);
+    TimelineWatcher watcher(*stub, owner.token);
     ASSERT_GE(watcher.WaitFor(1, [](const auto&) { return true; }).size(), 1u);
     sent = absl::Now();
     server.Send(SIGTERM);

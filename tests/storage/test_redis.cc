@@ -31,6 +31,10 @@ PrivateRedis::PrivateRedis() {
   char dir[] = "/tmp/miniter-redis-XXXXXX";
   if (mkdtemp(dir) == nullptr) return;
   dir_ = dir;
+  if (Start()) url_ = absl::StrCat("unix://", dir_, "/redis.sock");
+}
+
+bool PrivateRedis::Start() {
   const std::string socket = absl::StrCat(dir_, "/redis.sock");
   std::vector<std::string> args = {
       "redis-server", "--port",    "0",
@@ -46,18 +50,22 @@ PrivateRedis::PrivateRedis() {
     execvp(argv[0], argv.data());
     _exit(127);
   }
-  if (pid_ < 0) return;
+  if (pid_ < 0) return false;
   redis::RedisClientOptions options;
   options.endpoint.unix_socket = socket;
   redis::RedisClient client(options);
   const absl::Time give_up = absl::Now() + absl::Seconds(10);
   while (absl::Now() < give_up) {
-    if (client.Command({"PING"}).ok()) {
-      url_ = absl::StrCat("unix://", socket);
-      return;
-    }
+    if (client.Command({"PING"}).ok()) return true;
     absl::SleepFor(absl::Milliseconds(20));
   }
+  return false;
+}
+
+bool PrivateRedis::Restart() {
+  if (dir_.empty() || pid_ > 0) return false;
+  // redis-server replaces the socket file the killed one left behind.
+  return Start();
 }
 
 PrivateRedis::~PrivateRedis() {

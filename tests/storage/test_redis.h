@@ -18,7 +18,7 @@ std::string RedisUrlFromEnvironment();
 
 // A redis-server child process on a Unix socket in a fresh directory under
 // /tmp (socket paths are short), nothing persisted. Killed and removed by
-// the destructor.
+// the destructor. Not thread-safe: one test thread drives it.
 class PrivateRedis {
  public:
   PrivateRedis();
@@ -35,8 +35,15 @@ class PrivateRedis {
   void Resume();
   // SIGKILL: connections are reset and new ones refused.
   void Kill();
+  // After Kill: a new, empty redis-server on the same socket (url() stays
+  // valid), as a supervisor restarting a crashed one would leave it. False
+  // when it does not answer within 10 s.
+  bool Restart();
 
  private:
+  // Runs redis-server on dir_'s socket and waits for PING; sets pid_.
+  bool Start();
+
   std::string dir_;
   std::string url_;
   pid_t pid_ = -1;
