@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/random/random.h"
+#include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -170,7 +171,16 @@ void RedisTimelineEvents::PublishLoop() {
       queued_.pop_front();
     }
     // Best effort: a failure loses this message only (streams re-read).
-    (void)publisher_.Command({"PUBLISH", options_.channel, message});
+    // But a transport failure may be only the pooled connection's: one from
+    // before a Redis restart fails at its first use and is dropped, so a
+    // second try connects anew. Without it the first message after every
+    // restart would be lost although Redis is back. Publishing twice is
+    // harmless (a listener re-reads once more).
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      absl::Status sent =
+          publisher_.Command({"PUBLISH", options_.channel, message}).status();
+      if (!absl::IsUnavailable(sent)) break;
+    }
   }
 }
 

@@ -4,7 +4,8 @@
 //
 // Publishing goes through a bounded queue and a thread of its own, so a
 // slow or absent Redis never slows a Tweet call (a full queue drops the
-// newest message: the streams' periodic re-read covers it). Receiving uses
+// newest message: the streams' periodic re-read covers it); a PUBLISH that
+// fails in transport is tried once more, on a new connection. Receiving uses
 // ONE subscriber connection on a thread of its own (a hiredis context is
 // not thread-safe and a subscribed one can do nothing else); it reconnects
 // with backoff and then tells the listener that messages may have been
