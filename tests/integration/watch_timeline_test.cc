@@ -29,6 +29,7 @@
 #include "tests/integration/server_process.h"
 #include "tests/integration/test_environment.h"
 #include "tests/integration/timeline_watcher.h"
+#include "tests/integration/two_servers_fixture.h"
 #include "tests/storage/test_redis.h"
 
 namespace miniter::testing {
@@ -39,7 +40,7 @@ using v1::WatchTimelineResponse;
 
 constexpr absl::Duration kHeartbeat = absl::Milliseconds(400);
 
-class WatchTimelineServersTest : public ::testing::Test {
+class WatchTimelineServersTest : public TwoServersFixture {
  protected:
   void SetUp() override {
     const std::string redis_url = storage::RedisUrlFromEnvironment();
@@ -49,19 +50,7 @@ class WatchTimelineServersTest : public ::testing::Test {
     options.watch.heartbeat = kHeartbeat;
     options.watch.max_streams_per_account = 2;
     options.watch.buffer_events = 8;
-    for (auto* server : {&a_, &b_}) {
-      auto started = app::MiniterServer::Start(options);
-      ASSERT_TRUE(started.ok()) << started.status();
-      *server = *std::move(started);
-    }
-    stub_a_ = StubForPort(a_->port());
-    stub_b_ = StubForPort(b_->port());
-  }
-
-  void TearDown() override {
-    for (auto* server : {&a_, &b_}) {
-      if (*server != nullptr) (*server)->Shutdown();
-    }
+    StartServers(options);
   }
 
   // Waits for the stream's first event (a heartbeat): it is then open and
@@ -69,11 +58,6 @@ class WatchTimelineServersTest : public ::testing::Test {
   static void WaitOpen(TimelineWatcher& watcher) {
     ASSERT_GE(watcher.WaitFor(1, [](const auto&) { return true; }).size(), 1u);
   }
-
-  std::unique_ptr<app::MiniterServer> a_;
-  std::unique_ptr<app::MiniterServer> b_;
-  std::unique_ptr<v1::Miniter::Stub> stub_a_;
-  std::unique_ptr<v1::Miniter::Stub> stub_b_;
 };
 
 TEST_F(WatchTimelineServersTest, TweetThroughServerBReachesStreamOnAWithin1s) {
