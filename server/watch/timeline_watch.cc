@@ -15,6 +15,14 @@ namespace {
 constexpr int kReadPage = 100;
 // Followees read per storage call when a stream opens.
 constexpr int kFolloweePage = 1000;
+// A followee's tweet that a woken read did not find yet (a follower's
+// memory-tier entry is filled after the commit, and repaired later when
+// that failed; another server's cache of a merged author may lag) is read
+// for again after 100 ms, 200 ms, ... up to kAwaitFor, then left to the
+// heartbeat. At most kMaxAwaited per stream.
+constexpr absl::Duration kFirstRecheck = absl::Milliseconds(100);
+constexpr absl::Duration kAwaitFor = absl::Seconds(7);
+constexpr std::size_t kMaxAwaited = 64;
 
 }  // namespace
 
@@ -44,6 +52,11 @@ class TimelineWatch::Stream {
   // Whose tweets wake it, in TimelineWatch::by_author_. Only grows while
   // the stream is open: an extra wake costs a read, a missing one latency.
   absl::flat_hash_set<storage::UserId> authors_;
+  // Tweets by those authors announced but not sent yet, and when
+  // announced; the next read for them, and the delay before it.
+  std::vector<std::pair<storage::TweetId, absl::Time>> awaited_;
+  absl::Time recheck_at_ = absl::InfiniteFuture();
+  absl::Duration recheck_delay_ = absl::ZeroDuration();
   absl::Time last_activity_;
   // Accounts followed while the stream is open, and when: their older
   // tweets are not news.
@@ -143,7 +156,11 @@ void TimelineWatch::OnEvent(const storage::TimelineEvent& event) {
   if (event.kind == storage::TimelineEvent::Kind::kTweet) {
     if (auto streams = by_author_.find(event.user);
         streams != by_author_.end()) {
+      const absl::Time now = clock_();
       for (const std::shared_ptr<Stream>& stream : streams->second) {
+        if (stream->awaited_.size() < kMaxAwaited) {
+          stream->awaited_.emplace_back(event.tweet, now);
+        }
         Enqueue(stream, false);
       }
     }
@@ -298,7 +315,7 @@ bool TimelineWatch::HasWork() const { return stopping_ || !ready_.empty(); }
 
 void TimelineWatch::TickerLoop() {
   const absl::Duration tick = std::clamp(
-      options_.heartbeat / 4, absl::Milliseconds(10), absl::Seconds(1));
+      options_.heartbeat / 4, absl::Milliseconds(10), kFirstRecheck / 2);
   absl::MutexLock lock(&mu_);
   while (!stopping_) {
     mu_.AwaitWithTimeout(absl::Condition(&stopping_), tick);
@@ -307,6 +324,9 @@ void TimelineWatch::TickerLoop() {
       if (now - stream->last_activity_ >= options_.heartbeat) {
         stream->last_activity_ = now;
         Enqueue(stream, true);
+      } else if (now >= stream->recheck_at_) {
+        stream->recheck_at_ = absl::InfiniteFuture();
+        Enqueue(stream, false);
       }
     }
   }
@@ -385,6 +405,7 @@ void TimelineWatch::Refresh(Stream& stream, bool heartbeat_due) {
       sink->End(absl::UnavailableError(
           absl::StrCat("cannot read the timeline: ", read.status().message())));
     }
+    ScheduleRecheck(stream, read_start);
     return;
   }
   std::vector<std::pair<storage::UserId, absl::Time>> followed;
@@ -439,6 +460,7 @@ void TimelineWatch::Refresh(Stream& stream, bool heartbeat_due) {
     stream.replaying_ = false;
     if (events.empty() && heartbeat_due) heartbeat();
   }
+  ScheduleRecheck(stream, read_start);
   if (!events.empty()) {
     {
       absl::MutexLock lock(&mu_);
@@ -446,6 +468,28 @@ void TimelineWatch::Refresh(Stream& stream, bool heartbeat_due) {
     }
     sink->Deliver(std::move(events));
   }
+}
+
+void TimelineWatch::ScheduleRecheck(Stream& stream, absl::Time read_start) {
+  const WatchPosition& position = *stream.position_;
+  absl::MutexLock lock(&mu_);
+  auto& awaited = stream.awaited_;
+  awaited.erase(std::remove_if(awaited.begin(), awaited.end(),
+                               [&](const auto& tweet) {
+                                 return tweet.first <= position.floor() ||
+                                        position.Sent(tweet.first) ||
+                                        read_start - tweet.second > kAwaitFor;
+                               }),
+                awaited.end());
+  if (awaited.empty()) {
+    stream.recheck_delay_ = absl::ZeroDuration();
+    stream.recheck_at_ = absl::InfiniteFuture();
+    return;
+  }
+  stream.recheck_delay_ = stream.recheck_delay_ == absl::ZeroDuration()
+                              ? kFirstRecheck
+                              : 2 * stream.recheck_delay_;
+  stream.recheck_at_ = read_start + stream.recheck_delay_;
 }
 
 }  // namespace miniter::watch

@@ -13,9 +13,12 @@
 // opens (and again after change messages may have been lost), kept up to
 // date by follow messages, and indexed by author. Until they are read, or
 // when an account follows more than WatchOptions::max_indexed_followees,
-// a stream is woken by every tweet. Wakes are coalesced: a stream woken
-// again before its worker ran reads once. The read is one memory-tier page
-// in the common case (docs/timeline-design.md, "Watching a timeline").
+// a stream is woken by every tweet. A followee's tweet that the woken read
+// does not find yet (the follower's memory-tier entry lags) is read for
+// again after 100 ms, 200 ms, ... for a few seconds. Wakes are coalesced: a
+// stream woken again before its worker ran reads once. The read is one
+// memory-tier page in the common case (docs/timeline-design.md, "Watching a
+// timeline").
 #ifndef MINITER_SERVER_WATCH_TIMELINE_WATCH_H_
 #define MINITER_SERVER_WATCH_TIMELINE_WATCH_H_
 
@@ -152,6 +155,9 @@ class TimelineWatch {
   void IndexFollowees(const std::shared_ptr<Stream>& stream);
   // One read for `stream` and what follows from it; runs on a worker.
   void Refresh(Stream& stream, bool heartbeat_due);
+  // After a read: forgets the announced tweets it sent, and reads again
+  // soon for those it did not find yet.
+  void ScheduleRecheck(Stream& stream, absl::Time read_start);
   absl::StatusOr<std::vector<storage::TweetRecord>> ReadAbove(
       storage::UserId owner, storage::TweetId floor, std::size_t limit);
 

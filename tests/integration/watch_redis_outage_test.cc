@@ -174,15 +174,15 @@ TEST_F(WatchRedisOutageTest, StreamCarriesEveryTweetThroughKillAndRestart) {
   PostAndExpectPubSub(watcher, writer, "after the restart 2", posted);
 
   // A short outage in which nobody posted. The tweet still reaches the
-  // stream, by the periodic re-read at the latest. It is not required to
-  // come by pub/sub, which it sometimes cannot (a known gap, seen with the
-  // tweet posted a heartbeat after the restart): B's memory tier holds
-  // pooled connections from before the kill, so the Tweet's fan-out to
-  // Redis fails and waits in the outbox for B's tier repair, while A's
-  // tier, in use again, serves the reader's timeline without it; A re-reads
-  // when the change message comes, finds nothing new, and the tweet waits
-  // for the next re-read (docs/reliability.md). The bus itself carries the
-  // first message after such a restart (redis_timeline_events_test).
+  // stream, but how soon is not asserted: B's memory tier holds pooled
+  // connections from before the kill, so the Tweet's fan-out to Redis may
+  // fail and wait in the outbox for B's tier repair, while A's tier, in use
+  // again, serves the reader's timeline without it. A's woken read then
+  // finds nothing and reads again after 100 ms, 200 ms, ... (TimelineWatch
+  // rechecks an announced tweet it has not found), so it comes soon after
+  // the repair, or at the next heartbeat re-read at the latest. The bus
+  // itself carries the first message after such a restart
+  // (redis_timeline_events_test).
   redis_.Kill();
   ASSERT_TRUE(redis_.Restart()) << "redis-server did not restart";
   ASSERT_TRUE(WaitForBothSubscribed()) << "the bus did not reconnect";

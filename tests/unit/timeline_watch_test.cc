@@ -5,7 +5,8 @@
 // sent, once; the stream limits; heartbeats; shutdown ends every stream;
 // a tweet wakes only the streams of its author's followers (and of the
 // author), every stream until its followees are read, and a follow or a
-// loss of messages widens the index.
+// loss of messages widens the index; an announced tweet not readable yet
+// is read for again soon.
 #include "server/watch/timeline_watch.h"
 
 #include <algorithm>
@@ -330,6 +331,26 @@ TEST_F(TimelineWatchTest, ATweetWakesOnlyTheStreamsOfItsAuthorsFollowers) {
   Tweeted(*watch, /*author=*/77);
   EXPECT_THAT(TweetIds(mine.sink->WaitFor(3)), ElementsAre(30, 31));
   watch->Close(mine.stream);
+}
+
+TEST_F(TimelineWatchTest, AnnouncedTweetNotReadableYetIsReadForAgainSoon) {
+  // The announcement arrives before the tweet is in the owner's timeline
+  // (a memory-tier entry filled late): the woken read finds nothing, and a
+  // recheck finds it long before a heartbeat (30 s here) would.
+  auto watch = Watch();
+  Open open = OpenStream(*watch);
+  open.sink->WaitFor(1);
+  watch->OnEvent({storage::TimelineEvent::Kind::kTweet, 3, 0, 70, absl::Now()});
+  SettledReads(*watch);
+  timeline_->Add(70, /*author=*/3);
+  const absl::Time added = absl::Now();
+  EXPECT_THAT(TweetIds(open.sink->WaitFor(2)), ElementsAre(70));
+  EXPECT_LT(absl::Now() - added, absl::Seconds(5));
+  // Found: no more rechecks.
+  const std::uint64_t reads = SettledReads(*watch);
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_EQ(watch->Stats().reads, reads);
+  watch->Close(open.stream);
 }
 
 TEST_F(TimelineWatchTest, UnindexedStreamsAreWokenByEveryTweet) {
