@@ -303,17 +303,18 @@ def markdown(r):
         if peak:
             lines += ["", f"{TITLES[name]}: {fmt(peak['avg_tweets_per_page'])} {what} per page "
                           "on average at peak (a full page is 50)."]
-    hwm = max((run["server_memory"] or {}).get("vmhwm_kb", 0)
-              for sc in r["scenarios"].values()
-              for run in ([sc["peak"]] if sc["peak"] else []) + sc["open"]
-              + ([sc["soak"]] if sc.get("soak") else []))
+    hwm = max(((run["server_memory"] or {}).get("vmhwm_kb", 0)
+               for sc in r["scenarios"].values()
+               for run in ([sc["peak"]] if sc["peak"] else []) + sc["open"]
+               + ([sc["soak"]] if sc.get("soak") else [])), default=0)
     if r.get("flat_cost"):
         fc = r["flat_cost"]
         lines += ["", f"Flat cost: Timeline p50 at peak {fmt(fc['timeline_p50_ms'], 2)} ms here, "
                       f"{fmt(fc['other_timeline_p50_ms'], 2)} ms on `{fc['other_preset']}`: "
                       f"**{fmt(fc['ratio'], 2)}×**."]
-    lines += ["", f"Server peak RSS over the whole run (VmHWM): {fmt(hwm / 1024)} MB.",
-              "QPS counts successful calls; latency is from when a call was due "
+    if hwm:  # not measured by a run of the watch scenario alone
+        lines += ["", f"Server peak RSS over the whole run (VmHWM): {fmt(hwm / 1024)} MB."]
+    lines += ["", "QPS counts successful calls; latency is from when a call was due "
               "(open loop) or sent (closed loop) to its response; Errors include "
               "calls the client could not start in time (dropped).", ""]
     return "\n".join(lines)

@@ -37,6 +37,10 @@ namespace {
 namespace pb = ::miniter::v1;
 using Clock = std::chrono::steady_clock;
 
+// Streams per channel: below the server's default of 100 calls per
+// connection, with room for the reconnects of streams that ended.
+constexpr std::size_t kStreamsPerChannel = 80;
+
 struct Watcher {
   std::uint64_t id = 0;
   std::string authorization;
@@ -117,12 +121,23 @@ class Fanout {
         watchers_(std::move(watchers)),
         authors_(std::move(authors)),
         rng_(options.seed) {
-    for (int i = 0; i < std::max(1, options.channels); ++i) {
+    // The server takes at most --max_concurrent_streams (default 100) calls
+    // per connection; more wait in the client. So the streams are spread
+    // kStreamsPerChannel to a channel, and the Tweets have one of their own.
+    const std::size_t stream_channels = std::max<std::size_t>(
+        std::max(1, options.channels),
+        (watchers_.size() + kStreamsPerChannel - 1) / kStreamsPerChannel);
+    for (std::size_t i = 0; i <= stream_channels; ++i) {
       grpc::ChannelArguments args;
       args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-      args.SetInt("miniter.load.channel", i);
-      stubs_.push_back(pb::Miniter::NewStub(grpc::CreateCustomChannel(
-          options.server, grpc::InsecureChannelCredentials(), args)));
+      args.SetInt("miniter.load.channel", static_cast<int>(i));
+      auto stub = pb::Miniter::NewStub(grpc::CreateCustomChannel(
+          options.server, grpc::InsecureChannelCredentials(), args));
+      if (i < stream_channels) {
+        stubs_.push_back(std::move(stub));
+      } else {
+        tweet_stub_ = std::move(stub);
+      }
     }
     // Texts short enough for the "[w<seq>] " prefix within 300 characters
     // (bytes are at least as many as characters).
@@ -260,8 +275,8 @@ class Fanout {
     }
     request.set_text(
         absl::StrCat("[w", call->seq, "] ", texts_[rng_.Below(texts_.size())]));
-    call->reader = stubs_[next_stub_++ % stubs_.size()]->PrepareAsyncTweet(
-        &call->context, request, &cq_);
+    call->reader =
+        tweet_stub_->PrepareAsyncTweet(&call->context, request, &cq_);
     call->reader->StartCall();
     call->reader->Finish(&call->response, &call->status, call);
   }
@@ -352,8 +367,8 @@ class Fanout {
   const std::vector<Author> authors_;
   std::vector<std::string> texts_;
   Rng rng_;  // the Tweet thread's only
-  std::vector<std::unique_ptr<pb::Miniter::Stub>> stubs_;
-  std::size_t next_stub_ = 0;
+  std::vector<std::unique_ptr<pb::Miniter::Stub>> stubs_;  // the streams'
+  std::unique_ptr<pb::Miniter::Stub> tweet_stub_;
   grpc::CompletionQueue cq_;
   std::vector<std::unique_ptr<WatchStream>> streams_;
   Clock::time_point measure_from_, end_;
