@@ -209,11 +209,6 @@ void TimelineWatch::Shutdown() {
   }
 }
 
-int TimelineWatch::OpenStreams() const {
-  absl::MutexLock lock(&mu_);
-  return static_cast<int>(streams_.size());
-}
-
 WatchStats TimelineWatch::Stats() const {
   absl::MutexLock lock(&mu_);
   WatchStats stats;

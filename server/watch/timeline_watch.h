@@ -137,7 +137,6 @@ class TimelineWatch {
   // streams' last writes.
   void Shutdown();
 
-  int OpenStreams() const;
   WatchStats Stats() const;
 
  private:

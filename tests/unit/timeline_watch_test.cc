@@ -419,7 +419,7 @@ TEST_F(TimelineWatchTest, BadCursorIsInvalidArgument) {
   auto sink = std::make_shared<RecordingSink>();
   EXPECT_TRUE(
       absl::IsInvalidArgument(watch->Open(kOwner, "bogus", sink).status()));
-  EXPECT_EQ(watch->OpenStreams(), 0);
+  EXPECT_EQ(watch->Stats().open_streams, 0);
 }
 
 TEST_F(TimelineWatchTest, HeartbeatsWhileIdle) {
