@@ -25,11 +25,13 @@ bool IsShellSafe(char c) {
 }
 
 // "next page: miniter COMMAND [--server=..] [--user_id=N] [--page_size=N]
-// --page_token=T\n", or nothing without a token.
+// --page_token=T [-- QUERY]\n", or nothing without a token. The query goes
+// after "--" so that one starting with "-" is not taken for a flag.
 std::string NextPageCommand(absl::string_view command,
                             absl::string_view server_flag,
                             std::uint64_t user_id, std::int32_t page_size,
-                            absl::string_view next_page_token) {
+                            absl::string_view next_page_token,
+                            absl::string_view query = "") {
   if (next_page_token.empty()) return "";
   std::string out = absl::StrCat("next page: miniter ", command);
   if (!server_flag.empty()) {
@@ -37,7 +39,9 @@ std::string NextPageCommand(absl::string_view command,
   }
   if (user_id != 0) absl::StrAppend(&out, " --user_id=", user_id);
   if (page_size != 0) absl::StrAppend(&out, " --page_size=", page_size);
-  absl::StrAppend(&out, " --page_token=", ShellQuote(next_page_token), "\n");
+  absl::StrAppend(&out, " --page_token=", ShellQuote(next_page_token));
+  if (!query.empty()) absl::StrAppend(&out, " -- ", ShellQuote(query));
+  absl::StrAppend(&out, "\n");
   return out;
 }
 
@@ -191,16 +195,6 @@ std::string FormatWatchEvent(const miniter::v1::WatchTimelineResponse& event) {
   return "";
 }
 
-namespace {
-
-// "--server=... " for a next-page command, when the user gave --server.
-std::string ServerFlagWord(absl::string_view server_flag) {
-  if (server_flag.empty()) return std::string();
-  return absl::StrCat(" --server=", ShellQuote(server_flag));
-}
-
-}  // namespace
-
 std::string FormatProfile(const miniter::v1::GetUserResponse& response) {
   const miniter::v1::User& user = response.user();
   std::string out = absl::StrCat(
@@ -227,16 +221,9 @@ std::string FormatSearch(const miniter::v1::SearchUsersRequest& request,
   for (const miniter::v1::User& user : response.users()) {
     absl::StrAppend(&out, FormatUser(user), "\n");
   }
-  if (!response.next_page_token().empty()) {
-    absl::StrAppend(&out, "next page: miniter search",
-                    ServerFlagWord(server_flag));
-    if (request.page_size() != 0) {
-      absl::StrAppend(&out, " --page_size=", request.page_size());
-    }
-    absl::StrAppend(&out,
-                    " --page_token=", ShellQuote(response.next_page_token()),
-                    " -- ", ShellQuote(request.query()), "\n");
-  }
+  absl::StrAppend(&out,
+                  NextPageCommand("search", server_flag, 0, request.page_size(),
+                                  response.next_page_token(), request.query()));
   return out;
 }
 

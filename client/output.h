@@ -84,7 +84,7 @@ std::string FormatProfile(const miniter::v1::GetUserResponse& response);
 // One line per user found, in the server's order:
 //   user 3 "Ann"
 // then, when there are more, the command that fetches them:
-//   next page: miniter search Ann --page_token=...
+//   next page: miniter search --page_token=... -- Ann
 // (`server_flag` as for FormatTimeline).
 std::string FormatSearch(const miniter::v1::SearchUsersRequest& request,
                          const miniter::v1::SearchUsersResponse& response,
