@@ -12,6 +12,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/integration/shared_server_fixture.h"
 #include "tests/integration/test_environment.h"
 
 namespace miniter::testing {
@@ -24,20 +25,8 @@ using ::testing::HasSubstr;
 constexpr std::uint64_t kUnknownUser = 18446744073709551615ull;
 const std::vector<std::string> kRpcs = {"following", "followers", "tweets"};
 
-class FollowListsTest : public ::testing::Test {
+class FollowListsTest : public SharedServerFixture {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<app::MiniterServer>> server =
-        app::MiniterServer::Start(TestServerOptions(TestDatabaseUrl()));
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server).release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override { stub_ = StubForPort(server_->port()); }
-
   std::vector<TestUser> SignUpMany(const std::string& prefix, int count) {
     std::vector<TestUser> users;
     for (int i = 0; i < count; ++i) {
@@ -159,12 +148,7 @@ class FollowListsTest : public ::testing::Test {
     for (const TestUser& user : users) ids.push_back(user.id);
     return ids;
   }
-
-  static app::MiniterServer* server_;
-  std::unique_ptr<v1::Miniter::Stub> stub_;
 };
-
-app::MiniterServer* FollowListsTest::server_ = nullptr;
 
 TEST_F(FollowListsTest, FollowersEachOnceNewestFirstWhileEdgesChange) {
   TestUser star = SignUpAndLogin(*stub_, "star");

@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "tests/integration/shared_server_fixture.h"
 #include "tests/integration/test_environment.h"
 
 namespace miniter::testing {
@@ -30,20 +31,8 @@ const std::string kEmoji300 = [] {
   return text;
 }();
 
-class MiniterApiTest : public ::testing::Test {
+class MiniterApiTest : public SharedServerFixture {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<app::MiniterServer>> server =
-        app::MiniterServer::Start(TestServerOptions(TestDatabaseUrl()));
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server).release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override { stub_ = StubForPort(server_->port()); }
-
   v1::Tweet PostTweet(const TestUser& user, const std::string& text) {
     v1::TweetRequest request;
     request.set_text(text);
@@ -92,12 +81,7 @@ class MiniterApiTest : public ::testing::Test {
     for (const v1::Tweet& tweet : page.tweets()) ids.push_back(tweet.id());
     return ids;
   }
-
-  static app::MiniterServer* server_;
-  std::unique_ptr<Miniter::Stub> stub_;
 };
-
-app::MiniterServer* MiniterApiTest::server_ = nullptr;
 
 TEST_F(MiniterApiTest, TutorialScenario) {
   // Three users, one with a Korean name.

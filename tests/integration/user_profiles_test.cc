@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/storage/mysql/mysql_storage.h"
+#include "tests/integration/shared_server_fixture.h"
 #include "tests/integration/test_environment.h"
 
 namespace miniter::testing {
@@ -19,20 +20,10 @@ namespace {
 using ::testing::HasSubstr;
 using v1::Miniter;
 
-class UserProfilesTest : public ::testing::Test {
+class UserProfilesTest : public SharedServerFixture {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<app::MiniterServer>> server =
-        app::MiniterServer::Start(TestServerOptions(TestDatabaseUrl()));
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server).release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
   void SetUp() override {
-    stub_ = StubForPort(server_->port());
+    SharedServerFixture::SetUp();
     // Random digits between letters: no other test's tag starts with it.
     const std::string email = UniqueEmail("p");
     tag_ = absl::StrCat("q", email.substr(2, email.find('@') - 2), "q");
@@ -102,12 +93,8 @@ class UserProfilesTest : public ::testing::Test {
     return stub_->Unfollow(Context(user.token).get(), request, &response);
   }
 
-  static app::MiniterServer* server_;
-  std::unique_ptr<Miniter::Stub> stub_;
   std::string tag_;
 };
-
-app::MiniterServer* UserProfilesTest::server_ = nullptr;
 
 TEST_F(UserProfilesTest, KoreanAndCaseFoldedPrefixesFindTheName) {
   TestUser korean = SignUpAndLogin(*stub_, "변성윤");
