@@ -269,11 +269,21 @@ const std::vector<ServerSetting>& ServerSettings() {
        }},
       {"watch_heartbeat", "MINITER_WATCH_HEARTBEAT", "15s", "",
        "How long a WatchTimeline stream stays silent before a heartbeat "
-       "event; each heartbeat also re-reads the timeline, which covers "
-       "change messages lost on the way between servers.",
+       "event; each stream also reads its whole timeline above its position "
+       "at least this often, which covers change messages lost on the way "
+       "between servers.",
        false,
        [](const std::string& v, SettingsDraft& d) {
          return ParsePositiveDuration(v, &d.options.watch.heartbeat);
+       }},
+      {"watch_workers", "MINITER_WATCH_WORKERS", "8", "",
+       "Threads that read timelines for woken WatchTimeline streams. Each "
+       "read mostly waits on a memory-tier round trip, so more threads than "
+       "cores deliver a tweet to many streams sooner.",
+       false,
+       [](const std::string& v, SettingsDraft& d) {
+         return ParseIntBetween(v, 1, 256, "from 1 to 256",
+                                &d.options.watch.workers);
        }},
       {"rate_limit_ipv6_prefix", "MINITER_RATE_LIMIT_IPV6_PREFIX", "64", "",
        "Rate limits count IPv6 clients per prefix of this many bits (a host "

@@ -13,6 +13,8 @@ namespace {
 
 // Tweets read per storage call; the Timeline RPC's largest page.
 constexpr int kReadPage = 100;
+// The first page of a read for announced tweets: they are near the top.
+constexpr int kNewsPage = 8;
 // Followees read per storage call when a stream opens.
 constexpr int kFolloweePage = 1000;
 // A followee's tweet that a woken read did not find yet (a follower's
@@ -43,6 +45,11 @@ class TimelineWatch::Stream {
   bool running_ = false;        // a worker reads for it now
   bool again_ = false;          // woken while running: read once more
   bool heartbeat_due_ = false;  // the next read sends a heartbeat if idle
+  // The next read goes down to the floor rather than only to the lowest
+  // announced tweet: the first read, and after a wake that named no tweet
+  // (a follow, lost messages, an unindexed stream, too many announced).
+  bool full_read_due_ = true;
+  absl::Time last_full_read_;
   bool closed_ = false;
   bool waiting_for_room_ = false;
   // Followees read into the index since the stream opened or since
@@ -123,6 +130,7 @@ absl::StatusOr<std::shared_ptr<TimelineWatch::Stream>> TimelineWatch::Open(
   IndexAuthor(stream, owner);
   unindexed_.insert(stream);
   stream->last_activity_ = clock_();
+  stream->last_full_read_ = stream->last_activity_;
   Enqueue(stream, false);
   return stream;
 }
@@ -148,6 +156,7 @@ void TimelineWatch::Wake(const std::shared_ptr<Stream>& stream) {
   absl::MutexLock lock(&mu_);
   if (!stream->waiting_for_room_) return;
   stream->waiting_for_room_ = false;
+  stream->full_read_due_ = true;
   Enqueue(stream, false);
 }
 
@@ -158,13 +167,16 @@ void TimelineWatch::OnEvent(const storage::TimelineEvent& event) {
         streams != by_author_.end()) {
       const absl::Time now = clock_();
       for (const std::shared_ptr<Stream>& stream : streams->second) {
-        if (stream->awaited_.size() < kMaxAwaited) {
+        if (event.tweet != 0 && stream->awaited_.size() < kMaxAwaited) {
           stream->awaited_.emplace_back(event.tweet, now);
+        } else {
+          stream->full_read_due_ = true;
         }
         Enqueue(stream, false);
       }
     }
     for (const std::shared_ptr<Stream>& stream : unindexed_) {
+      stream->full_read_due_ = true;
       Enqueue(stream, false);
     }
     return;
@@ -176,6 +188,7 @@ void TimelineWatch::OnEvent(const storage::TimelineEvent& event) {
       stream->followed_.emplace_back(event.followee, event.at);
       IndexAuthor(stream, event.followee);
     }
+    stream->full_read_due_ = true;
     Enqueue(stream, false);
   }
 }
@@ -187,6 +200,7 @@ void TimelineWatch::OnEventsMaybeLost() {
     // and wake on every tweet until then.
     stream->indexed_ = false;
     unindexed_.insert(stream);
+    stream->full_read_due_ = true;
     Enqueue(stream, false);
   }
 }
@@ -283,6 +297,8 @@ void TimelineWatch::WorkerLoop() {
   while (true) {
     std::shared_ptr<Stream> stream;
     bool heartbeat = false;
+    std::optional<storage::TweetId> lowest_announced;
+    bool read = true;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(this, &TimelineWatch::HasWork));
@@ -293,10 +309,22 @@ void TimelineWatch::WorkerLoop() {
       stream->running_ = true;
       heartbeat = stream->heartbeat_due_;
       stream->heartbeat_due_ = false;
-      ++reads_;
+      if (heartbeat || stream->full_read_due_) {
+        stream->full_read_due_ = false;
+        stream->last_full_read_ = clock_();
+      } else if (!stream->awaited_.empty()) {
+        lowest_announced =
+            std::min_element(stream->awaited_.begin(), stream->awaited_.end())
+                ->first;
+      } else {
+        read = false;  // what woke it was found by the read before
+      }
+      if (read) ++reads_;
     }
-    IndexFollowees(stream);
-    Refresh(*stream, heartbeat);
+    if (read) {
+      IndexFollowees(stream);
+      Refresh(*stream, heartbeat, lowest_announced);
+    }
     absl::MutexLock lock(&mu_);
     stream->running_ = false;
     if (stream->again_) {
@@ -319,6 +347,13 @@ void TimelineWatch::TickerLoop() {
       if (now - stream->last_activity_ >= options_.heartbeat) {
         stream->last_activity_ = now;
         Enqueue(stream, true);
+      } else if (now - stream->last_full_read_ >= options_.heartbeat) {
+        // A busy stream's reads go only as far down as announced tweets:
+        // one read to the floor per heartbeat period still finds tweets
+        // whose message was lost (or never sent: no Redis).
+        stream->last_full_read_ = now;
+        stream->full_read_due_ = true;
+        Enqueue(stream, false);
       } else if (now >= stream->recheck_at_) {
         stream->recheck_at_ = absl::InfiniteFuture();
         Enqueue(stream, false);
@@ -328,11 +363,12 @@ void TimelineWatch::TickerLoop() {
 }
 
 absl::StatusOr<std::vector<storage::TweetRecord>> TimelineWatch::ReadAbove(
-    storage::UserId owner, storage::TweetId floor, std::size_t limit) {
+    storage::UserId owner, storage::TweetId floor, std::size_t limit,
+    int first_page) {
   std::vector<storage::TweetRecord> found;
   storage::TimelinePageQuery query;
   query.user_id = owner;
-  query.limit = static_cast<int>(std::min<std::size_t>(kReadPage, limit));
+  query.limit = static_cast<int>(std::min<std::size_t>(first_page, limit));
   while (found.size() < limit) {
     absl::StatusOr<std::vector<storage::TweetRecord>> page =
         tweets_->ReadTimelinePage(query);
@@ -343,11 +379,13 @@ absl::StatusOr<std::vector<storage::TweetRecord>> TimelineWatch::ReadAbove(
     }
     if (page->size() < static_cast<std::size_t>(query.limit)) break;
     query.before_tweet_id = found.back().id;
+    query.limit = static_cast<int>(std::min<std::size_t>(kReadPage, limit));
   }
   return found;
 }
 
-void TimelineWatch::Refresh(Stream& stream, bool heartbeat_due) {
+void TimelineWatch::Refresh(Stream& stream, bool heartbeat_due,
+                            std::optional<storage::TweetId> lowest_announced) {
   std::shared_ptr<WatchSink> sink = stream.sink_.lock();
   if (sink == nullptr) return;
   // Both the settle window and "first seen" count from before the read:
@@ -374,7 +412,7 @@ void TimelineWatch::Refresh(Stream& stream, bool heartbeat_due) {
       // A new stream starts above the newest tweet there is; its first
       // event, a heartbeat, hands the client a cursor at once.
       absl::StatusOr<std::vector<storage::TweetRecord>> head =
-          ReadAbove(stream.owner(), 0, 1);
+          ReadAbove(stream.owner(), 0, 1, 1);
       if (!head.ok()) {
         sink->End(absl::UnavailableError(absl::StrCat(
             "cannot read the timeline: ", head.status().message())));
@@ -389,16 +427,30 @@ void TimelineWatch::Refresh(Stream& stream, bool heartbeat_due) {
   }
   WatchPosition& position = *stream.position_;
 
-  const std::size_t sent_above = position.ToCursor().sent_above_floor.size();
+  // Down to the floor, or (a wake by announced tweets) only to the lowest
+  // of them: every other tweet above the floor was sent or will be
+  // announced too, and the reads to the floor (a heartbeat period apart)
+  // catch the ones whose message was lost. Only a read to the floor knows
+  // everything above it is sent, so only it may raise the floor.
+  const bool full = stream.replaying_ || !lowest_announced.has_value();
+  const storage::TweetId stop =
+      full ? position.floor()
+           : std::max(position.floor(), *lowest_announced - 1);
+  const std::size_t sent_above = position.sent_above_floor();
   absl::StatusOr<std::vector<storage::TweetRecord>> read = ReadAbove(
-      stream.owner(), position.floor(),
-      static_cast<std::size_t>(options_.replay_limit) + 1 + sent_above);
+      stream.owner(), stop,
+      static_cast<std::size_t>(options_.replay_limit) + 1 + sent_above,
+      full ? kReadPage : kNewsPage);
   if (!read.ok()) {
     // A read woken by a change may fail and the next one work; a failed
     // heartbeat read means the timeline has been unreadable for a while.
     if (heartbeat_due) {
       sink->End(absl::UnavailableError(
           absl::StrCat("cannot read the timeline: ", read.status().message())));
+    }
+    if (full) {
+      absl::MutexLock lock(&mu_);
+      stream.full_read_due_ = true;
     }
     ScheduleRecheck(stream, read_start);
     return;
@@ -442,7 +494,9 @@ void TimelineWatch::Refresh(Stream& stream, bool heartbeat_due) {
   }
   for (std::size_t i = first; i < last; ++i) {
     position.MarkSent(unsent[i].id, read_start);
-    if (i + 1 == unsent.size()) position.Settle(read_start, options_.settle);
+    if (full && i + 1 == unsent.size()) {
+      position.Settle(read_start, options_.settle);
+    }
     WatchEvent event;
     event.kind = WatchEvent::Kind::kTweet;
     event.tweet = std::move(unsent[i]);

@@ -16,9 +16,11 @@
 // a stream is woken by every tweet. A followee's tweet that the woken read
 // does not find yet (the follower's memory-tier entry lags) is read for
 // again after 100 ms, 200 ms, ... for a few seconds. Wakes are coalesced: a
-// stream woken again before its worker ran reads once. The read is one
-// memory-tier page in the common case (docs/timeline-design.md, "Watching a
-// timeline").
+// stream woken again before its worker ran reads once. A read woken by
+// announced tweets reads only down to them (one small memory-tier page in
+// the common case); a read down to the stream's floor, which covers lost
+// messages, is done at least once per heartbeat period
+// (docs/timeline-design.md, "Watching a timeline").
 #ifndef MINITER_SERVER_WATCH_TIMELINE_WATCH_H_
 #define MINITER_SERVER_WATCH_TIMELINE_WATCH_H_
 
@@ -27,6 +29,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,16 +57,18 @@ struct WatchOptions {
   int max_streams = 1000;
   // Events queued per stream before a slow reader is ended.
   int buffer_events = 256;
-  // A heartbeat after this long without an event; each heartbeat also
-  // re-reads the timeline, which covers lost change messages.
+  // A heartbeat after this long without an event. Each stream also reads
+  // its timeline down to its floor at least this often, which covers lost
+  // change messages.
   absl::Duration heartbeat = absl::Seconds(15);
   // Longer than any Tweet transaction can stay open after its INSERT (see
   // WatchPosition and docs/timeline-design.md).
   absl::Duration settle = absl::Seconds(60);
   // Tweets a resumed stream replays at most (the proto says 800).
   int replay_limit = 800;
-  // Threads that read timelines for woken streams.
-  int workers = 2;
+  // Threads that read timelines for woken streams. A read mostly waits on
+  // the memory tier (a Redis round trip), so more than the cores.
+  int workers = 8;
   // An account following more than this many is woken by every tweet
   // rather than indexed by author (bounds the index's memory per stream).
   int max_indexed_followees = 5000;
@@ -153,12 +158,17 @@ class TimelineWatch {
   // a worker. On failure the stream stays woken by every tweet.
   void IndexFollowees(const std::shared_ptr<Stream>& stream);
   // One read for `stream` and what follows from it; runs on a worker.
-  void Refresh(Stream& stream, bool heartbeat_due);
+  // With `lowest_announced`, the read goes down only to that tweet.
+  void Refresh(Stream& stream, bool heartbeat_due,
+               std::optional<storage::TweetId> lowest_announced);
   // After a read: forgets the announced tweets it sent, and reads again
   // soon for those it did not find yet.
   void ScheduleRecheck(Stream& stream, absl::Time read_start);
+  // The owner's tweets above `floor`, newest first, at most `limit`; the
+  // first storage call asks for `first_page` of them.
   absl::StatusOr<std::vector<storage::TweetRecord>> ReadAbove(
-      storage::UserId owner, storage::TweetId floor, std::size_t limit);
+      storage::UserId owner, storage::TweetId floor, std::size_t limit,
+      int first_page);
 
   const std::shared_ptr<storage::TweetStore> tweets_;
   const std::shared_ptr<storage::FollowStore> follows_;

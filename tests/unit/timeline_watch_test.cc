@@ -6,7 +6,8 @@
 // a tweet wakes only the streams of its author's followers (and of the
 // author), every stream until its followees are read, and a follow or a
 // loss of messages widens the index; an announced tweet not readable yet
-// is read for again soon.
+// is read for again soon; a read for announced tweets reads only down to
+// them.
 #include "server/watch/timeline_watch.h"
 
 #include <algorithm>
@@ -48,6 +49,11 @@ class FakeTimeline : public storage::TweetStore {
                                           std::string_view) override {
     return absl::UnimplementedError("not in this test");
   }
+  // Tweets returned by ReadTimelinePage so far.
+  int tweets_read() {
+    absl::MutexLock lock(&mu_);
+    return tweets_read_;
+  }
   absl::StatusOr<std::vector<TweetRecord>> ReadTimelinePage(
       const storage::TimelinePageQuery& query) override {
     absl::MutexLock lock(&mu_);
@@ -62,6 +68,7 @@ class FakeTimeline : public storage::TweetStore {
       if (static_cast<int>(page.size()) >= query.limit) break;
       page.push_back(tweet);
     }
+    tweets_read_ += static_cast<int>(page.size());
     return page;
   }
   absl::StatusOr<std::vector<TweetRecord>> ReadUserTweetsPage(
@@ -72,6 +79,7 @@ class FakeTimeline : public storage::TweetStore {
  private:
   absl::Mutex mu_;
   std::vector<TweetRecord> tweets_ ABSL_GUARDED_BY(mu_);
+  int tweets_read_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // Whom each account follows; counts the reads.
@@ -350,6 +358,60 @@ TEST_F(TimelineWatchTest, AnnouncedTweetNotReadableYetIsReadForAgainSoon) {
   const std::uint64_t reads = SettledReads(*watch);
   absl::SleepFor(absl::Milliseconds(500));
   EXPECT_EQ(watch->Stats().reads, reads);
+  watch->Close(open.stream);
+}
+
+TEST_F(TimelineWatchTest, AnnouncedTweetIsReadWithoutReadingDownToTheFloor) {
+  // 200 tweets sent within the settle window sit above the floor; a read
+  // for one announced tweet reads the top of the timeline, not all 200.
+  auto watch = Watch();
+  Open open = OpenStream(*watch);
+  open.sink->WaitFor(1);
+  for (TweetId id = 1000; id < 1200; ++id) timeline_->Add(id, /*author=*/3);
+  Tweeted(*watch, /*author=*/3);  // names no tweet: read to the floor
+  ASSERT_EQ(TweetIds(open.sink->WaitFor(201)).size(), 200u);
+  SettledReads(*watch);
+
+  const int before = timeline_->tweets_read();
+  timeline_->Add(1200, /*author=*/3);
+  watch->OnEvent(
+      {storage::TimelineEvent::Kind::kTweet, 3, 0, 1200, absl::Now()});
+  EXPECT_EQ(TweetIds(open.sink->WaitFor(202)).back(), 1200u);
+  SettledReads(*watch);
+  EXPECT_LE(timeline_->tweets_read() - before, 8);
+
+  // A tweet that commits behind newer ones is read down to, and sent once.
+  timeline_->Add(990, /*author=*/2);
+  watch->OnEvent(
+      {storage::TimelineEvent::Kind::kTweet, 2, 0, 990, absl::Now()});
+  std::vector<TweetId> ids = TweetIds(open.sink->WaitFor(203));
+  ASSERT_EQ(ids.size(), 202u);
+  EXPECT_EQ(ids.back(), 990u);
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), 990u), 1);
+  watch->Close(open.stream);
+}
+
+TEST_F(TimelineWatchTest, UnannouncedTweetReachesABusyStreamWithinAHeartbeat) {
+  // Announced tweets keep the stream busy (no heartbeat is due), and their
+  // reads stop at them; a tweet whose message was lost, below them, still
+  // comes with the read to the floor due every heartbeat period.
+  options_.heartbeat = absl::Milliseconds(300);
+  auto watch = Watch();
+  Open open = OpenStream(*watch);
+  open.sink->WaitFor(1);
+  timeline_->Add(500, /*author=*/2);  // its message is lost
+  std::vector<TweetId> ids;
+  const absl::Time start = absl::Now();
+  for (TweetId id = 600; id < 640; ++id) {
+    timeline_->Add(id, /*author=*/3);
+    watch->OnEvent(
+        {storage::TimelineEvent::Kind::kTweet, 3, 0, id, absl::Now()});
+    absl::SleepFor(absl::Milliseconds(50));
+    ids = TweetIds(open.sink->WaitFor(0));
+    if (std::count(ids.begin(), ids.end(), 500u) > 0) break;
+  }
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), 500u), 1);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1.5));
   watch->Close(open.stream);
 }
 
